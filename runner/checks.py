@@ -1,0 +1,189 @@
+"""Evaluate assertions on a response: ``evaluate(CheckSpec, ResponseData) -> CheckResult``.
+
+Pure: no I/O, and a failed check is data, never an exception. Operator semantics live in
+``runner.matchers``; this module picks the actual value for each kind of check (FORMAT.md 1.3).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from itertools import islice
+from typing import Any
+
+from runner.jsonquery import JsonPathError, query
+from runner.matchers import describe_matcher, failure
+from runner.model import MISSING, CheckSpec, Matcher
+from runner.results import CheckResult, ResponseData
+
+__all__ = ["BODY_ACTUAL_LIMIT", "describe_matcher", "evaluate", "matches_all"]
+
+# A CheckResult outlives its response (reports keep every result), so it keeps only the start of
+# a body: a long run must not hold every response body in memory.
+BODY_ACTUAL_LIMIT = 4096
+# How many schema errors a message lists, and how many are counted at most.
+_SCHEMA_ERRORS_SHOWN = 3
+_SCHEMA_ERRORS_COUNTED = 100
+_PRESENT = Matcher((("exists", True),))
+
+
+def evaluate(check: CheckSpec, response: ResponseData) -> CheckResult:
+    """Evaluate one check against a response; the result says pass or fail, and why."""
+    kind = check.kind
+    if kind == "status":
+        return _matched(check, "status", response.status, subject="status")
+    if kind in ("header", "headers"):  # "headers" is the YAML key; accept it too
+        name = check.target or ""
+        value = response.header(name)
+        return _matched(
+            check,
+            f"header {name}",
+            MISSING if value is None else value,
+            subject=f"header {name}",
+            missing=f"header {name} is absent",
+            text=True,
+        )
+    if kind == "jsonpath":
+        return _jsonpath(check, response)
+    if kind == "body":
+        return _matched(check, "body", response.text, subject="body", text=True)
+    if kind == "schema":
+        return _schema(check, response)
+    if kind == "time_ms":
+        return _matched(check, "time_ms", response.elapsed_ms, subject="time_ms")
+    return _result(check, str(kind), "", None, f"unknown check kind {kind!r}", missing=True)
+
+
+def matches_all(checks: Sequence[CheckSpec], response: ResponseData) -> bool:
+    """True when every check passes (retries ``unless``); stops at the first failure."""
+    return all(evaluate(check, response).passed for check in checks)
+
+
+def _matched(
+    check: CheckSpec,
+    description: str,
+    actual: Any,
+    *,
+    subject: str,
+    missing: str | None = None,
+    text: bool = False,
+) -> CheckResult:
+    matcher = check.matcher or _PRESENT
+    message = failure(matcher, actual, subject=subject, missing=missing, text=text)
+    shown = actual
+    if check.kind == "body" and isinstance(actual, str) and len(actual) > BODY_ACTUAL_LIMIT:
+        shown = f"{actual[:BODY_ACTUAL_LIMIT]}... ({len(actual) - BODY_ACTUAL_LIMIT} more chars)"
+    return _result(
+        check,
+        description,
+        describe_matcher(matcher),
+        shown,
+        message,
+        missing=actual is MISSING,
+    )
+
+
+def _jsonpath(check: CheckSpec, response: ResponseData) -> CheckResult:
+    expression = check.target or "$"
+    description = f"jsonpath {expression}"
+    matcher = check.matcher or _PRESENT
+    body = response.json
+    if not body.ok:
+        return _result(
+            check, description, describe_matcher(matcher), None, body.error, missing=True
+        )
+    try:
+        actual = query(expression, body.value)
+    except JsonPathError as exc:
+        return _result(check, description, describe_matcher(matcher), None, str(exc), missing=True)
+    return _matched(check, description, actual, subject=expression)
+
+
+def _schema(check: CheckSpec, response: ResponseData) -> CheckResult:
+    target = check.target or "inline"
+    description = f"schema {target}"
+    expected = f"valid against {target}"
+    if check.schema is None:
+        return _result(check, description, expected, None, "no schema given", missing=True)
+    body = response.json
+    if not body.ok:
+        return _result(check, description, expected, None, body.error, missing=True)
+    try:
+        validator = _validator(json.dumps(check.schema, sort_keys=True, default=_plain))
+        errors = list(islice(validator.iter_errors(body.value), _SCHEMA_ERRORS_COUNTED + 1))
+    except Exception as exc:  # a bad schema or an unresolvable $ref: the check fails, no crash
+        return _result(
+            check, description, expected, None, f"schema error: {_first_line(exc)}", missing=True
+        )
+    if not errors:
+        return _result(check, description, expected, "valid", None)
+    capped = len(errors) > _SCHEMA_ERRORS_COUNTED
+    count = f"{min(len(errors), _SCHEMA_ERRORS_COUNTED)}{'+' if capped else ''}"
+    listed = "; ".join(
+        f"{error.json_path}: {_first_line(error.message)}"
+        for error in errors[:_SCHEMA_ERRORS_SHOWN]
+    )
+    if len(errors) > _SCHEMA_ERRORS_SHOWN:
+        more = min(len(errors), _SCHEMA_ERRORS_COUNTED) - _SCHEMA_ERRORS_SHOWN
+        listed += f" (and {more}{'+' if capped else ''} more)"
+    noun = "error" if len(errors) == 1 else "errors"
+    return _result(check, description, expected, f"invalid ({count} {noun})", listed)
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Any:
+    """A validator for a schema (keyed by its canonical JSON; ``id()`` keys would be reused)."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import validator_for
+
+    schema = json.loads(schema_json)
+    cls = validator_for(schema, default=Draft202012Validator)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _plain(value: Any) -> Any:
+    """Read-only mappings (the loader may freeze schemas) serialise as plain objects."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _first_line(value: Any) -> str:
+    text = getattr(value, "message", None) or str(value)
+    lines = str(text).strip().splitlines()
+    return lines[0] if lines else type(value).__name__
+
+
+def _result(
+    check: CheckSpec,
+    description: str,
+    expected: str,
+    actual: Any,
+    message: str | None,
+    *,
+    missing: bool = False,
+) -> CheckResult:
+    return CheckResult(
+        kind=check.kind,
+        target=check.target,
+        description=description,
+        passed=message is None,
+        expected=expected,
+        actual=None if missing else _jsonable(actual),
+        location=check.location,
+        message=message,
+        actual_missing=missing,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    """Values from JSON are JSON-able already; tuples and mappings are normalised just in case."""
+    if isinstance(value, tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if value is MISSING:
+        return None
+    return value

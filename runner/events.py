@@ -1,0 +1,80 @@
+"""Events the engine emits while a run goes on; reporters are listeners that receive them.
+
+Every event carries data already masked (runner.masking), so no listener can leak a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from runner.results import CheckResult, RequestResult, ResponseData, RunResult, SentRequest
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    collections: tuple[str, ...]
+    total_requests: int
+    environment: str | None = None
+    mock: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something worth telling the user that is not a failure (a mock secret, a short secret)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestStarted:
+    collection: str
+    path: str
+    index: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSent:
+    request: SentRequest
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseReceived:
+    response: ResponseData
+    attempt: int
+    will_retry: bool = False
+    wait_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckFinished:
+    result: CheckResult
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFinished:
+    """A request is done; ``response`` is only here, so results do not keep bodies."""
+
+    result: RequestResult
+    request: SentRequest | None = None
+    response: ResponseData | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    result: RunResult
+
+
+Event = (
+    RunStarted
+    | Note
+    | RequestStarted
+    | RequestSent
+    | ResponseReceived
+    | CheckFinished
+    | RequestFinished
+    | RunFinished
+)
+Listener = Callable[[Event], None]

@@ -1,0 +1,205 @@
+"""Frozen dataclasses for everything read from disk: collections, requests, checks, environments.
+
+The loader builds these with defaults already merged (FORMAT.md 1.8), so every RequestSpec is
+complete on its own. Values that may hold ``<<placeholders>>`` are kept as written; they are
+rendered at run time by ``templating``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from runner.source import SourceLocation
+
+# Operators a user may write in a matcher mapping (FORMAT.md 1.3).
+OPERATORS: tuple[str, ...] = (
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "not_in",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "exists",
+    "type",
+    "length",
+    "empty",
+    "each",
+)
+TYPE_NAMES: tuple[str, ...] = ("string", "number", "integer", "boolean", "array", "object", "null")
+BODY_KINDS: tuple[str, ...] = ("json", "raw", "form", "multipart", "file", "graphql")
+CHECK_KINDS: tuple[str, ...] = ("status", "headers", "jsonpath", "body", "schema", "time_ms")
+
+CheckKind = Literal["status", "header", "jsonpath", "body", "schema", "time_ms"]
+CaptureKind = Literal["jsonpath", "header", "cookie", "regex", "status"]
+BodyKind = Literal["json", "raw", "form", "multipart", "file", "graphql"]
+
+
+class _Missing:
+    """The value of a path or header that is not there (distinct from JSON null)."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """Operators that must all hold, in the order written.
+
+    ``operators`` pairs an operator name with its argument. ``length`` and ``each`` take a nested
+    Matcher; ``matches`` takes the pattern text (checked at load time). The internal operator
+    ``status`` takes a tuple of ints and class strings such as ``"2xx"``. ``implicit`` is True when
+    the user wrote a bare value, which means equality.
+    """
+
+    operators: tuple[tuple[str, Any], ...]
+    implicit: bool = False
+
+    @classmethod
+    def equals(cls, value: Any) -> Matcher:
+        return cls((("eq", value),), implicit=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """One assertion. ``target`` is the header name or JSONPath; for ``schema`` the schema's
+    file path or ``"inline"``, with the parsed schema in ``schema``."""
+
+    kind: CheckKind
+    target: str | None
+    matcher: Matcher | None
+    location: SourceLocation
+    schema: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSpec:
+    """``name`` takes the value found by ``source`` (a JSONPath, header, cookie or regex)."""
+
+    name: str
+    kind: CaptureKind
+    source: str
+    location: SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class BodySpec:
+    """The request body. For ``file`` the value is an absolute path; for ``multipart`` a mapping
+    whose file parts are ``{"file": absolute path, "content_type": str | None}``."""
+
+    kind: BodyKind
+    value: Any
+    location: SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSpec:
+    """``kind`` is bearer, basic, apikey, digest or oauth2; ``params`` as written (templated)."""
+
+    kind: str
+    params: Any
+    location: SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleSpec:
+    """A saved response (FORMAT.md 1.5). A mapping or list ``body`` is JSON, a string is text."""
+
+    name: str
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+    location: SourceLocation
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceholderUse:
+    """A ``<<name>>`` written somewhere a request renders; ``field`` says where (``url``, ...)."""
+
+    name: str
+    field: str
+    location: SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class VariableScope:
+    """One layer of variables (collection, a folder, an environment) with where each was set."""
+
+    name: str
+    values: Mapping[str, Any]
+    locations: Mapping[str, SourceLocation] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """A request ready to render: defaults merged, checks compiled, folders flattened."""
+
+    name: str
+    folders: tuple[str, ...]
+    method: str
+    url: str
+    location: SourceLocation
+    params: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, Any] = field(default_factory=dict)
+    auth: AuthSpec | None = None
+    body: BodySpec | None = None
+    checks: tuple[CheckSpec, ...] = ()
+    captures: tuple[CaptureSpec, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    examples: tuple[ExampleSpec, ...] = ()
+    description: str | None = None
+    folder_scopes: tuple[VariableScope, ...] = ()  # innermost first
+    placeholders: tuple[PlaceholderUse, ...] = ()
+
+    @property
+    def path(self) -> str:
+        """``Folder/Sub/Name``: how ``--request`` and reports name the request."""
+        return "/".join((*self.folders, self.name))
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionSpec:
+    """A collection file; ``requests`` holds every request in run order (folders depth first)."""
+
+    name: str
+    file: str
+    variables: VariableScope
+    requests: tuple[RequestSpec, ...]
+    secrets: tuple[str, ...] = ()
+    description: str | None = None
+    secret_locations: Mapping[str, SourceLocation] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentSpec:
+    """An environment file (FORMAT.md 2)."""
+
+    name: str
+    file: str
+    variables: VariableScope
+    secrets: tuple[str, ...] = ()
+    description: str | None = None
+    secret_locations: Mapping[str, SourceLocation] = field(default_factory=dict)

@@ -1,0 +1,180 @@
+"""Frozen dataclasses for everything a run produces: responses, check results, request results."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from runner.source import SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class JsonBody:
+    """The body parsed as JSON: ``ok`` False with ``error`` when it is not JSON."""
+
+    ok: bool
+    value: Any = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ResponseData:
+    """A snapshot of one HTTP response. ``text`` and ``json`` are decoded once, on first use."""
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    elapsed_ms: float
+    url: str
+    cookies: Mapping[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    attempts: int = 1
+
+    def header(self, name: str) -> str | None:
+        """The value of a header (case-insensitive); repeated headers are joined with ``, ``."""
+        wanted = name.lower()
+        values = [value for key, value in self.headers if key.lower() == wanted]
+        return ", ".join(values) if values else None
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower case (``""`` when absent)."""
+        value = self.header("Content-Type") or ""
+        return value.split(";", 1)[0].strip().lower()
+
+    @cached_property
+    def text(self) -> str:
+        """The body decoded with the charset from Content-Type, else UTF-8, never failing."""
+        return self.body.decode(self.encoding or "utf-8", errors="replace")
+
+    @cached_property
+    def json(self) -> JsonBody:
+        """The body parsed as JSON."""
+        if not self.body.strip():
+            return JsonBody(False, error="the response body is empty, not JSON")
+        try:
+            return JsonBody(True, json.loads(self.text))
+        except ValueError as exc:
+            kind = self.content_type or "no Content-Type"
+            return JsonBody(False, error=f"the response body is not JSON ({kind}): {exc}")
+
+    @property
+    def is_binary(self) -> bool:
+        """True for media types that are not text, so outputs say ``<N bytes of image/png>``."""
+        kind = self.content_type
+        if not kind:
+            return b"\x00" in self.body[:1024]
+        textual = ("text/", "application/json", "application/xml", "application/javascript")
+        return not (
+            kind.startswith(textual)
+            or kind.endswith(("+json", "+xml"))
+            or kind in ("application/x-www-form-urlencoded", "application/problem+json")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SentRequest:
+    """What went on the wire, for verbose output and reports (masked when shown)."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of one assertion, pass or fail, with what was expected and what was found.
+
+    ``description`` names the check for people (``status``, ``header Content-Type``,
+    ``jsonpath $.id``); ``expected`` is a readable rendering of the matcher (``gt 0``), and
+    ``actual`` the value found (JSON-able; None with ``actual_missing`` when nothing was there).
+    """
+
+    kind: str
+    target: str | None
+    description: str
+    passed: bool
+    expected: str
+    actual: Any
+    location: SourceLocation | None
+    message: str | None = None
+    actual_missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureResult:
+    """A capture: ``found`` False with ``message`` when its source matched nothing."""
+
+    name: str
+    found: bool
+    value: Any = None
+    message: str | None = None
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestResult:
+    """The outcome of one request. It keeps no response body, so a long run stays small."""
+
+    collection: str
+    name: str
+    path: str
+    method: str
+    url: str
+    location: SourceLocation | None
+    status: int | None = None
+    elapsed_ms: float = 0.0
+    checks: tuple[CheckResult, ...] = ()
+    captures: tuple[CaptureResult, ...] = ()
+    error: str | None = None
+    skipped: str | None = None
+    attempts: int = 0
+    iteration: int | None = None
+    response_size: int = 0
+
+    @property
+    def passed(self) -> bool:
+        """True when the request completed, every check passed and every capture found a value."""
+        if self.skipped is not None:
+            return True
+        return (
+            self.error is None
+            and all(check.passed for check in self.checks)
+            and all(capture.found for capture in self.captures)
+        )
+
+    @property
+    def failed_checks(self) -> tuple[CheckResult, ...]:
+        return tuple(check for check in self.checks if not check.passed)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """The outcome of a whole run."""
+
+    requests: tuple[RequestResult, ...]
+    elapsed_ms: float
+    interrupted: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return not self.interrupted and all(result.passed for result in self.requests)
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 0 if self.passed else 1
+
+    @property
+    def check_count(self) -> int:
+        return sum(len(result.checks) for result in self.requests)
+
+    @property
+    def failed_check_count(self) -> int:
+        return sum(len(result.failed_checks) for result in self.requests)

@@ -1,0 +1,257 @@
+"""Render ``<<name>>`` placeholders (FORMAT.md 1.1): text and typed substitution, dynamic values.
+
+Pure: the renderer reads variables through an injected ``lookup`` and dynamic values through an
+injected provider, so it does no I/O and keeps no state between calls.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import random
+import re
+import string
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from runner.errors import TemplateError
+
+DYNAMIC_NAMES: frozenset[str] = frozenset(
+    {"$uuid", "$timestamp", "$isoTimestamp", "$randomInt", "$randomString"}
+)
+# A variable whose value refers to a variable ... at most this many names in one chain.
+MAX_DEPTH = 10
+
+_NAME = r"\$?[A-Za-z0-9_.\-]+"
+# One pass finds escapes and placeholders together, so an escaped ``\<<`` can never start one.
+_TOKEN = re.compile(r"\\<<|<<[ \t]*(" + _NAME + r")[ \t]*>>")
+_SINGLE = re.compile(r"<<[ \t]*(" + _NAME + r")[ \t]*>>")
+_NAME_ONLY = re.compile(_NAME)
+# What follows a stray ``<<`` for it to look like a broken placeholder rather than an operator.
+_EMPTY_AFTER = re.compile(r"[ \t]*>>")
+_CLOSED_AFTER = re.compile(r"[^\s<>][^\n<>]*?>>")
+_NAME_START_AFTER = re.compile(r"\$?[A-Za-z_][A-Za-z0-9_.\-]*")
+_RANDOM_ALPHABET = string.ascii_letters + string.digits
+
+
+class DynamicProvider(Protocol):
+    """Produces a fresh value for a dynamic name such as ``$uuid``; KeyError when unknown."""
+
+    def __call__(self, name: str) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SystemDynamic:
+    """The default dynamic values, from an injectable random source and clock."""
+
+    rng: random.Random = field(default_factory=random.SystemRandom)
+    clock: Callable[[], float] = time.time
+    string_length: int = 16
+
+    def __call__(self, name: str) -> Any:
+        """Return a new value for ``name`` (one of DYNAMIC_NAMES); KeyError otherwise."""
+        if name == "$uuid":
+            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        if name == "$timestamp":
+            return int(self.clock())
+        if name == "$isoTimestamp":
+            moment = datetime.fromtimestamp(self.clock(), tz=timezone.utc)
+            return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        if name == "$randomInt":
+            return self.rng.randint(0, 1000)
+        if name == "$randomString":
+            return "".join(self.rng.choice(_RANDOM_ALPHABET) for _ in range(self.string_length))
+        raise KeyError(name)
+
+
+def to_text(value: Any) -> str:
+    """Spell a value for text interpolation: strings as is, everything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def single_placeholder(text: str) -> str | None:
+    """The name when ``text`` is exactly one placeholder (spaces inside the brackets), else None."""
+    match = _SINGLE.fullmatch(text)
+    return match.group(1) if match else None
+
+
+def find_placeholders(text: str) -> tuple[str, ...]:
+    """Names of the well-formed placeholders in ``text``, in order; escaped ones are left out."""
+    if "<<" not in text:
+        return ()
+    return tuple(m.group(1) for m in _TOKEN.finditer(text) if m.group(1) is not None)
+
+
+def find_broken_placeholders(text: str) -> tuple[str, ...]:
+    """Fragments that look like a broken placeholder: ``<<name`` unclosed, ``<<>>``, ``<<a b>>``.
+
+    A ``<<`` followed by a space and no ``>>`` (``std::cout << x``) or by nothing is an operator,
+    not a mistake, and is not reported.
+    """
+    if "<<" not in text:
+        return ()
+    broken: list[str] = []
+    pos = 0
+    for match in (*_TOKEN.finditer(text), None):
+        end = len(text) if match is None else match.start()
+        broken.extend(_broken_in_gap(text, pos, end))
+        if match is not None:
+            pos = match.end()
+    return tuple(broken)
+
+
+def _broken_in_gap(text: str, start: int, end: int) -> list[str]:
+    """Broken fragments starting at a ``<<`` between ``start`` and ``end`` (outside any token)."""
+    found: list[str] = []
+    index = text.find("<<", start, end)
+    while index != -1:
+        resume = index + 2
+        for pattern in (_EMPTY_AFTER, _CLOSED_AFTER, _NAME_START_AFTER):
+            match = pattern.match(text, resume, end)
+            if match:
+                found.append(text[index : match.end()])
+                resume = match.end()
+                break
+        index = text.find("<<", resume, end)
+    return found
+
+
+def referenced_names(value: Any) -> tuple[str, ...]:
+    """Every placeholder name in a value tree (strings and keys), each once, first use first."""
+    seen: dict[str, None] = {}
+    _collect_names(value, seen)
+    return tuple(seen)
+
+
+def _collect_names(value: Any, seen: dict[str, None]) -> None:
+    if isinstance(value, str):
+        for name in find_placeholders(value):
+            seen.setdefault(name, None)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _collect_names(key, seen)
+            _collect_names(item, seen)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_names(item, seen)
+
+
+class Renderer:
+    """Renders placeholders with variables from ``lookup`` (raw value, KeyError when undefined)."""
+
+    __slots__ = ("_dynamic", "_lookup")
+
+    def __init__(
+        self,
+        lookup: Callable[[str], Any],
+        dynamic: DynamicProvider | None = None,
+    ) -> None:
+        self._lookup = lookup
+        self._dynamic: DynamicProvider = dynamic if dynamic is not None else SystemDynamic()
+
+    def render_text(self, text: str) -> str:
+        """Interpolate every placeholder of ``text`` as text; ``\\<<`` becomes ``<<``."""
+        return self._render_str(text, ())
+
+    def render_value(self, value: Any, *, typed: bool) -> Any:
+        """Render strings anywhere in a value tree (keys as text); other scalars are unchanged.
+
+        With ``typed``, a string that is exactly one placeholder takes the variable's own value,
+        type included (``<<temp>>`` -> 0.7).
+        """
+        return self._render_any(value, (), typed=typed)
+
+    def resolve(self, name: str) -> Any:
+        """The fully rendered, typed value of one variable or dynamic name."""
+        return self._resolve(name, ())
+
+    def _render_any(self, value: Any, chain: tuple[str, ...], *, typed: bool) -> Any:
+        if isinstance(value, str):
+            if typed:
+                name = single_placeholder(value)
+                if name is not None:
+                    return self._resolve(name, chain)
+            return self._render_str(value, chain)
+        if isinstance(value, Mapping):
+            rendered: dict[Any, Any] = {}
+            sources: dict[Any, Any] = {}
+            for key, item in value.items():
+                new_key = self._render_str(key, chain) if isinstance(key, str) else key
+                if new_key in sources:
+                    # Two keys rendering alike would silently drop one of the values.
+                    raise TemplateError(
+                        f"keys {sources[new_key]!r} and {key!r} both render to {new_key!r}",
+                        names=referenced_names((sources[new_key], key)),
+                    )
+                sources[new_key] = key
+                rendered[new_key] = self._render_any(item, chain, typed=typed)
+            return rendered
+        if isinstance(value, list):
+            return [self._render_any(item, chain, typed=typed) for item in value]
+        if isinstance(value, tuple):
+            return tuple(self._render_any(item, chain, typed=typed) for item in value)
+        return value
+
+    def _render_str(self, text: str, chain: tuple[str, ...]) -> str:
+        if "<<" not in text:
+            return text
+        parts: list[str] = []
+        pos = 0
+        for match in _TOKEN.finditer(text):
+            parts.append(text[pos : match.start()])
+            name = match.group(1)
+            parts.append("<<" if name is None else to_text(self._resolve(name, chain)))
+            pos = match.end()
+        parts.append(text[pos:])
+        return "".join(parts)
+
+    def _resolve(self, name: str, chain: tuple[str, ...]) -> Any:
+        if name.startswith("$"):
+            return self._dynamic_value(name)
+        if name in chain:
+            cycle = " -> ".join((*chain[chain.index(name) :], name))
+            raise TemplateError(
+                f"variable cycle: {cycle}",
+                names=(*chain, name),
+                hint="a variable's value must not refer back to itself",
+            )
+        if len(chain) >= MAX_DEPTH:
+            raise TemplateError(
+                f"variables nested more than {MAX_DEPTH} levels deep: "
+                f"{' -> '.join((*chain, name))}",
+                names=(*chain, name),
+            )
+        try:
+            raw = self._lookup(name)
+        except KeyError:
+            hint = f"used in the value of {' -> '.join(chain)}" if chain else None
+            raise TemplateError(f"undefined variable '{name}'", names=(name,), hint=hint) from None
+        # Values of variables are data: a nested single placeholder keeps its type too.
+        return self._render_any(raw, (*chain, name), typed=True)
+
+    def _dynamic_value(self, name: str) -> Any:
+        try:
+            return self._dynamic(name)
+        except KeyError:
+            pass
+        close = difflib.get_close_matches(name, sorted(DYNAMIC_NAMES), n=1)
+        hint = (
+            f"did you mean '<<{close[0]}>>'?"
+            if close
+            else "dynamic values are " + ", ".join(sorted(DYNAMIC_NAMES))
+        )
+        raise TemplateError(f"unknown dynamic value '{name}'", names=(name,), hint=hint)
