@@ -67,7 +67,7 @@ class Masker:
         return self.pattern.sub(MASK, value)
 
     def header(self, name: str, value: str) -> str:
-        """Hide a header value: a sensitive header whole (keeping the auth scheme), else its secrets."""
+        """Hide a header value: sensitive ones whole (keeping the auth scheme), others' secrets."""
         if not self.enabled:
             return value
         if name.lower() in self.sensitive_headers and value:
