@@ -1,0 +1,282 @@
+"""The command line: flags -> options -> engine -> reporters -> exit status. Nothing else."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from runner import __version__
+from runner.errors import PostrunError
+from runner.source import format_diagnostic
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MAIN_HELP = """Run API requests kept as YAML collections: templated, checked, CI-ready.
+
+\b
+Examples:
+  postrun run collections/ --mock              run offline, answered from saved examples
+  postrun run collections/openai-chat.yaml --env openai
+  postrun run api.yaml --var base_url=http://127.0.0.1:8000 --var retries:=3
+  postrun validate collections/ --env staging --show-vars
+  postrun list collections/
+
+Exit status: 0 all checks passed, 1 a check or request failed, 2 invalid input,
+130 interrupted.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What the commands share: the collections, the environment, --var values, .env values."""
+
+    collections: tuple[Any, ...]
+    environment: Any
+    cli_vars: dict[str, Any]
+    dotenv: dict[str, str]
+    dotenv_name: str
+
+
+def _handle_errors(command: F) -> F:
+    """Turn PostrunError into a rendered message and its exit status, in this one place."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        traceback = kwargs.pop("traceback", False)
+        try:
+            return command(*args, **kwargs)
+        except PostrunError as exc:
+            if traceback:
+                raise
+            click.echo(exc.render(), err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            if traceback:
+                raise
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _common_options(command: F) -> F:
+    options = [
+        click.option(
+            "--env",
+            "env_name",
+            metavar="NAME|FILE",
+            help="Environment: environments/NAME.yaml, or a path to a file.",
+        ),
+        click.option(
+            "--var",
+            "variables",
+            multiple=True,
+            metavar="NAME=VALUE|NAME:=JSON",
+            help="Set a variable (highest precedence); := takes a typed JSON value. Repeatable.",
+        ),
+        click.option(
+            "--env-file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Read secrets from this .env file instead of ./.env.",
+        ),
+        click.option(
+            "--traceback", is_flag=True, hidden=True, help="Re-raise errors (for debugging)."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="postrun")
+def cli() -> None:
+    """The postrun command group."""
+
+
+@cli.command(
+    "run",
+    epilog="""\b
+Examples:
+  postrun run collections/ --mock
+  postrun run collections/openai-chat.yaml --mock --mock-example insufficient_quota
+  export API_KEY=sk-...; postrun run collections/openai-chat.yaml --env openai
+  postrun run api.yaml --env staging --var user_id:=42 --bail""",
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_common_options
+@click.option(
+    "--mock", is_flag=True, help="Answer each request from its saved example; no network."
+)
+@click.option(
+    "--mock-example",
+    metavar="NAME",
+    help="With --mock, answer from the example NAME where a request has one.",
+)
+@click.option("--bail", is_flag=True, help="Stop after the first failed request.")
+@click.option("-q", "--quiet", is_flag=True, help="Show only failures and the summary.")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the output (default: on a terminal, unless NO_COLOR is set).",
+)
+@click.option("--show-secrets", is_flag=True, help="Do not mask secrets (local debugging only).")
+@_handle_errors
+def run_command(
+    paths: tuple[Path, ...],
+    env_name: str | None,
+    variables: tuple[str, ...],
+    env_file: Path | None,
+    mock: bool,
+    mock_example: str | None,
+    bail: bool,
+    quiet: bool,
+    color: bool | None,
+    show_secrets: bool,
+) -> None:
+    """Send the requests of collection files (or directories of them) and check the responses."""
+    from runner.engine import Engine, RunOptions, plan_run
+    from runner.report.console import ConsoleReporter
+    from runner.transport import new_session
+
+    if mock_example and not mock:
+        raise PostrunError("--mock-example needs --mock", hint="add --mock")
+    loaded = _load(paths, env_name, variables, env_file)
+    options = RunOptions(
+        cli_vars=loaded.cli_vars,
+        environment=loaded.environment,
+        environ=dict(os.environ),
+        dotenv=loaded.dotenv,
+        dotenv_name=loaded.dotenv_name,
+        mock=mock,
+        mock_example=mock_example,
+        bail=bail,
+        show_secrets=show_secrets,
+    )
+    plan = plan_run(loaded.collections, options)
+    out = click.get_text_stream("stdout")
+    reporter = ConsoleReporter(out, color=_use_color(color, out), quiet=quiet)
+    with new_session() as session:
+        result = Engine(plan, session, [reporter]).run()
+    sys.exit(result.exit_code)
+
+
+@cli.command(
+    "validate",
+    epilog="""\b
+Examples:
+  postrun validate collections/
+  postrun validate collections/openai-chat.yaml --env openai --show-vars""",
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_common_options
+@click.option(
+    "--show-vars", is_flag=True, help="Print every variable, its value and the scope it came from."
+)
+@_handle_errors
+def validate_command(
+    paths: tuple[Path, ...],
+    env_name: str | None,
+    variables: tuple[str, ...],
+    env_file: Path | None,
+    show_vars: bool,
+) -> None:
+    """Load and check collections without sending anything (exit 0 valid, 2 not)."""
+    from runner.validation import validate
+
+    loaded = _load(paths, env_name, variables, env_file)
+    report = validate(
+        loaded.collections,
+        environment=loaded.environment,
+        cli_vars=loaded.cli_vars,
+        environ=dict(os.environ),
+        dotenv=loaded.dotenv,
+        show_vars=show_vars,
+    )
+    click.echo(report)
+
+
+@cli.command(
+    "list",
+    epilog="""\b
+Example:
+  postrun list collections/""",
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--traceback", is_flag=True, hidden=True)
+@_handle_errors
+def list_command(paths: tuple[Path, ...]) -> None:
+    """List the requests of collections: folder, name, method and URL."""
+    from runner.loader import load_collection
+
+    for file in _discover(paths):
+        collection = load_collection(file)
+        click.echo(f"{collection.name}  ({file})")
+        width = max((len(request.path) for request in collection.requests), default=0)
+        for request in collection.requests:
+            tags = f"  [{', '.join(request.tags)}]" if request.tags else ""
+            click.echo(f"  {request.method:<7} {request.path:<{width}}  {request.url}{tags}")
+
+
+def _discover(paths: Sequence[Path]) -> list[Path]:
+    from runner.loader import discover_collections
+
+    files, skipped = discover_collections(list(paths))
+    if skipped:
+        names = ", ".join(str(path) for path in skipped)
+        click.echo(f"note: skipped YAML files that have no `requests`: {names}", err=True)
+    if not files:
+        raise PostrunError(
+            f"no collection found in {', '.join(map(str, paths))}",
+            hint="a collection is a .yaml/.yml file with a top-level `requests` list",
+        )
+    return files
+
+
+def _load(
+    paths: Sequence[Path],
+    env_name: str | None,
+    variables: Sequence[str],
+    env_file: Path | None,
+) -> Loaded:
+    from runner.loader import find_environment, load_collection, load_environment
+    from runner.variables import parse_cli_var, read_dotenv
+
+    cli_vars = dict(parse_cli_var(text) for text in variables)
+    files = _discover(paths)
+    collections = tuple(load_collection(file) for file in files)
+    environment = None
+    if env_name:
+        environment = load_environment(find_environment(env_name, files, Path.cwd()))
+    if env_file is not None:
+        dotenv = read_dotenv(env_file, required=True)
+        dotenv_name = str(env_file)
+    else:
+        dotenv = read_dotenv(Path(".env"))
+        dotenv_name = ".env"
+    return Loaded(collections, environment, cli_vars, dotenv, dotenv_name)
+
+
+def _use_color(flag: bool | None, stream: Any) -> bool:
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        cli(prog_name="postrun")
+    except PostrunError as exc:  # raised outside a command, e.g. while parsing
+        click.echo(format_diagnostic("error", exc.message, exc.location, exc.hint), err=True)
+        sys.exit(exc.exit_code)

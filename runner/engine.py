@@ -1,0 +1,590 @@
+"""Running collections: plan (secrets, pre-flight checks), then send, check, capture, emit events.
+
+The engine never prints and never exits: it emits events to listeners (runner.events) and
+returns a RunResult. Everything it emits is masked first (runner.masking).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+from runner.captures import capture
+from runner.checks import evaluate, matches_all
+from runner.errors import PostrunError, TemplateError, TransportError
+from runner.events import (
+    CheckFinished,
+    Listener,
+    Note,
+    RequestFinished,
+    RequestSent,
+    RequestStarted,
+    ResponseReceived,
+    RunFinished,
+    RunStarted,
+)
+from runner.masking import Masker
+from runner.model import (
+    AuthSpec,
+    BodySpec,
+    CaptureSpec,
+    CheckSpec,
+    CollectionSpec,
+    EnvironmentSpec,
+    ExampleSpec,
+    Matcher,
+    PlaceholderUse,
+    RequestSpec,
+    VariableScope,
+)
+from runner.results import (
+    CaptureResult,
+    CheckResult,
+    RequestResult,
+    ResponseData,
+    RunResult,
+    SentRequest,
+)
+from runner.source import SourceLocation
+from runner.templating import Renderer
+from runner.variables import (
+    SecretValues,
+    VariableStack,
+    build_stack,
+    check_secret_conflicts,
+    find_undefined,
+    resolve_secrets,
+    undefined_error,
+)
+
+if TYPE_CHECKING:
+    import requests
+
+    from runner.mock import MockAdapter
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_RETRY_ON = (429, 502, 503, 504)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Everything from the command line that shapes a run."""
+
+    cli_vars: Mapping[str, Any] = field(default_factory=dict)
+    environment: EnvironmentSpec | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+    dotenv: Mapping[str, str] = field(default_factory=dict)
+    dotenv_name: str = ".env"
+    mock: bool = False
+    mock_example: str | None = None
+    bail: bool = False
+    show_secrets: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """Collections that passed the pre-flight checks, with their secrets and masker."""
+
+    collections: tuple[CollectionSpec, ...]
+    options: RunOptions
+    secrets: SecretValues
+    masker: Masker
+    notes: tuple[str, ...] = ()
+
+    @property
+    def total_requests(self) -> int:
+        return sum(len(collection.requests) for collection in self.collections)
+
+
+def declared_secrets(
+    collections: Iterable[CollectionSpec], environment: EnvironmentSpec | None
+) -> dict[str, SourceLocation | None]:
+    """Every secret name declared by the collections and the environment, with where."""
+    declared: dict[str, SourceLocation | None] = {}
+    sources: list[CollectionSpec | EnvironmentSpec] = list(collections)
+    if environment is not None:
+        sources.append(environment)
+    for source in sources:
+        for name in source.secrets:
+            declared.setdefault(name, source.secret_locations.get(name))
+    return declared
+
+
+def variable_scopes(
+    collections: Iterable[CollectionSpec], environment: EnvironmentSpec | None
+) -> list[VariableScope]:
+    """Every scope a variable can be defined in, for the secret/variable conflict check."""
+    scopes = [environment.variables] if environment is not None else []
+    for collection in collections:
+        scopes.append(collection.variables)
+        seen: set[int] = set()
+        for request in collection.requests:
+            for scope in request.folder_scopes:
+                if id(scope) not in seen:
+                    seen.add(id(scope))
+                    scopes.append(scope)
+    return scopes
+
+
+def plan_run(collections: Sequence[CollectionSpec], options: RunOptions) -> RunPlan:
+    """Resolve secrets and check every placeholder before anything is sent (exit 2 on error)."""
+    declared = declared_secrets(collections, options.environment)
+    check_secret_conflicts(declared, variable_scopes(collections, options.environment))
+    secrets = resolve_secrets(
+        declared,
+        cli_vars=options.cli_vars,
+        environ=options.environ,
+        dotenv=options.dotenv,
+        mock=options.mock,
+        dotenv_name=options.dotenv_name,
+    )
+    check_placeholders(collections, options, secrets.values)
+    if options.mock and options.mock_example is not None:
+        _check_mock_example(collections, options.mock_example)
+    masker = Masker.create(secrets.to_mask, enabled=not options.show_secrets)
+    return RunPlan(tuple(collections), options, secrets, masker, secrets.notes)
+
+
+def check_placeholders(
+    collections: Sequence[CollectionSpec], options: RunOptions, secrets: Mapping[str, Any]
+) -> None:
+    """Raise one error naming every undefined placeholder and each place it is used."""
+    undefined: dict[str, list[PlaceholderUse]] = {}
+    known: set[str] = set()
+    captured: set[str] = set()  # names captured by earlier requests are defined for later ones
+    for collection in collections:
+        for request in collection.requests:
+            stack = request_stack(request, collection, options, secrets, {})
+            known.update(stack.names())
+            found = find_undefined(request.placeholders, stack, also_defined=captured)
+            for name, uses in found.items():
+                undefined.setdefault(name, []).extend(uses)
+            captured.update(spec.name for spec in request.captures)
+    if undefined:
+        raise undefined_error(undefined, known=known | captured)
+
+
+def request_stack(
+    request: RequestSpec,
+    collection: CollectionSpec,
+    options: RunOptions,
+    secrets: Mapping[str, Any],
+    captured: Mapping[str, Any],
+) -> VariableStack:
+    """The variables a request sees, in FORMAT.md section 3 order."""
+    return build_stack(
+        cli_vars=options.cli_vars,
+        secrets=secrets,
+        captured=captured,
+        data_row=None,
+        environment=options.environment,
+        folder_scopes=request.folder_scopes,
+        collection=collection.variables,
+    )
+
+
+def _check_mock_example(collections: Sequence[CollectionSpec], wanted: str) -> None:
+    names = {
+        example.name
+        for collection in collections
+        for request in collection.requests
+        for example in request.examples
+    }
+    if wanted not in names:
+        listing = ", ".join(sorted(names)) or "none"
+        raise PostrunError(
+            f"no request has an example named '{wanted}'",
+            hint=f"examples in these collections: {listing}",
+        )
+
+
+@dataclass
+class _RunState:
+    """What changes while a run goes on: captured values and which captures found nothing."""
+
+    captured: dict[str, Any] = field(default_factory=dict)
+    failed_captures: dict[str, str] = field(default_factory=dict)
+
+
+class Engine:
+    """Runs a plan: one request after another, emitting masked events to the listeners."""
+
+    def __init__(
+        self,
+        plan: RunPlan,
+        session: requests.Session,
+        listeners: Sequence[Listener] = (),
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.perf_counter,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.plan = plan
+        self.session = session
+        self.listeners = tuple(listeners)
+        self.sleep = sleep
+        self.clock = clock
+        self.rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
+        self.mock_adapter: MockAdapter | None = None
+        if plan.options.mock:
+            from runner.mock import mock_session
+
+            self.mock_adapter = mock_session(session)
+
+    def emit(self, event: Any) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+    def run(self) -> RunResult:
+        """Run every request of the plan; Ctrl-C stops it and still returns what finished."""
+        plan = self.plan
+        started = self.clock()
+        self.emit(
+            RunStarted(
+                tuple(collection.name for collection in plan.collections),
+                plan.total_requests,
+                plan.options.environment.name if plan.options.environment else None,
+                plan.options.mock,
+            )
+        )
+        for note in plan.notes:
+            self.emit(Note(note))  # notes name secrets, never hold a real value
+        results: list[RequestResult] = []
+        state = _RunState()
+        interrupted = False
+        index = 0
+        try:
+            for collection in plan.collections:
+                for request in collection.requests:
+                    index += 1
+                    self.emit(
+                        RequestStarted(collection.name, request.path, index, plan.total_requests)
+                    )
+                    result = self._run_request(collection, request, state)
+                    results.append(result)
+                    if plan.options.bail and not result.passed:
+                        raise _Bail
+        except _Bail:
+            pass
+        except KeyboardInterrupt:
+            interrupted = True
+        run = RunResult(tuple(results), (self.clock() - started) * 1000, interrupted)
+        self.emit(RunFinished(run))
+        return run
+
+    # One request -------------------------------------------------------------------------
+
+    def _run_request(
+        self, collection: CollectionSpec, request: RequestSpec, state: _RunState
+    ) -> RequestResult:
+        masker = self.plan.masker
+        base = RequestResult(
+            collection=collection.name,
+            name=request.name,
+            path=request.path,
+            method=request.method,
+            url=masker.text(request.url),
+            location=request.location,
+        )
+        skip = request.options.get("skip")
+        if skip:
+            return self._finish(
+                dataclasses.replace(base, skipped=skip if isinstance(skip, str) else "skipped")
+            )
+        stack = request_stack(
+            request, collection, self.plan.options, self.plan.secrets.values, state.captured
+        )
+        renderer = Renderer(stack.lookup)
+        try:
+            outgoing = self._render_request(request, renderer)
+            example = self._mock_example(request, renderer)
+        except TemplateError as exc:
+            return self._finish(
+                dataclasses.replace(base, error=masker.text(self._explain(exc, state)))
+            )
+        base = dataclasses.replace(base, url=masker.text(outgoing.url))
+        delay_ms = request.options.get("delay_ms")
+        if delay_ms:
+            self.sleep(float(delay_ms) / 1000)
+        sent, response, error, attempts = self._send_with_retries(
+            request, outgoing, example, renderer
+        )
+        masked_sent = self._mask_sent(sent) if sent is not None else None
+        if response is None:
+            return self._finish(
+                dataclasses.replace(base, error=masker.text(error or ""), attempts=attempts),
+                masked_sent,
+            )
+        checks = tuple(self._check(check, response, renderer) for check in request.checks)
+        captures = tuple(
+            self._capture(spec, request, response, renderer, state) for spec in request.captures
+        )
+        masked_response = self._mask_response(response)
+        result = dataclasses.replace(
+            base,
+            status=response.status,
+            elapsed_ms=response.elapsed_ms,
+            checks=checks,
+            captures=captures,
+            attempts=attempts,
+            response_size=len(response.body),
+        )
+        return self._finish(result, masked_sent, masked_response)
+
+    def _finish(
+        self,
+        result: RequestResult,
+        sent: SentRequest | None = None,
+        response: ResponseData | None = None,
+    ) -> RequestResult:
+        self.emit(RequestFinished(result, sent, response))
+        return result
+
+    @staticmethod
+    def _explain(exc: TemplateError, state: _RunState) -> str:
+        """Say which capture left a variable undefined, when one did."""
+        for name in exc.names:
+            if name in state.failed_captures:
+                return f"{exc.message}: {state.failed_captures[name]}"
+        return exc.message if exc.hint is None else f"{exc.message} ({exc.hint})"
+
+    def _render_request(self, request: RequestSpec, renderer: Renderer) -> Any:
+        from runner.transport import OutgoingRequest
+
+        options = request.options
+        timeout = options.get("timeout", DEFAULT_TIMEOUT)
+        return OutgoingRequest(
+            method=request.method,
+            url=renderer.render_text(request.url),
+            params=renderer.render_value(dict(request.params), typed=False),
+            headers=renderer.render_value(dict(request.headers), typed=False),
+            body=_render_body(request.body, renderer) if request.body else None,
+            auth=_render_auth(request.auth, renderer) if request.auth else None,
+            timeout=float(timeout) if timeout else None,
+            follow_redirects=bool(options.get("follow_redirects", True)),
+            verify=options.get("verify", True),
+            cert=options.get("cert"),
+            proxy=options.get("proxy"),
+        )
+
+    def _mock_example(self, request: RequestSpec, renderer: Renderer) -> ExampleSpec | None:
+        if self.mock_adapter is None:
+            return None
+        from runner.mock import choose_example
+
+        example = choose_example(request, self.plan.options.mock_example)
+        if example is None:
+            return None
+        return dataclasses.replace(
+            example,
+            headers=renderer.render_value(dict(example.headers), typed=False),
+            body=renderer.render_value(example.body, typed=isinstance(example.body, (dict, list))),
+        )
+
+    def _send_with_retries(
+        self,
+        request: RequestSpec,
+        outgoing: Any,
+        example: ExampleSpec | None,
+        renderer: Renderer,
+    ) -> tuple[SentRequest | None, ResponseData | None, str | None, int]:
+        """Send, retrying per ``options.retries``; returns (sent, response, error, attempts)."""
+        from runner.transport import send
+
+        if self.mock_adapter is not None and example is None:
+            return None, None, "no example to answer from under --mock (add `examples:`)", 0
+        retries: Mapping[str, Any] = request.options.get("retries") or {}
+        count = int(retries.get("count", 0))
+        retry_on = set(retries.get("on", DEFAULT_RETRY_ON))
+        unless = tuple(_render_check(check, renderer) for check in retries.get("unless", ()))
+        attempt = 0
+        while True:
+            attempt += 1
+            if self.mock_adapter is not None and example is not None:
+                self.mock_adapter.prime(example)
+            sent: SentRequest | None = None
+            response: ResponseData | None = None
+            error: str | None = None
+            try:
+                sent, response = send(outgoing, self.session)
+            except TransportError as exc:
+                error = exc.message
+            if sent is not None:
+                self.emit(RequestSent(self._mask_sent(sent), attempt))
+            retry = attempt <= count and (
+                response is None
+                or (response.status in retry_on and not (unless and matches_all(unless, response)))
+            )
+            wait = self._wait_before(attempt, response, retries) if retry else 0.0
+            if response is not None:
+                response = dataclasses.replace(response, attempts=attempt)
+                self.emit(ResponseReceived(self._mask_response(response), attempt, retry, wait))
+            if not retry:
+                return sent, response, error, attempt
+            self.sleep(wait)
+
+    def _wait_before(
+        self, attempt: int, response: ResponseData | None, retries: Mapping[str, Any]
+    ) -> float:
+        """Exponential backoff with jitter; a Retry-After header wins; capped by max_wait."""
+        max_wait = float(retries.get("max_wait", 30))
+        retry_after = _retry_after(response.header("Retry-After")) if response else None
+        if retry_after is not None:
+            return min(retry_after, max_wait)
+        backoff = float(retries.get("backoff", 0.5))
+        wait = backoff * (2 ** (attempt - 1)) * self.rng.uniform(0.75, 1.25)
+        return min(wait, max_wait)
+
+    def _check(self, check: CheckSpec, response: ResponseData, renderer: Renderer) -> CheckResult:
+        try:
+            result = evaluate(_render_check(check, renderer), response)
+        except TemplateError as exc:
+            result = CheckResult(
+                kind=check.kind,
+                target=check.target,
+                description=f"{check.kind} {check.target or ''}".strip(),
+                passed=False,
+                expected="",
+                actual=None,
+                location=check.location,
+                message=exc.message,
+                actual_missing=True,
+            )
+        masker = self.plan.masker
+        if masker.active:
+            result = dataclasses.replace(
+                result,
+                description=masker.text(result.description),
+                expected=masker.text(result.expected),
+                actual=masker.value(result.actual),
+                message=masker.text(result.message) if result.message else None,
+            )
+        self.emit(CheckFinished(result))
+        return result
+
+    def _capture(
+        self,
+        spec: CaptureSpec,
+        request: RequestSpec,
+        response: ResponseData,
+        renderer: Renderer,
+        state: _RunState,
+    ) -> CaptureResult:
+        try:
+            rendered = dataclasses.replace(spec, source=renderer.render_text(spec.source))
+            result = capture(rendered, response)
+        except TemplateError as exc:
+            result = CaptureResult(spec.name, False, message=exc.message, location=spec.location)
+        if result.found:
+            state.captured[spec.name] = result.value
+            state.failed_captures.pop(spec.name, None)
+        else:
+            state.captured.pop(spec.name, None)
+            state.failed_captures[spec.name] = (
+                f"capture '{spec.name}' in '{request.path}' found nothing"
+            )
+        masker = self.plan.masker
+        return dataclasses.replace(
+            result,
+            value=masker.value(result.value),
+            message=masker.text(result.message) if result.message else None,
+            location=result.location or spec.location,
+        )
+
+    def _mask_sent(self, sent: SentRequest) -> SentRequest:
+        masker = self.plan.masker
+        return SentRequest(
+            sent.method,
+            masker.text(sent.url),
+            masker.headers(sent.headers),
+            masker.body(sent.body) if sent.body is not None else None,
+        )
+
+    def _mask_response(self, response: ResponseData) -> ResponseData:
+        masker = self.plan.masker
+        if not masker.enabled:
+            return response
+        return dataclasses.replace(
+            response,
+            headers=masker.headers(response.headers),
+            body=masker.body(response.body),
+            url=masker.text(response.url),
+            cookies={name: masker.text(value) for name, value in response.cookies.items()},
+        )
+
+
+class _Bail(Exception):
+    """Stops the run after the first failed request (--bail)."""
+
+
+def _render_body(body: BodySpec, renderer: Renderer) -> BodySpec:
+    if body.kind == "json":
+        value = renderer.render_value(body.value, typed=True)
+    elif body.kind == "graphql":
+        value = {
+            "query": renderer.render_text(body.value["query"]),
+            "variables": renderer.render_value(body.value.get("variables") or {}, typed=True),
+        }
+    elif body.kind == "raw":
+        value = renderer.render_text(body.value)
+    elif body.kind == "file":
+        value = body.value
+    else:
+        value = renderer.render_value(body.value, typed=False)
+    return dataclasses.replace(body, value=value)
+
+
+def _render_auth(auth: AuthSpec, renderer: Renderer) -> AuthSpec:
+    return dataclasses.replace(auth, params=renderer.render_value(auth.params, typed=False))
+
+
+def _render_check(check: CheckSpec, renderer: Renderer) -> CheckSpec:
+    """Substitute placeholders in a check's target and expected values (typed)."""
+    target = check.target
+    if target is not None and check.kind in ("jsonpath", "header") and "<<" in target:
+        target = renderer.render_text(target)
+    matcher = _render_matcher(check.matcher, renderer) if check.matcher is not None else None
+    if target == check.target and matcher is check.matcher:
+        return check
+    return dataclasses.replace(check, target=target, matcher=matcher)
+
+
+def _render_matcher(matcher: Matcher, renderer: Renderer) -> Matcher:
+    operators: list[tuple[str, Any]] = []
+    changed = False
+    for operator, argument in matcher.operators:
+        if isinstance(argument, Matcher):
+            rendered: Any = _render_matcher(argument, renderer)
+        else:
+            rendered = renderer.render_value(argument, typed=True)
+            if operator == "length" and not isinstance(rendered, Matcher):
+                rendered = Matcher.equals(rendered)
+        changed = changed or rendered is not argument
+        operators.append((operator, rendered))
+    return dataclasses.replace(matcher, operators=tuple(operators)) if changed else matcher
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0.0, (moment - now).total_seconds())
