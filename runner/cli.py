@@ -161,7 +161,7 @@ def run_command(
         show_secrets=show_secrets,
     )
     plan = plan_run(loaded.collections, options)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     reporter = ConsoleReporter(out, color=_use_color(color, out), quiet=quiet)
     with new_session() as session:
         result = Engine(plan, session, [reporter]).run()
