@@ -67,7 +67,10 @@ def validate(
             f"ok {collection.file}: {collection.name}, {count} request{'s' if count != 1 else ''}"
         )
         if show_vars:
-            lines.extend(_variables_table(collection, options, names_only, set(declared), masker))
+            # Only the secrets this collection and the environment declare, not its neighbours'.
+            own = set(declared_secrets([collection], environment))
+            own_secrets = {name: value for name, value in names_only.items() if name in own}
+            lines.extend(_variables_table(collection, options, own_secrets, own, masker))
     return "\n".join(lines)
 
 
