@@ -63,9 +63,8 @@ from runner.variables import (
 )
 
 if TYPE_CHECKING:
-    import requests
-
     from runner.mock import MockAdapter
+    from runner.transport import Session
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_RETRY_ON = (429, 502, 503, 504)
@@ -217,7 +216,7 @@ class Engine:
     def __init__(
         self,
         plan: RunPlan,
-        session: requests.Session,
+        session: Session,
         listeners: Sequence[Listener] = (),
         *,
         sleep: Callable[[float], None] = time.sleep,

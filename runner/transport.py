@@ -21,6 +21,7 @@ from runner.results import ResponseData, SentRequest
 
 if TYPE_CHECKING:
     import requests
+    from requests import Session as Session  # re-exported for type hints elsewhere
 
 USER_AGENT = f"postrun/{__version__}"
 _CHUNK = 64 * 1024
