@@ -335,3 +335,35 @@ requests:
     assert caught.value.exit_code == 2
     assert "'nope'" in caught.value.message and "collection.yaml:4" in caught.value.message
     assert len(httpserver.log) == 0
+
+
+def test_tls_error_is_a_one_line_failed_request(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data("plain http")
+    url = httpserver.url_for("/x").replace("http://", "https://")
+    result, _ = run_yaml(tmp_path, f"requests:\n  - {{name: TLS, url: '{url}'}}\n")
+    error = result.requests[0].error or ""
+    assert error.startswith("TLS error: ") and "\n" not in error
+
+
+def test_connection_reset_mid_response_is_a_failed_request(tmp_path: Path) -> None:
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+
+    def serve_half_then_close() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+        conn.close()
+        listener.close()
+
+    thread = threading.Thread(target=serve_half_then_close, daemon=True)
+    thread.start()
+    result, _ = run_yaml(tmp_path, f"requests:\n  - {{name: R, url: 'http://127.0.0.1:{port}/'}}\n")
+    thread.join(timeout=5)
+    error = result.requests[0].error or ""
+    assert result.exit_code == 1
+    assert "connection" in error and "\n" not in error
