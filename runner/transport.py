@@ -67,7 +67,12 @@ def send(request: OutgoingRequest, session: requests.Session) -> tuple[SentReque
     import requests
 
     with ExitStack() as stack:
-        prepared = session.prepare_request(_build(request, stack))
+        try:
+            prepared = session.prepare_request(_build(request, stack))
+        except (requests.RequestException, ValueError) as exc:  # a URL or header it cannot send
+            raise TransportError(describe_failure(exc, request)) from exc
+        except OSError as exc:
+            raise TransportError(f"could not read the body file: {exc}") from exc
         sent = SentRequest(
             prepared.method or request.method,
             prepared.url or request.url,

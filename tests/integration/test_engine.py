@@ -367,3 +367,10 @@ def test_connection_reset_mid_response_is_a_failed_request(tmp_path: Path) -> No
     error = result.requests[0].error or ""
     assert result.exit_code == 1
     assert "connection" in error and "\n" not in error
+
+
+def test_url_without_scheme_fails_the_request_not_the_run(tmp_path: Path) -> None:
+    result, _ = run_yaml(tmp_path, "requests:\n  - {name: Bad, url: 'example.test/x'}\n")
+    assert result.requests[0].error == (
+        "invalid URL 'example.test/x': it must start with http:// or https://"
+    )
