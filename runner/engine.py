@@ -161,11 +161,30 @@ def check_placeholders(
             stack = request_stack(request, collection, options, secrets, {})
             known.update(stack.names())
             found = find_undefined(request.placeholders, stack, also_defined=captured)
+            _check_cycles(request, stack)
             for name, uses in found.items():
                 undefined.setdefault(name, []).extend(uses)
             captured.update(spec.name for spec in request.captures)
     if undefined:
         raise undefined_error(undefined, known=known | captured)
+
+
+def _check_cycles(request: RequestSpec, stack: VariableStack) -> None:
+    """A variable whose value refers back to itself (or nests too deep) is an input error."""
+    renderer = Renderer(stack.lookup)
+    checked: set[str] = set()
+    for use in request.placeholders:
+        if use.name in checked or not stack.defined(use.name):
+            continue
+        checked.add(use.name)
+        try:
+            renderer.resolve(use.name)
+        except TemplateError as exc:
+            if exc.message.startswith(("variable cycle", "variables nested")):
+                raise TemplateError(
+                    exc.message, names=exc.names, location=use.location, hint=exc.hint
+                ) from None
+            # Anything else (a name captured later in the run) is settled at run time.
 
 
 def request_stack(

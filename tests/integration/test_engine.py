@@ -374,3 +374,12 @@ def test_url_without_scheme_fails_the_request_not_the_run(tmp_path: Path) -> Non
     assert result.requests[0].error == (
         "invalid URL 'example.test/x': it must start with http:// or https://"
     )
+
+
+def test_variable_cycle_is_an_input_error_naming_the_chain(tmp_path: Path) -> None:
+    text = "variables: {a: '<<b>>', b: '<<a>>'}\nrequests:\n  - {name: A, url: 'http://x/<<a>>'}\n"
+    with pytest.raises(PostrunError) as caught:
+        run_yaml(tmp_path, text)
+    assert caught.value.exit_code == 2
+    assert caught.value.message == "variable cycle: a -> b -> a"
+    assert caught.value.location is not None and caught.value.location.line == 3
