@@ -87,6 +87,11 @@ def _common_options(command: F) -> F:
             help="Read secrets from this .env file instead of ./.env.",
         ),
         click.option(
+            "--allow-outside",
+            is_flag=True,
+            help="Let file paths in collections point outside the working directory.",
+        ),
+        click.option(
             "--traceback", is_flag=True, hidden=True, help="Re-raise errors (for debugging)."
         ),
     ]
@@ -128,18 +133,27 @@ Examples:
     help="Colour the output (default: on a terminal, unless NO_COLOR is set).",
 )
 @click.option("--show-secrets", is_flag=True, help="Do not mask secrets (local debugging only).")
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT:PATH",
+    help="Also write a report: junit:results.xml or json:results.json. Repeatable.",
+)
 @_handle_errors
 def run_command(
     paths: tuple[Path, ...],
     env_name: str | None,
     variables: tuple[str, ...],
     env_file: Path | None,
+    allow_outside: bool,
     mock: bool,
     mock_example: str | None,
     bail: bool,
     quiet: bool,
     color: bool | None,
     show_secrets: bool,
+    reports: tuple[str, ...],
 ) -> None:
     """Send the requests of collection files (or directories of them) and check the responses."""
     from runner.engine import Engine, RunOptions, plan_run
@@ -148,7 +162,8 @@ def run_command(
 
     if mock_example and not mock:
         raise PostrunError("--mock-example needs --mock", hint="add --mock")
-    loaded = _load(paths, env_name, variables, env_file)
+    report_targets = [_parse_report(text) for text in reports]
+    loaded = _load(paths, env_name, variables, env_file, allow_outside)
     options = RunOptions(
         cli_vars=loaded.cli_vars,
         environment=loaded.environment,
@@ -163,9 +178,40 @@ def run_command(
     plan = plan_run(loaded.collections, options)
     out = sys.stdout
     reporter = ConsoleReporter(out, color=_use_color(color, out), quiet=quiet)
+    file_reporters = [(_new_file_reporter(kind), path) for kind, path in report_targets]
+    listeners = [reporter, *(file_reporter for file_reporter, _ in file_reporters)]
     with new_session() as session:
-        result = Engine(plan, session, [reporter]).run()
+        result = Engine(plan, session, listeners).run()
+    from runner.report.files import write_atomic
+
+    for file_reporter, path in file_reporters:
+        write_atomic(path, file_reporter.render())
     sys.exit(result.exit_code)
+
+
+REPORT_FORMATS = ("junit", "json")
+
+
+def _parse_report(text: str) -> tuple[str, Path]:
+    """``junit:out/results.xml`` -> ("junit", Path); anything else is a usage error (exit 2)."""
+    kind, sep, path = text.partition(":")
+    if not sep or not path or kind not in REPORT_FORMATS:
+        raise PostrunError(
+            f"invalid --report {text!r}",
+            hint=f"write FORMAT:PATH with FORMAT one of {', '.join(REPORT_FORMATS)}, "
+            "e.g. --report junit:results.xml",
+        )
+    return kind, Path(path)
+
+
+def _new_file_reporter(kind: str) -> Any:
+    if kind == "junit":
+        from runner.report.junit import JUnitReporter
+
+        return JUnitReporter()
+    from runner.report.json_report import JsonReporter
+
+    return JsonReporter()
 
 
 @cli.command(
@@ -186,12 +232,13 @@ def validate_command(
     env_name: str | None,
     variables: tuple[str, ...],
     env_file: Path | None,
+    allow_outside: bool,
     show_vars: bool,
 ) -> None:
     """Load and check collections without sending anything (exit 0 valid, 2 not)."""
     from runner.validation import validate
 
-    loaded = _load(paths, env_name, variables, env_file)
+    loaded = _load(paths, env_name, variables, env_file, allow_outside)
     report = validate(
         loaded.collections,
         environment=loaded.environment,
@@ -245,13 +292,14 @@ def _load(
     env_name: str | None,
     variables: Sequence[str],
     env_file: Path | None,
+    allow_outside: bool,
 ) -> Loaded:
     from runner.loader import find_environment, load_collection, load_environment
     from runner.variables import parse_cli_var, read_dotenv
 
     cli_vars = dict(parse_cli_var(text) for text in variables)
     files = _discover(paths)
-    collections = tuple(load_collection(file) for file in files)
+    collections = tuple(load_collection(file, allow_outside=allow_outside) for file in files)
     environment = None
     if env_name:
         environment = load_environment(find_environment(env_name, files, Path.cwd()))

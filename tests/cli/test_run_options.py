@@ -93,3 +93,45 @@ def test_python_dash_m_runner_works(tmp_path: Path) -> None:
         cwd=Path(__file__).resolve().parents[2],
     )
     assert completed.returncode == 0 and "postrun" in completed.stdout
+
+
+def test_report_files_are_written_and_bad_format_is_exit_2(
+    cli_runner: CliRunner, tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    monkeypatch.setenv("API_KEY", "sk-report-secret")
+    httpserver.expect_request("/me").respond_with_data("no", status=500)
+    write_collection(tmp_path, httpserver.url_for("/me"))
+    result = cli_runner.invoke(
+        cli, ["run", "c.yaml", "--report", "junit:out/r.xml", "--report", "json:out/r.json"]
+    )
+    assert result.exit_code == 1
+    suites = ET.parse(tmp_path / "out" / "r.xml").getroot()
+    assert suites.get("tests") == "1" and suites.get("failures") == "1"
+    report = json.loads((tmp_path / "out" / "r.json").read_text(encoding="utf-8"))
+    assert report["schema_version"] == 1 and report["totals"]["checks_failed"] == 1
+    for name in ("r.xml", "r.json"):
+        assert "sk-report-secret" not in (tmp_path / "out" / name).read_text(encoding="utf-8")
+    bad = cli_runner.invoke(cli, ["run", "c.yaml", "--report", "pdf:x.pdf"])
+    assert bad.exit_code == 2 and "junit, json" in bad.output
+
+
+def test_file_outside_the_working_directory_needs_allow_outside(
+    cli_runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "secret.txt").write_text("private", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "c.yaml").write_text(
+        "requests:\n  - name: Up\n    method: POST\n    url: http://127.0.0.1:9/\n"
+        "    body: {file: ../secret.txt}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(work)
+    refused = cli_runner.invoke(cli, ["validate", "c.yaml"])
+    assert refused.exit_code == 2 and "--allow-outside" in refused.output
+    assert "c.yaml:5" in refused.output
+    allowed = cli_runner.invoke(cli, ["validate", "c.yaml", "--allow-outside"])
+    assert allowed.exit_code == 0, allowed.output
