@@ -14,7 +14,7 @@ SCHEMA_VERSION = 1
 
 
 class JsonReporter:
-    """Collects finished requests and renders the report described by docs/report-schema.json."""
+    """Collects finished requests; renders the report of runner/report/report-schema.json."""
 
     def __init__(self, *, version: str | None = None) -> None:
         if version is None:

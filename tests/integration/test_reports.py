@@ -23,7 +23,7 @@ from runner.results import CheckResult, RequestResult, ResponseData, RunResult, 
 from runner.transport import new_session
 
 SECRET = "sk-secret-xyz"
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "runner" / "report" / "report-schema.json"
 
 
 def free_port() -> int:
