@@ -383,3 +383,30 @@ def test_variable_cycle_is_an_input_error_naming_the_chain(tmp_path: Path) -> No
     assert caught.value.exit_code == 2
     assert caught.value.message == "variable cycle: a -> b -> a"
     assert caught.value.location is not None and caught.value.location.line == 3
+
+
+def test_ctrl_c_stops_the_run_and_keeps_what_finished(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    from runner.events import RequestStarted, RunFinished
+
+    httpserver.expect_request("/x").respond_with_data("ok")
+    path = tmp_path / "c.yaml"
+    url = httpserver.url_for("/x")
+    path.write_text(
+        f"requests:\n  - {{name: A, url: '{url}'}}\n  - {{name: B, url: '{url}'}}\n",
+        encoding="utf-8",
+    )
+    events: list[Any] = []
+
+    def interrupt_second(event: Any) -> None:
+        events.append(event)
+        if isinstance(event, RequestStarted) and event.index == 2:
+            raise KeyboardInterrupt
+
+    plan = plan_run([load_collection(path, base_dir=tmp_path)], RunOptions())
+    with new_session() as session:
+        result = Engine(plan, session, [interrupt_second]).run()
+    assert result.interrupted and result.exit_code == 130
+    assert [r.name for r in result.requests] == ["A"]
+    assert isinstance(events[-1], RunFinished) and events[-1].result is result
