@@ -329,20 +329,19 @@ class Engine:
         delay_ms = request.options.get("delay_ms")
         if delay_ms:
             self.sleep(float(delay_ms) / 1000)
-        sent, response, error, attempts = self._send_with_retries(
-            request, outgoing, example, renderer
-        )
-        masked_sent = self._mask_sent(sent) if sent is not None else None
+        exchange = self._send_with_retries(request, outgoing, example, renderer)
+        response, masked_sent, attempts = exchange.response, exchange.sent, exchange.attempts
         if response is None:
             return self._finish(
-                dataclasses.replace(base, error=masker.text(error or ""), attempts=attempts),
+                dataclasses.replace(
+                    base, error=masker.text(exchange.error or ""), attempts=attempts
+                ),
                 masked_sent,
             )
         checks = tuple(self._check(check, response, renderer) for check in request.checks)
         captures = tuple(
             self._capture(spec, request, response, renderer, state) for spec in request.captures
         )
-        masked_response = self._mask_response(response)
         result = dataclasses.replace(
             base,
             status=response.status,
@@ -352,7 +351,7 @@ class Engine:
             attempts=attempts,
             response_size=len(response.body),
         )
-        return self._finish(result, masked_sent, masked_response)
+        return self._finish(result, masked_sent, exchange.masked_response)
 
     def _finish(
         self,
@@ -410,12 +409,12 @@ class Engine:
         outgoing: Any,
         example: ExampleSpec | None,
         renderer: Renderer,
-    ) -> tuple[SentRequest | None, ResponseData | None, str | None, int]:
-        """Send, retrying per ``options.retries``; returns (sent, response, error, attempts)."""
+    ) -> _Exchange:
+        """Send, retrying per ``options.retries``; each attempt is masked once, when emitted."""
         from runner.transport import send
 
         if self.mock_adapter is not None and example is None:
-            return None, None, "no example to answer from under --mock (add `examples:`)", 0
+            return _Exchange(error="no example to answer from under --mock (add `examples:`)")
         retries: Mapping[str, Any] = request.options.get("retries") or {}
         count = int(retries.get("count", 0))
         retry_on = set(retries.get("on", DEFAULT_RETRY_ON))
@@ -426,14 +425,17 @@ class Engine:
             if self.mock_adapter is not None and example is not None:
                 self.mock_adapter.prime(example)
             sent: SentRequest | None = None
+            masked_sent: SentRequest | None = None
             response: ResponseData | None = None
+            masked_response: ResponseData | None = None
             error: str | None = None
             try:
                 sent, response = send(outgoing, self.session)
             except TransportError as exc:
                 error = exc.message
             if sent is not None:
-                self.emit(RequestSent(self._mask_sent(sent), attempt))
+                masked_sent = self._mask_sent(sent)
+                self.emit(RequestSent(masked_sent, attempt))
             retry = attempt <= count and (
                 response is None
                 or (response.status in retry_on and not (unless and matches_all(unless, response)))
@@ -441,9 +443,10 @@ class Engine:
             wait = self._wait_before(attempt, response, retries) if retry else 0.0
             if response is not None:
                 response = dataclasses.replace(response, attempts=attempt)
-                self.emit(ResponseReceived(self._mask_response(response), attempt, retry, wait))
+                masked_response = self._mask_response(response)
+                self.emit(ResponseReceived(masked_response, attempt, retry, wait))
             if not retry:
-                return sent, response, error, attempt
+                return _Exchange(masked_sent, response, masked_response, error, attempt)
             self.sleep(wait)
 
     def _wait_before(
@@ -534,6 +537,17 @@ class Engine:
             url=masker.text(response.url),
             cookies={name: masker.text(value) for name, value in response.cookies.items()},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Exchange:
+    """The last attempt of a request: the raw response for checks, masked copies for events."""
+
+    sent: SentRequest | None = None
+    response: ResponseData | None = None
+    masked_response: ResponseData | None = None
+    error: str | None = None
+    attempts: int = 0
 
 
 class _Bail(Exception):
