@@ -64,7 +64,7 @@ from runner.variables import (
 
 if TYPE_CHECKING:
     from runner.mock import MockAdapter
-    from runner.transport import Session
+    from runner.transport import OutgoingRequest, Session
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_RETRY_ON = (429, 502, 503, 504)
@@ -319,7 +319,7 @@ class Engine:
         )
         renderer = Renderer(stack.lookup)
         try:
-            outgoing = self._render_request(request, renderer)
+            outgoing = render_request(request, renderer)
             example = self._mock_example(request, renderer)
         except TemplateError as exc:
             return self._finish(
@@ -369,25 +369,6 @@ class Engine:
             if name in state.failed_captures:
                 return f"{exc.message}: {state.failed_captures[name]}"
         return exc.message if exc.hint is None else f"{exc.message} ({exc.hint})"
-
-    def _render_request(self, request: RequestSpec, renderer: Renderer) -> Any:
-        from runner.transport import OutgoingRequest
-
-        options = request.options
-        timeout = options.get("timeout", DEFAULT_TIMEOUT)
-        return OutgoingRequest(
-            method=request.method,
-            url=renderer.render_text(request.url),
-            params=renderer.render_value(dict(request.params), typed=False),
-            headers=renderer.render_value(dict(request.headers), typed=False),
-            body=_render_body(request.body, renderer) if request.body else None,
-            auth=_render_auth(request.auth, renderer) if request.auth else None,
-            timeout=float(timeout) if timeout else None,
-            follow_redirects=bool(options.get("follow_redirects", True)),
-            verify=options.get("verify", True),
-            cert=options.get("cert"),
-            proxy=options.get("proxy"),
-        )
 
     def _mock_example(self, request: RequestSpec, renderer: Renderer) -> ExampleSpec | None:
         if self.mock_adapter is None:
@@ -552,6 +533,27 @@ class _Exchange:
 
 class _Bail(Exception):
     """Stops the run after the first failed request (--bail)."""
+
+
+def render_request(request: RequestSpec, renderer: Renderer) -> OutgoingRequest:
+    """Render every placeholder of ``request``: what goes on the wire (also for `export curl`)."""
+    from runner.transport import OutgoingRequest
+
+    options = request.options
+    timeout = options.get("timeout", DEFAULT_TIMEOUT)
+    return OutgoingRequest(
+        method=request.method,
+        url=renderer.render_text(request.url),
+        params=renderer.render_value(dict(request.params), typed=False),
+        headers=renderer.render_value(dict(request.headers), typed=False),
+        body=_render_body(request.body, renderer) if request.body else None,
+        auth=_render_auth(request.auth, renderer) if request.auth else None,
+        timeout=float(timeout) if timeout else None,
+        follow_redirects=bool(options.get("follow_redirects", True)),
+        verify=options.get("verify", True),
+        cert=options.get("cert"),
+        proxy=options.get("proxy"),
+    )
 
 
 def _render_body(body: BodySpec, renderer: Renderer) -> BodySpec:

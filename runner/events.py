@@ -32,6 +32,7 @@ class RequestStarted:
     path: str
     index: int
     total: int
+    iteration: int | None = None  # 1-based, in data-driven runs (--data, --iterations)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Import and export: Postman collections and environments, curl commands. Outside the run path."""
