@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -64,6 +67,36 @@ def _handle_errors(command: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _selection_options(command: F) -> F:
+    options = [
+        click.option(
+            "--tag",
+            "tags",
+            multiple=True,
+            metavar="TAG",
+            help="Only requests with this tag (any of several). Repeatable.",
+        ),
+        click.option(
+            "--exclude-tag",
+            "exclude_tags",
+            multiple=True,
+            metavar="TAG",
+            help="Leave out requests with this tag. Repeatable.",
+        ),
+        click.option(
+            "--request",
+            "request_patterns",
+            multiple=True,
+            metavar="PATTERN",
+            help="Only requests whose name or Folder/Name path matches (globs: 'Users/*'). "
+            "Repeatable.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 def _common_options(command: F) -> F:
@@ -133,6 +166,38 @@ Examples:
     help="Colour the output (default: on a terminal, unless NO_COLOR is set).",
 )
 @click.option("--show-secrets", is_flag=True, help="Do not mask secrets (local debugging only).")
+@_selection_options
+@click.option(
+    "--data",
+    "data_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Run once per row of a CSV (header row, text values) or JSON list of objects (typed).",
+)
+@click.option(
+    "--iterations",
+    type=int,
+    metavar="N",
+    help="Run the requests N times (with --data: the first N rows).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Deadline for each whole request, overriding the collection's `timeout`.",
+)
+@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (verify: false).")
+@click.option(
+    "--delay",
+    type=click.IntRange(min=0),
+    metavar="MS",
+    help="Wait this many milliseconds before each request (overrides `delay_ms`).",
+)
+@click.option(
+    "--proxy",
+    metavar="URL",
+    help="Send every request through this proxy (overrides `proxy`).",
+)
 @click.option(
     "--report",
     "reports",
@@ -153,17 +218,32 @@ def run_command(
     quiet: bool,
     color: bool | None,
     show_secrets: bool,
+    tags: tuple[str, ...],
+    exclude_tags: tuple[str, ...],
+    request_patterns: tuple[str, ...],
+    data_file: Path | None,
+    iterations: int | None,
+    timeout: float | None,
+    insecure: bool,
+    delay: int | None,
+    proxy: str | None,
     reports: tuple[str, ...],
 ) -> None:
     """Send the requests of collection files (or directories of them) and check the responses."""
     from runner.engine import Engine, RunOptions, plan_run
     from runner.report.console import ConsoleReporter
+    from runner.selection import Selection
     from runner.transport import new_session
 
     if mock_example and not mock:
         raise PostrunError("--mock-example needs --mock", hint="add --mock")
     report_targets = [_parse_report(text) for text in reports]
     loaded = _load(paths, env_name, variables, env_file, allow_outside)
+    data = None
+    if data_file is not None:
+        from runner.data import load_data
+
+        data = load_data(data_file, allow_outside=allow_outside)
     options = RunOptions(
         cli_vars=loaded.cli_vars,
         environment=loaded.environment,
@@ -174,19 +254,64 @@ def run_command(
         mock_example=mock_example,
         bail=bail,
         show_secrets=show_secrets,
+        selection=Selection(tags, exclude_tags, request_patterns),
+        data=data,
+        iterations=iterations,
+        option_overrides=_option_overrides(timeout, insecure, delay, proxy),
     )
     plan = plan_run(loaded.collections, options)
     out = sys.stdout
     reporter = ConsoleReporter(out, color=_use_color(color, out), quiet=quiet)
     file_reporters = [(_new_file_reporter(kind), path) for kind, path in report_targets]
     listeners = [reporter, *(file_reporter for file_reporter, _ in file_reporters)]
-    with new_session() as session:
+    with new_session() as session, _sigterm_as_interrupt() as terminated:
         result = Engine(plan, session, listeners).run()
     from runner.report.files import write_atomic
 
     for file_reporter, path in file_reporters:
-        write_atomic(path, file_reporter.render())
-    sys.exit(result.exit_code)
+        try:
+            write_atomic(path, file_reporter.render())
+        except OSError as exc:
+            raise PostrunError(
+                f"cannot write the report {path}: {exc.strerror or exc}",
+                hint="check that its folder is writable",
+            ) from None
+    sys.exit(143 if result.interrupted and terminated.is_set() else result.exit_code)
+
+
+def _option_overrides(
+    timeout: float | None, insecure: bool, delay: int | None, proxy: str | None
+) -> dict[str, Any]:
+    """Run-wide options from the command line, which win over the collection's `options`."""
+    overrides: dict[str, Any] = {}
+    if timeout is not None:
+        overrides["timeout"] = timeout
+    if insecure:
+        overrides["verify"] = False
+    if delay is not None:
+        overrides["delay_ms"] = delay
+    if proxy:
+        overrides["proxy"] = proxy
+    return overrides
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[threading.Event]:
+    """SIGTERM (a CI job cancelled) stops the run like Ctrl-C; the caller exits 143 for it."""
+    terminated = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield terminated
+        return
+
+    def on_term(signum: int, frame: Any) -> None:
+        terminated.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield terminated
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 REPORT_FORMATS = ("junit", "json")
@@ -257,15 +382,30 @@ Example:
   postrun list collections/""",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_selection_options
+@click.option(
+    "--allow-outside",
+    is_flag=True,
+    help="Let file paths in collections point outside the working directory.",
+)
 @click.option("--traceback", is_flag=True, hidden=True)
 @_handle_errors
-def list_command(paths: tuple[Path, ...]) -> None:
-    """List the requests of collections: folder, name, method and URL."""
+def list_command(
+    paths: tuple[Path, ...],
+    tags: tuple[str, ...],
+    exclude_tags: tuple[str, ...],
+    request_patterns: tuple[str, ...],
+    allow_outside: bool,
+) -> None:
+    """List the requests of collections: folder, name, method and URL (and tags)."""
     from runner.loader import load_collection
+    from runner.selection import Selection, select
 
-    for file in _discover(paths):
-        collection = load_collection(file)
-        click.echo(f"{collection.name}  ({file})")
+    files = _discover(paths)
+    collections = [load_collection(file, allow_outside=allow_outside) for file in files]
+    selected = select(collections, Selection(tags, exclude_tags, request_patterns))
+    for collection in selected:
+        click.echo(f"{collection.name}  ({collection.file})")
         width = max((len(request.path) for request in collection.requests), default=0)
         for request in collection.requests:
             tags = f"  [{', '.join(request.tags)}]" if request.tags else ""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.captures import capture
 from runner.checks import evaluate, matches_all
+from runner.data import DataSet
 from runner.errors import PostrunError, TemplateError, TransportError
 from runner.events import (
     CheckFinished,
@@ -50,6 +51,7 @@ from runner.results import (
     RunResult,
     SentRequest,
 )
+from runner.selection import Selection, select
 from runner.source import SourceLocation
 from runner.templating import Renderer
 from runner.variables import (
@@ -83,6 +85,23 @@ class RunOptions:
     mock_example: str | None = None
     bail: bool = False
     show_secrets: bool = False
+    selection: Selection = field(default_factory=Selection)
+    data: DataSet | None = None
+    iterations: int | None = None  # with data: the first N rows; without: N repeats
+    # --timeout, --insecure, --delay, --proxy: the command line wins over the collection.
+    option_overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def data_rows(self) -> tuple[Mapping[str, Any] | None, ...]:
+        """One entry per iteration: a data row, or None when the run is not data-driven."""
+        if self.data is not None:
+            return self.data.rows[: self.iterations] if self.iterations else self.data.rows
+        return (None,) * (self.iterations or 1)
+
+    @property
+    def iterated(self) -> bool:
+        """Whether results carry an iteration number (data-driven or repeated runs)."""
+        return self.data is not None or (self.iterations or 1) > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +116,8 @@ class RunPlan:
 
     @property
     def total_requests(self) -> int:
-        return sum(len(collection.requests) for collection in self.collections)
+        per_iteration = sum(len(collection.requests) for collection in self.collections)
+        return per_iteration * len(self.options.data_rows)
 
 
 def declared_secrets(
@@ -131,7 +151,12 @@ def variable_scopes(
 
 
 def plan_run(collections: Sequence[CollectionSpec], options: RunOptions) -> RunPlan:
-    """Resolve secrets and check every placeholder before anything is sent (exit 2 on error)."""
+    """Select, resolve secrets and check every placeholder before anything is sent (exit 2)."""
+    everything = collections
+    collections = select(collections, options.selection)
+    if options.option_overrides:
+        collections = [_with_options(c, options.option_overrides) for c in collections]
+    _check_iterations(options)
     declared = declared_secrets(collections, options.environment)
     check_secret_conflicts(declared, variable_scopes(collections, options.environment))
     secrets = resolve_secrets(
@@ -142,7 +167,10 @@ def plan_run(collections: Sequence[CollectionSpec], options: RunOptions) -> RunP
         mock=options.mock,
         dotenv_name=options.dotenv_name,
     )
-    check_placeholders(collections, options, secrets.values)
+    try:
+        check_placeholders(collections, options, secrets.values)
+    except TemplateError as exc:
+        raise _explain_unselected(exc, everything, collections) from None
     if options.mock and options.mock_example is not None:
         _check_mock_example(collections, options.mock_example)
     masker = Masker.create(secrets.to_mask, enabled=not options.show_secrets)
@@ -155,16 +183,20 @@ def check_placeholders(
     """Raise one error naming every undefined placeholder and each place it is used."""
     undefined: dict[str, list[PlaceholderUse]] = {}
     known: set[str] = set()
-    captured: set[str] = set()  # names captured by earlier requests are defined for later ones
-    for collection in collections:
-        for request in collection.requests:
-            stack = request_stack(request, collection, options, secrets, {})
-            known.update(stack.names())
-            found = find_undefined(request.placeholders, stack, also_defined=captured)
-            _check_cycles(request, stack)
-            for name, uses in found.items():
-                undefined.setdefault(name, []).extend(uses)
-            captured.update(spec.name for spec in request.captures)
+    # Rows with the same columns define the same names: check each distinct set of columns once.
+    row_shapes = {tuple(row) if row is not None else None: row for row in options.data_rows}
+    for row in row_shapes.values():
+        captured: set[str] = set()  # names captured by earlier requests are defined for later ones
+        for collection in collections:
+            for request in collection.requests:
+                stack = request_stack(request, collection, options, secrets, {}, row)
+                known.update(stack.names())
+                found = find_undefined(request.placeholders, stack, also_defined=captured)
+                _check_cycles(request, stack)
+                for name, uses in found.items():
+                    known_uses = undefined.setdefault(name, [])
+                    known_uses.extend(use for use in uses if use not in known_uses)
+                captured.update(spec.name for spec in request.captures)
     if undefined:
         raise undefined_error(undefined, known=known | captured)
 
@@ -193,17 +225,65 @@ def request_stack(
     options: RunOptions,
     secrets: Mapping[str, Any],
     captured: Mapping[str, Any],
+    data_row: Mapping[str, Any] | None = None,
 ) -> VariableStack:
     """The variables a request sees, in FORMAT.md section 3 order."""
     return build_stack(
         cli_vars=options.cli_vars,
         secrets=secrets,
         captured=captured,
-        data_row=None,
+        data_row=data_row,
         environment=options.environment,
         folder_scopes=request.folder_scopes,
         collection=collection.variables,
     )
+
+
+def _with_options(collection: CollectionSpec, overrides: Mapping[str, Any]) -> CollectionSpec:
+    requests = tuple(
+        dataclasses.replace(request, options={**request.options, **overrides})
+        for request in collection.requests
+    )
+    return dataclasses.replace(collection, requests=requests)
+
+
+def _check_iterations(options: RunOptions) -> None:
+    if options.iterations is not None and options.iterations < 1:
+        raise PostrunError(
+            f"--iterations must be at least 1, not {options.iterations}",
+            hint="--iterations 3 runs the requests three times",
+        )
+    if options.data is not None and options.iterations:
+        rows = len(options.data.rows)
+        if options.iterations > rows:
+            raise PostrunError(
+                f"--iterations {options.iterations} is more than the {rows} rows of "
+                f"{options.data.file}",
+                hint="with --data, --iterations N runs the first N rows; leave it out to run all",
+            )
+
+
+def _explain_unselected(
+    error: TemplateError,
+    everything: Sequence[CollectionSpec],
+    selected: Sequence[CollectionSpec],
+) -> TemplateError:
+    """Say so when an undefined name is captured by a request the selection left out."""
+    chosen = {request.location for collection in selected for request in collection.requests}
+    for collection in everything:
+        for request in collection.requests:
+            if request.location in chosen:
+                continue
+            for spec in request.captures:
+                if spec.name in error.names:
+                    return TemplateError(
+                        error.message,
+                        names=error.names,
+                        location=error.location,
+                        hint=f"'{spec.name}' is captured by '{request.path}', which the selection "
+                        f"leaves out: add --request '{request.path}'",
+                    )
+    return error
 
 
 def _check_mock_example(collections: Sequence[CollectionSpec], wanted: str) -> None:
@@ -276,17 +356,26 @@ class Engine:
         state = _RunState()
         interrupted = False
         index = 0
+        iterated = plan.options.iterated
         try:
-            for collection in plan.collections:
-                for request in collection.requests:
-                    index += 1
-                    self.emit(
-                        RequestStarted(collection.name, request.path, index, plan.total_requests)
-                    )
-                    result = self._run_request(collection, request, state)
-                    results.append(result)
-                    if plan.options.bail and not result.passed:
-                        raise _Bail
+            for number, row in enumerate(plan.options.data_rows, start=1):
+                iteration = number if iterated else None
+                for collection in plan.collections:
+                    for request in collection.requests:
+                        index += 1
+                        self.emit(
+                            RequestStarted(
+                                collection.name,
+                                request.path,
+                                index,
+                                plan.total_requests,
+                                iteration,
+                            )
+                        )
+                        result = self._run_request(collection, request, state, row, iteration)
+                        results.append(result)
+                        if plan.options.bail and not result.passed:
+                            raise _Bail
         except _Bail:
             pass
         except KeyboardInterrupt:
@@ -298,7 +387,12 @@ class Engine:
     # One request -------------------------------------------------------------------------
 
     def _run_request(
-        self, collection: CollectionSpec, request: RequestSpec, state: _RunState
+        self,
+        collection: CollectionSpec,
+        request: RequestSpec,
+        state: _RunState,
+        data_row: Mapping[str, Any] | None = None,
+        iteration: int | None = None,
     ) -> RequestResult:
         masker = self.plan.masker
         base = RequestResult(
@@ -308,6 +402,7 @@ class Engine:
             method=request.method,
             url=masker.text(request.url),
             location=request.location,
+            iteration=iteration,
         )
         skip = request.options.get("skip")
         if skip:
@@ -315,7 +410,12 @@ class Engine:
                 dataclasses.replace(base, skipped=skip if isinstance(skip, str) else "skipped")
             )
         stack = request_stack(
-            request, collection, self.plan.options, self.plan.secrets.values, state.captured
+            request,
+            collection,
+            self.plan.options,
+            self.plan.secrets.values,
+            state.captured,
+            data_row,
         )
         renderer = Renderer(stack.lookup)
         try:

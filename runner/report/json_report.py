@@ -75,6 +75,7 @@ def _request(
         "collection": result.collection,
         "name": result.name,
         "path": result.path,
+        "iteration": result.iteration,
         "location": str(result.location) if result.location is not None else None,
         "method": sent.method if sent is not None else result.method,
         "url": sent.url if sent is not None else result.url,

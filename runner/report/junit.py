@@ -39,18 +39,20 @@ class JUnitReporter:
 
     def render(self) -> str:
         """Return the JUnit XML document for every request finished so far."""
-        suites: dict[str, list[_Case]] = {}
+        # One suite per collection, and per iteration in data-driven runs.
+        suites: dict[tuple[str, int | None], list[_Case]] = {}
         for case in self._cases:
-            suites.setdefault(case.result.collection, []).append(case)
+            suites.setdefault((case.result.collection, case.result.iteration), []).append(case)
         root = ET.Element("testsuites")
         total = failures = errors = skipped = 0
         total_time = 0.0
-        for collection, cases in suites.items():
-            suite = ET.SubElement(root, "testsuite", name=collection)
+        for (collection, iteration), cases in suites.items():
+            name = collection if iteration is None else f"{collection} [iteration {iteration}]"
+            suite = ET.SubElement(root, "testsuite", name=name)
             counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
             seconds = 0.0
             for case in cases:
-                kind = _add_case(suite, collection, case)
+                kind = _add_case(suite, name, case)
                 counts["tests"] += 1
                 if kind:
                     counts[kind] += 1
