@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,15 @@ class RunOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkUnit:
+    """One collection in one iteration: the requests a worker runs in order."""
+
+    collection: CollectionSpec
+    iteration: int | None = None
+    data_row: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RunPlan:
     """Collections that passed the pre-flight checks, with their secrets and masker."""
 
@@ -118,6 +128,15 @@ class RunPlan:
     def total_requests(self) -> int:
         per_iteration = sum(len(collection.requests) for collection in self.collections)
         return per_iteration * len(self.options.data_rows)
+
+    def units(self) -> list[WorkUnit]:
+        """The run in order: each iteration runs every collection before the next begins."""
+        iterated = self.options.iterated
+        return [
+            WorkUnit(collection, number if iterated else None, row)
+            for number, row in enumerate(self.options.data_rows, start=1)
+            for collection in self.collections
+        ]
 
 
 def declared_secrets(
@@ -342,47 +361,57 @@ class Engine:
         """Run every request of the plan; Ctrl-C stops it and still returns what finished."""
         plan = self.plan
         started = self.clock()
-        self.emit(
-            RunStarted(
-                tuple(collection.name for collection in plan.collections),
-                plan.total_requests,
-                plan.options.environment.name if plan.options.environment else None,
-                plan.options.mock,
-            )
-        )
+        self.emit(self.run_started())
         for note in plan.notes:
             self.emit(Note(note))  # notes name secrets, never hold a real value
-        results: list[RequestResult] = []
-        state = _RunState()
-        interrupted = False
-        index = 0
-        iterated = plan.options.iterated
-        try:
-            for number, row in enumerate(plan.options.data_rows, start=1):
-                iteration = number if iterated else None
-                for collection in plan.collections:
-                    for request in collection.requests:
-                        index += 1
-                        self.emit(
-                            RequestStarted(
-                                collection.name,
-                                request.path,
-                                index,
-                                plan.total_requests,
-                                iteration,
-                            )
-                        )
-                        result = self._run_request(collection, request, state, row, iteration)
-                        results.append(result)
-                        if plan.options.bail and not result.passed:
-                            raise _Bail
-        except _Bail:
-            pass
-        except KeyboardInterrupt:
-            interrupted = True
+        results, interrupted = self.run_units(plan.units())
         run = RunResult(tuple(results), (self.clock() - started) * 1000, interrupted)
         self.emit(RunFinished(run))
         return run
+
+    def run_started(self) -> RunStarted:
+        """The event that opens a run of this plan."""
+        plan = self.plan
+        return RunStarted(
+            tuple(collection.name for collection in plan.collections),
+            plan.total_requests,
+            plan.options.environment.name if plan.options.environment else None,
+            plan.options.mock,
+        )
+
+    def run_units(
+        self, units: Iterable[WorkUnit], stop: threading.Event | None = None
+    ) -> tuple[list[RequestResult], bool]:
+        """Run units in order, sharing captures; returns the results and whether interrupted.
+
+        ``stop`` lets parallel workers end early together (--bail, Ctrl-C in the main thread).
+        """
+        results: list[RequestResult] = []
+        state = _RunState()
+        total = self.plan.total_requests
+        index = 0
+        try:
+            for unit in units:
+                for request in unit.collection.requests:
+                    if stop is not None and stop.is_set():
+                        return results, True
+                    index += 1
+                    self.emit(
+                        RequestStarted(
+                            unit.collection.name, request.path, index, total, unit.iteration
+                        )
+                    )
+                    result = self._run_request(
+                        unit.collection, request, state, unit.data_row, unit.iteration
+                    )
+                    results.append(result)
+                    if self.plan.options.bail and not result.passed:
+                        if stop is not None:
+                            stop.set()
+                        return results, False
+        except KeyboardInterrupt:
+            return results, True
+        return results, False
 
     # One request -------------------------------------------------------------------------
 
@@ -629,10 +658,6 @@ class _Exchange:
     masked_response: ResponseData | None = None
     error: str | None = None
     attempts: int = 0
-
-
-class _Bail(Exception):
-    """Stops the run after the first failed request (--bail)."""
 
 
 def render_request(request: RequestSpec, renderer: Renderer) -> OutgoingRequest:
