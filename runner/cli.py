@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -199,11 +200,27 @@ Examples:
     help="Send every request through this proxy (overrides `proxy`).",
 )
 @click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Run up to N collection files at once (each keeps its own order, cookies, captures).",
+)
+@click.option(
+    "--parallel-iterations",
+    is_flag=True,
+    help="With --jobs, also run the iterations of one file side by side (captures do not flow "
+    "between them).",
+)
+@click.option(
     "--report",
     "reports",
     multiple=True,
     metavar="FORMAT:PATH",
-    help="Also write a report: junit:results.xml or json:results.json. Repeatable.",
+    help="Also write a report: junit:results.xml, json:results.json or html:report.html. "
+    "Repeatable.",
 )
 @_handle_errors
 def run_command(
@@ -227,16 +244,21 @@ def run_command(
     insecure: bool,
     delay: int | None,
     proxy: str | None,
+    jobs: int,
+    parallel_iterations: bool,
     reports: tuple[str, ...],
 ) -> None:
     """Send the requests of collection files (or directories of them) and check the responses."""
     from runner.engine import Engine, RunOptions, plan_run
+    from runner.parallel import GroupOutput, worth_parallel
     from runner.report.console import ConsoleReporter
     from runner.selection import Selection
     from runner.transport import new_session
 
     if mock_example and not mock:
         raise PostrunError("--mock-example needs --mock", hint="add --mock")
+    if parallel_iterations and jobs < 2:
+        raise PostrunError("--parallel-iterations needs --jobs N with N > 1", hint="add --jobs 4")
     report_targets = [_parse_report(text) for text in reports]
     loaded = _load(paths, env_name, variables, env_file, allow_outside)
     data = None
@@ -261,11 +283,31 @@ def run_command(
     )
     plan = plan_run(loaded.collections, options)
     out = sys.stdout
-    reporter = ConsoleReporter(out, color=_use_color(color, out), quiet=quiet)
+    use_color = _use_color(color, out)
+    reporter = ConsoleReporter(out, color=use_color, quiet=quiet)
     file_reporters = [(_new_file_reporter(kind), path) for kind, path in report_targets]
-    listeners = [reporter, *(file_reporter for file_reporter, _ in file_reporters)]
-    with new_session() as session, _sigterm_as_interrupt() as terminated:
-        result = Engine(plan, session, listeners).run()
+    shared = [file_reporter for file_reporter, _ in file_reporters]
+    with _sigterm_as_interrupt() as terminated:
+        if jobs > 1 and worth_parallel(plan, by_iteration=parallel_iterations):
+            from runner.parallel import run_parallel
+
+            def group_output() -> GroupOutput:
+                buffer = _Buffer(getattr(out, "encoding", None))
+                console = ConsoleReporter(buffer, color=use_color, quiet=quiet)
+                return GroupOutput(console, lambda: _release(buffer, out))
+
+            result = run_parallel(
+                plan,
+                jobs,
+                new_session,
+                run_listeners=[reporter],
+                shared_listeners=shared,
+                group_output=group_output,
+                by_iteration=parallel_iterations,
+            )
+        else:
+            with new_session() as session:
+                result = Engine(plan, session, [reporter, *shared]).run()
     from runner.report.files import write_atomic
 
     for file_reporter, path in file_reporters:
@@ -277,6 +319,23 @@ def run_command(
                 hint="check that its folder is writable",
             ) from None
     sys.exit(143 if result.interrupted and terminated.is_set() else result.exit_code)
+
+
+class _Buffer(io.StringIO):
+    """Holds one file's console output under --jobs; reports the real stream's encoding."""
+
+    def __init__(self, encoding: str | None) -> None:
+        super().__init__()
+        self._encoding = encoding
+
+    @property
+    def encoding(self) -> str | None:  # type: ignore[override]
+        return self._encoding
+
+
+def _release(buffer: io.StringIO, out: TextIO) -> None:
+    out.write(buffer.getvalue())
+    out.flush()
 
 
 def _option_overrides(
@@ -314,7 +373,7 @@ def _sigterm_as_interrupt() -> Iterator[threading.Event]:
         signal.signal(signal.SIGTERM, previous)
 
 
-REPORT_FORMATS = ("junit", "json")
+REPORT_FORMATS = ("junit", "json", "html")
 
 
 def _parse_report(text: str) -> tuple[str, Path]:
@@ -330,6 +389,10 @@ def _parse_report(text: str) -> tuple[str, Path]:
 
 
 def _new_file_reporter(kind: str) -> Any:
+    if kind == "html":
+        from runner.report.html import HtmlReporter
+
+        return HtmlReporter()
     if kind == "junit":
         from runner.report.junit import JUnitReporter
 
