@@ -139,6 +139,16 @@ class RunPlan:
         ]
 
 
+def run_started(plan: RunPlan) -> RunStarted:
+    """The event that opens a run of ``plan``."""
+    return RunStarted(
+        tuple(collection.name for collection in plan.collections),
+        plan.total_requests,
+        plan.options.environment.name if plan.options.environment else None,
+        plan.options.mock,
+    )
+
+
 def declared_secrets(
     collections: Iterable[CollectionSpec], environment: EnvironmentSpec | None
 ) -> dict[str, SourceLocation | None]:
@@ -361,23 +371,13 @@ class Engine:
         """Run every request of the plan; Ctrl-C stops it and still returns what finished."""
         plan = self.plan
         started = self.clock()
-        self.emit(self.run_started())
+        self.emit(run_started(plan))
         for note in plan.notes:
             self.emit(Note(note))  # notes name secrets, never hold a real value
         results, interrupted = self.run_units(plan.units())
         run = RunResult(tuple(results), (self.clock() - started) * 1000, interrupted)
         self.emit(RunFinished(run))
         return run
-
-    def run_started(self) -> RunStarted:
-        """The event that opens a run of this plan."""
-        plan = self.plan
-        return RunStarted(
-            tuple(collection.name for collection in plan.collections),
-            plan.total_requests,
-            plan.options.environment.name if plan.options.environment else None,
-            plan.options.mock,
-        )
 
     def run_units(
         self, units: Iterable[WorkUnit], stop: threading.Event | None = None
