@@ -162,6 +162,12 @@ Examples:
 @click.option("--bail", is_flag=True, help="Stop after the first failed request.")
 @click.option("-q", "--quiet", is_flag=True, help="Show only failures and the summary.")
 @click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Print every request and response in full (masked; bodies cut past 8 KiB).",
+)
+@click.option(
     "--color/--no-color",
     default=None,
     help="Colour the output (default: on a terminal, unless NO_COLOR is set).",
@@ -233,6 +239,7 @@ def run_command(
     mock_example: str | None,
     bail: bool,
     quiet: bool,
+    verbose: bool,
     color: bool | None,
     show_secrets: bool,
     tags: tuple[str, ...],
@@ -252,6 +259,8 @@ def run_command(
     from runner.engine import Engine, RunOptions, plan_run
     from runner.parallel import GroupOutput, worth_parallel
     from runner.report.console import ConsoleReporter
+    from runner.report.github import GitHubReporter, github_enabled, step_summary_path
+    from runner.report.progress import progress_enabled
     from runner.selection import Selection
     from runner.transport import new_session
 
@@ -284,16 +293,26 @@ def run_command(
     plan = plan_run(loaded.collections, options)
     out = sys.stdout
     use_color = _use_color(color, out)
-    reporter = ConsoleReporter(out, color=use_color, quiet=quiet)
+    isatty = bool(getattr(out, "isatty", None) and out.isatty())
+    reporter = ConsoleReporter(
+        out,
+        color=use_color,
+        quiet=quiet,
+        verbose=verbose,
+        progress=progress_enabled(isatty, os.environ) and jobs == 1,
+    )
     file_reporters = [(_new_file_reporter(kind), path) for kind, path in report_targets]
-    shared = [file_reporter for file_reporter, _ in file_reporters]
+    shared: list[Any] = [file_reporter for file_reporter, _ in file_reporters]
+    if github_enabled(os.environ):
+        # After the console, so each annotation follows its request's line.
+        shared.insert(0, GitHubReporter(out, step_summary_path(os.environ), Path.cwd()))
     with _sigterm_as_interrupt() as terminated:
         if jobs > 1 and worth_parallel(plan, by_iteration=parallel_iterations):
             from runner.parallel import run_parallel
 
             def group_output() -> GroupOutput:
                 buffer = _Buffer(getattr(out, "encoding", None))
-                console = ConsoleReporter(buffer, color=use_color, quiet=quiet)
+                console = ConsoleReporter(buffer, color=use_color, quiet=quiet, verbose=verbose)
                 return GroupOutput(console, lambda: _release(buffer, out))
 
             result = run_parallel(

@@ -1,8 +1,13 @@
-"""The terminal reporter: one line per request, failures explained, a closing summary."""
+"""The terminal reporter: one line per request, failures explained, a closing summary.
+
+With ``verbose`` it also dumps every attempt's request and response, curl ``-v`` style; with
+``progress`` it keeps a live ``[done/total]`` line at the bottom of a terminal.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TextIO
 
 import click
@@ -10,53 +15,121 @@ import click
 from runner.events import (
     Note,
     RequestFinished,
+    RequestSent,
     RequestStarted,
     ResponseReceived,
     RunFinished,
     RunStarted,
 )
-from runner.results import CheckResult, RequestResult, ResponseData, RunResult
+from runner.report.progress import PROGRESS_MIN_REQUESTS, ProgressLine
+from runner.results import CheckResult, RequestResult, ResponseData, RunResult, SentRequest
 
 EXCERPT_CHARS = 300
 MESSAGE_CHARS = 400
+VERBOSE_BODY_BYTES = 8192
+PRETTY_JSON_MAX_BYTES = 1 << 20
+"""Bigger JSON bodies are shown raw (and cut): parsing megabytes only to show 8 KiB is waste."""
+
+# Terminal control characters from a body or header would move the cursor or recolour the
+# screen; they are shown escaped instead. Tab and newline are kept (lines are split first).
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class ConsoleReporter:
-    """Writes a readable run log; colour only when asked (the CLI decides: tty, NO_COLOR)."""
+    """Writes a readable run log; colour only when asked (the CLI decides: tty, NO_COLOR).
 
-    def __init__(self, out: TextIO, *, color: bool = False, quiet: bool = False) -> None:
+    ``verbose`` dumps every attempt (request and response, already masked by the engine);
+    with ``quiet`` too, only the dumps of failed requests are shown. ``progress`` draws a live
+    progress line on ``out`` for runs of at least PROGRESS_MIN_REQUESTS requests; the CLI
+    decides it with :func:`runner.report.progress.progress_enabled`.
+    """
+
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        color: bool = False,
+        quiet: bool = False,
+        verbose: bool = False,
+        progress: bool = False,
+        body_limit: int = VERBOSE_BODY_BYTES,
+        progress_width: int | None = None,
+    ) -> None:
         self.out = out
         self.color = color
         self.quiet = quiet
+        self.verbose = verbose
+        self.progress = progress
+        self.body_limit = body_limit
+        self.progress_width = progress_width
         encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "")
         self.unicode = encoding in ("utf8", "utf16", "utf32")
         self._collection: str | None = None
+        self._progress: ProgressLine | None = None
+        self._in_request = False
+        # Under quiet + verbose, a request's dump waits here until we know it failed.
+        self._pending: list[str] = []
+        self._last_wait: float | None = None
 
     # Plumbing --------------------------------------------------------------------------
 
     def __call__(self, event: Any) -> None:
         if isinstance(event, RunStarted):
             self._run_started(event)
+            if self.progress and event.total_requests >= PROGRESS_MIN_REQUESTS:
+                self._progress = ProgressLine(
+                    self.out, event.total_requests, width=self.progress_width
+                )
         elif isinstance(event, Note):
             self._line(self._style("note: ", fg="yellow") + event.text)
         elif isinstance(event, RequestStarted):
-            self._collection_heading(event.collection)
-        elif isinstance(event, ResponseReceived) and event.will_retry:
-            self._line(
-                self._style(
+            self._request_started(event)
+        elif isinstance(event, RequestSent):
+            if self.verbose:
+                self._request_dump(event.request, event.attempt)
+        elif isinstance(event, ResponseReceived):
+            if self.verbose:
+                self._response_dump(event.response)
+            self._last_wait = event.wait_seconds if event.will_retry else None
+            if event.will_retry:
+                retry = self._style(
                     f"    ↻ attempt {event.attempt} got {event.response.status}; "
                     f"retrying in {event.wait_seconds:.1f}s",
                     dim=True,
                 )
-            )
+                if self.verbose:
+                    self._dump_line(retry)
+                else:
+                    self._line(retry)
         elif isinstance(event, RequestFinished):
+            self._in_request = False
+            if self._progress is not None:
+                self._progress.finish(failed=not event.result.passed)
             self._request_finished(event.result, event.response)
+            self._pending = []
         elif isinstance(event, RunFinished):
+            self._in_request = False
+            if self._progress is not None:
+                self._progress.hide()
+                self._progress = None
             self._summary(event.result)
 
     def _line(self, text: str = "") -> None:
+        progress = self._progress
+        if progress is not None:
+            progress.hide()  # never mix the progress text into a log line
         self.out.write(text + "\n")
-        self.out.flush()
+        if progress is not None and self._in_request:
+            progress.show()  # flushes
+        else:
+            self.out.flush()
+
+    def _dump_line(self, text: str) -> None:
+        """A verbose line: written now, or under quiet kept until the request is known failed."""
+        if self.quiet:
+            self._pending.append(text)
+        else:
+            self._line(text)
 
     def _style(self, text: str, **styles: Any) -> str:
         return click.style(text, **styles) if self.color else text
@@ -78,13 +151,51 @@ class ConsoleReporter:
             parts.append("mock: answers come from examples, nothing is sent")
         self._line(self._style("postrun", bold=True) + " · " + " · ".join(parts))
 
+    def _request_started(self, event: RequestStarted) -> None:
+        heading = _heading(event.collection, event.iteration)
+        if self.verbose and not self.quiet and heading == self._collection:
+            self._line()  # keeps one request's dump apart from the one before
+        self._collection_heading(heading)
+        self._pending = []
+        self._last_wait = None
+        self._in_request = True
+        if self._progress is not None:
+            label = event.path if event.iteration is None else f"{event.path} #{event.iteration}"
+            self._progress.start(label)
+
+    def _request_dump(self, request: SentRequest, attempt: int) -> None:
+        if attempt > 1:
+            waited = "" if self._last_wait is None else f", waited {self._last_wait:.1f} s"
+            self._dump_line(self._style(f"    · attempt {attempt}{waited}", dim=True))
+        mark = self._style(">", fg="cyan", bold=True)
+        lines = [self._style(f"{request.method} {_printable(request.url)}", bold=True)]
+        lines += [f"{name}: {_printable(value)}" for name, value in request.headers]
+        if request.body:
+            # The one definition of text/binary/JSON lives on ResponseData; reuse it.
+            message = ResponseData(0, "", request.headers, request.body, 0.0, request.url)
+            lines += ["", *body_lines(message, self.body_limit)]
+        for text in lines:
+            self._dump_line(f"    {mark} {text}".rstrip())
+
+    def _response_dump(self, response: ResponseData) -> None:
+        mark = self._style("<", fg="magenta", bold=True)
+        colour = "green" if response.status < 400 else "red"
+        status = f"{response.status} {response.reason}".rstrip()
+        timing = self._style(f"  ({response.elapsed_ms:.0f} ms)", dim=True)
+        lines = [self._style(status, fg=colour, bold=True) + timing]
+        lines += [f"{name}: {_printable(value)}" for name, value in response.headers]
+        if response.body:
+            lines += ["", *body_lines(response, self.body_limit)]
+        for text in lines:
+            self._dump_line(f"    {mark} {text}".rstrip())
+
     def _collection_heading(self, collection: str) -> None:
-        if collection == self._collection:
+        # Under quiet the heading waits for the collection's first failure (heading_forced).
+        if self.quiet or collection == self._collection:
             return
         self._collection = collection
-        if not self.quiet:
-            self._line()
-            self._line(self._style(collection, bold=True, underline=True))
+        self._line()
+        self._line(self._style(collection, bold=True, underline=True))
 
     def _request_finished(self, result: RequestResult, response: ResponseData | None) -> None:
         if result.skipped is not None:
@@ -95,7 +206,9 @@ class ConsoleReporter:
         if result.passed and self.quiet:
             return
         if self.quiet:
-            self._collection_heading_forced(result.collection)
+            self._collection_heading_forced(_heading(result.collection, result.iteration))
+            for text in self._pending:
+                self._line(text)
         mark = self._mark("pass" if result.passed else "fail")
         status = ""
         if result.status is not None:
@@ -135,13 +248,17 @@ class ConsoleReporter:
 
     def _response_excerpt(self, response: ResponseData) -> None:
         if response.is_binary:
-            kind = response.content_type or "unknown type"
-            self._detail(self._style(f"response: <{len(response.body)} bytes of {kind}>", dim=True))
+            if not self.verbose:  # verbose: the dump above said it already
+                kind = response.content_type or "unknown type"
+                size = len(response.body)
+                self._detail(self._style(f"response: <{size} bytes of {kind}>", dim=True))
             return
         api_error = api_error_message(response)
         if api_error is not None:
             self._detail(self._style("API error: ", fg="red", bold=True) + api_error)
             return
+        if self.verbose:
+            return  # the whole body was just dumped above
         text = " ".join(response.text.split())
         if text:
             self._detail(self._style(f"response: {_cut(text, EXCERPT_CHARS)}", dim=True))
@@ -195,6 +312,38 @@ def api_error_message(response: ResponseData) -> str | None:
     return None
 
 
+def body_lines(message: ResponseData, limit: int = VERBOSE_BODY_BYTES) -> list[str]:
+    """A body as lines to show: JSON pretty-printed, binary as ``<N bytes of TYPE>``, text cut.
+
+    Binary bodies are never decoded. Text longer than ``limit`` bytes is cut, ending with a
+    ``… N more bytes cut`` line.
+    """
+    body = message.body
+    if not body:
+        return []
+    kind = message.content_type
+    if message.is_binary:
+        return [f"<{len(body)} bytes of {kind or 'unknown type'}>"]
+    data, encoding = body, message.encoding or "utf-8"
+    is_json = kind == "application/json" or kind.endswith("+json")
+    if is_json and len(body) <= PRETTY_JSON_MAX_BYTES:
+        parsed = message.json
+        if parsed.ok:
+            pretty = json.dumps(parsed.value, indent=2, ensure_ascii=False)
+            data, encoding = pretty.encode("utf-8"), "utf-8"
+    text = data[:limit].decode(encoding, errors="replace")
+    lines = [_printable(line) for line in text.splitlines()]
+    if len(data) > limit:
+        if lines:
+            lines[-1] = lines[-1].rstrip("\ufffd")  # half a character at the cut
+        lines.append(f"… {len(data) - limit} more bytes cut")
+    return lines
+
+
+def _printable(text: str) -> str:
+    return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
@@ -206,3 +355,8 @@ def _show(value: Any) -> str:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _heading(collection: str, iteration: int | None) -> str:
+    """A collection's heading; data-driven runs name the iteration (one heading per iteration)."""
+    return collection if iteration is None else f"{collection} · iteration {iteration}"

@@ -70,6 +70,11 @@ def test_csv_rows_make_one_iteration_each_in_output_and_reports(
         "/users/bob",
         "/users/cid",
     ]
+    assert [line for line in result.output.splitlines() if line.startswith("Users")] == [
+        "Users · iteration 1",
+        "Users · iteration 2",
+        "Users · iteration 3",
+    ]
     suites = ET.parse(tmp_path / "out/r.xml").getroot().findall("testsuite")
     assert [suite.get("name") for suite in suites] == [
         "Users [iteration 1]",
