@@ -105,7 +105,7 @@ def _read_csv(file: str, text: str) -> DataSet:
         raise LoadError(
             f"malformed CSV: {exc}",
             location=SourceLocation(file, _last_row_start(text, reader.line_num), 1),
-            hint="a quoted value is not closed: end it with \"" if unclosed else None,
+            hint='a quoted value is not closed: end it with "' if unclosed else None,
         ) from None
     return DataSet(file, tuple(rows), tuple(lines))
 
