@@ -20,6 +20,7 @@ from runner.checks import evaluate, matches_all
 from runner.data import DataSet
 from runner.errors import PostrunError, TemplateError, TransportError
 from runner.events import (
+    AttemptFailed,
     CheckFinished,
     Listener,
     Note,
@@ -555,6 +556,9 @@ class Engine:
                 response = dataclasses.replace(response, attempts=attempt)
                 masked_response = self._mask_response(response)
                 self.emit(ResponseReceived(masked_response, attempt, retry, wait))
+            else:
+                error = self.plan.masker.text(error or "")
+                self.emit(AttemptFailed(error, attempt, retry, wait))
             if not retry:
                 return _Exchange(masked_sent, response, masked_response, error, attempt)
             self.sleep(wait)

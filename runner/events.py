@@ -50,6 +50,16 @@ class ResponseReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class AttemptFailed:
+    """An attempt got no response (refused, timeout, reset); ``error`` is one masked line."""
+
+    error: str
+    attempt: int
+    will_retry: bool = False
+    wait_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class CheckFinished:
     result: CheckResult
 
@@ -74,6 +84,7 @@ Event = (
     | RequestStarted
     | RequestSent
     | ResponseReceived
+    | AttemptFailed
     | CheckFinished
     | RequestFinished
     | RunFinished

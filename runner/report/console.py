@@ -13,6 +13,7 @@ from typing import Any, TextIO
 import click
 
 from runner.events import (
+    AttemptFailed,
     Note,
     RequestFinished,
     RequestSent,
@@ -90,17 +91,9 @@ class ConsoleReporter:
         elif isinstance(event, ResponseReceived):
             if self.verbose:
                 self._response_dump(event.response)
-            self._last_wait = event.wait_seconds if event.will_retry else None
-            if event.will_retry:
-                retry = self._style(
-                    f"    ↻ attempt {event.attempt} got {event.response.status}; "
-                    f"retrying in {event.wait_seconds:.1f}s",
-                    dim=True,
-                )
-                if self.verbose:
-                    self._dump_line(retry)
-                else:
-                    self._line(retry)
+            self._retrying(event, f"got {event.response.status}")
+        elif isinstance(event, AttemptFailed):
+            self._retrying(event, f"failed: {event.error}")
         elif isinstance(event, RequestFinished):
             self._in_request = False
             if self._progress is not None:
@@ -113,6 +106,19 @@ class ConsoleReporter:
                 self._progress.hide()
                 self._progress = None
             self._summary(event.result)
+
+    def _retrying(self, event: ResponseReceived | AttemptFailed, what: str) -> None:
+        self._last_wait = event.wait_seconds if event.will_retry else None
+        if not event.will_retry:
+            return
+        retry = self._style(
+            f"    ↻ attempt {event.attempt} {what}; retrying in {event.wait_seconds:.1f}s",
+            dim=True,
+        )
+        if self.verbose:
+            self._dump_line(retry)
+        else:
+            self._line(retry)
 
     def _line(self, text: str = "") -> None:
         progress = self._progress
