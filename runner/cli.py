@@ -30,7 +30,9 @@ Examples:
   postrun run collections/openai-chat.yaml --env openai
   postrun run api.yaml --var base_url=http://127.0.0.1:8000 --var retries:=3
   postrun validate collections/ --env staging --show-vars
-  postrun list collections/
+  postrun list collections/ --tag smoke
+  postrun import curl 'curl -X POST https://api.example.com/v1/items -d @item.json'
+  postrun export curl collections/openai-chat.yaml --env openai
 
 Exit status: 0 all checks passed, 1 a check or request failed, 2 invalid input,
 130 interrupted.
@@ -492,6 +494,118 @@ def list_command(
         for request in collection.requests:
             tags = f"  [{', '.join(request.tags)}]" if request.tags else ""
             click.echo(f"  {request.method:<7} {request.path:<{width}}  {request.url}{tags}")
+
+
+@cli.group(
+    "import",
+    epilog="""\b
+Examples:
+  postrun import curl 'curl https://api.example.com/v1/me -H "Authorization: Bearer $API_KEY"'
+  pbpaste | postrun import curl -o collections/api.yaml
+  postrun import postman export.postman_collection.json --environment staging.json -o .""",
+)
+def import_group() -> None:
+    """Bring requests in from a curl command or a Postman export."""
+
+
+@import_group.command("curl")
+@click.argument("command", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Append the request to this collection (created when missing); default: print it.",
+)
+@click.option("--traceback", is_flag=True, hidden=True)
+@_handle_errors
+def import_curl_command(command: str | None, output: Path | None) -> None:
+    """Turn a curl command (an argument, or stdin when COMMAND is '-' or left out) into YAML."""
+    from runner.interop.curl import collection_text, import_to_file, parse_curl
+
+    if command is None or command == "-":
+        if sys.stdin.isatty():
+            raise PostrunError(
+                "no curl command given",
+                hint="pass it quoted: postrun import curl 'curl https://...', or pipe it in",
+            )
+        command = sys.stdin.read()
+    imported = parse_curl(command)
+    for warning in imported.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if output is None:
+        click.echo(collection_text(imported), nl=False)
+        return
+    for note in import_to_file(imported, output):
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"added '{imported.request['name']}' to {output}", err=True)
+
+
+@cli.group(
+    "export",
+    epilog="""\b
+Examples:
+  postrun export curl collections/openai-chat.yaml --env openai
+  postrun export curl collections/ --request 'Notes/*' --show-secrets
+  postrun export postman collections/notes-crud.yaml -o notes.postman_collection.json""",
+)
+def export_group() -> None:
+    """Write collections out as curl commands or a Postman collection."""
+
+
+@export_group.command("curl")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_common_options
+@click.option(
+    "--request",
+    "request_patterns",
+    multiple=True,
+    metavar="PATTERN",
+    help="Only requests whose name or Folder/Name path matches (globs). Repeatable.",
+)
+@click.option("--show-secrets", is_flag=True, help="Write secret values instead of ****.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the commands to this file (a shell script) instead of printing them.",
+)
+@_handle_errors
+def export_curl_command(
+    paths: tuple[Path, ...],
+    env_name: str | None,
+    variables: tuple[str, ...],
+    env_file: Path | None,
+    allow_outside: bool,
+    request_patterns: tuple[str, ...],
+    show_secrets: bool,
+    output: Path | None,
+) -> None:
+    """Print a runnable curl command for each request, variables resolved, secrets masked."""
+    from runner.engine import RunOptions
+    from runner.interop.curl import export_commands
+
+    loaded = _load(paths, env_name, variables, env_file, allow_outside)
+    options = RunOptions(
+        cli_vars=loaded.cli_vars,
+        environment=loaded.environment,
+        environ=dict(os.environ),
+        dotenv=loaded.dotenv,
+        dotenv_name=loaded.dotenv_name,
+        show_secrets=show_secrets,
+    )
+    commands = list(export_commands(loaded.collections, options, request_patterns))
+    several = len(commands) > 1
+    parts = [f"# {path}\n{command}" if several else command for path, command in commands]
+    text = "\n\n".join(parts) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from runner.report.files import write_atomic
+
+    write_atomic(output, "#!/bin/sh\n" + text)
+    click.echo(f"wrote {len(commands)} command(s) to {output}", err=True)
 
 
 def _discover(paths: Sequence[Path]) -> list[Path]:

@@ -9,7 +9,10 @@ import yaml
 
 # Plain scalars that the YAML 1.2 core schema (our loader) reads as something other than a string,
 # beyond what PyYAML (YAML 1.1) already quotes: octal/hex ints and the .inf/.nan spellings.
-_CORE_NON_STRING = re.compile(r"[-+]?(0o[0-7]+|0x[0-9a-fA-F]+|\.(inf|Inf|INF)|\.(nan|NaN|NAN))")
+_CORE_NON_STRING = re.compile(
+    r"[-+]?(0o[0-7]+|0x[0-9a-fA-F]+|\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+    r"|([0-9]+(\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+)"
+)
 
 
 class _Dumper(yaml.SafeDumper):

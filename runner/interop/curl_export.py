@@ -1,0 +1,253 @@
+"""Writing a rendered request as a runnable curl command (`postrun export curl`).
+
+The command sends what postrun's transport sends: the same method, URL and query, headers
+(default Content-Types included) and body bytes. Secrets are masked unless the masker is off.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from runner.masking import MASK, Masker
+
+if TYPE_CHECKING:
+    from runner.engine import RunOptions
+    from runner.model import CollectionSpec
+    from runner.transport import OutgoingRequest
+
+# The same defaults as runner.transport (FORMAT.md 1.2).
+_DEFAULT_CONTENT_TYPES = {
+    "json": "application/json",
+    "graphql": "application/json",
+    "raw": "text/plain",
+    "file": "application/octet-stream",
+}
+# Characters that would make curl's -F parser split a file name.
+_FORM_SPECIAL = frozenset(';,"')
+
+
+def curl_command(outgoing: OutgoingRequest, masker: Masker) -> str:
+    """A shell-quoted, multi-line curl command that sends ``outgoing`` as postrun would."""
+    headers = dict(outgoing.headers)
+    params: list[tuple[str, str, bool]] = [
+        (key, value, False) for key, value in _pairs(outgoing.params)
+    ]
+    lines: list[list[str]] = []
+    prelude: list[str] = []
+    auth_args = _auth(outgoing, headers, params, masker, prelude)
+    body_args = _body(outgoing, headers, masker)
+
+    first = ["curl"]
+    method = outgoing.method.upper()
+    if method == "HEAD" and outgoing.body is None:
+        first.append("--head")
+    elif method != ("POST" if body_args else "GET"):  # what curl picks by itself
+        first += ["-X", method]
+    first.append(masker.text(_url(outgoing.url, params)))
+    lines.append(first)
+    for name, value in headers.items():
+        shown = masker.header(name, str(value))
+        lines.append(["-H", f"{name}: {shown}" if shown else f"{name};"])
+    lines.extend(auth_args)
+    lines.extend(body_args)
+    lines.extend(_options(outgoing, masker))
+    command = " \\\n  ".join(" ".join(_quote(part) for part in line) for line in lines)
+    return "\n".join([*prelude, command])
+
+
+class _Quoted(str):
+    """An argument already quoted for the shell (one that must expand ``$OAUTH2_TOKEN``)."""
+
+    __slots__ = ()
+
+
+def _quote(part: str) -> str:
+    return str(part) if isinstance(part, _Quoted) else shlex.quote(part)
+
+
+def _pairs(mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Like the transport: a list value repeats its key; non-strings in their JSON spelling."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in mapping.items():
+        items = value if isinstance(value, (list, tuple)) else [value]
+        pairs.extend((str(key), _text(item)) for item in items)
+    return pairs
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return str(value)
+
+
+def _url(url: str, params: Sequence[tuple[str, str, bool]]) -> str:
+    """The URL with ``params`` appended, encoded as requests encodes them; masked ones as ****."""
+    if not params:
+        return url
+    encoded = "&".join(
+        f"{urlencode([(key, '')])[:-1]}={MASK}" if masked else urlencode([(key, value)])
+        for key, value, masked in params
+    )
+    parts = urlsplit(url)
+    query = f"{parts.query}&{encoded}" if parts.query else encoded
+    return urlunsplit(parts._replace(query=query))
+
+
+def _has_header(headers: Mapping[str, Any], name: str) -> bool:
+    return any(key.lower() == name.lower() for key in headers)
+
+
+def _auth(
+    outgoing: OutgoingRequest,
+    headers: dict[str, Any],
+    params: list[tuple[str, str, bool]],
+    masker: Masker,
+    prelude: list[str],
+) -> list[list[str]]:
+    """Auth as curl arguments or headers; a user-written Authorization header wins (as in send)."""
+    auth = outgoing.auth
+    if auth is None:
+        return []
+    values = auth.params
+    if auth.kind == "bearer":
+        if not _has_header(headers, "Authorization"):
+            headers["Authorization"] = f"Bearer {values}"
+        return []
+    if auth.kind in ("basic", "digest"):
+        if auth.kind == "basic" and _has_header(headers, "Authorization"):
+            return []
+        username = masker.text(str(values["username"]))
+        password = str(values.get("password", ""))
+        if masker.enabled and password:
+            password = MASK  # a basic password is a credential even when it is not a secret
+        user = ["-u", f"{username}:{password}"]
+        return [["--digest", *user]] if auth.kind == "digest" else [user]
+    if auth.kind == "apikey":
+        if "header" in values:
+            name = str(values["header"])
+            if not _has_header(headers, name):
+                value = str(values["value"])
+                headers[name] = MASK if masker.enabled and value else value
+        else:
+            name = str(values["query"])
+            if not any(key == name for key, _, _ in params):
+                params.append((name, str(values["value"]), masker.enabled))
+        return []
+    if auth.kind == "oauth2":
+        token_url = masker.text(str(values.get("token_url", "the token URL")))
+        prelude.append(f"# oauth2: set OAUTH2_TOKEN to an access token from {token_url}")
+        if not _has_header(headers, "Authorization"):
+            return [["-H", _Quoted('"Authorization: Bearer $OAUTH2_TOKEN"')]]
+        return []
+    prelude.append(f"# auth '{auth.kind}' cannot be written as curl arguments")
+    return []
+
+
+def _body(outgoing: OutgoingRequest, headers: dict[str, Any], masker: Masker) -> list[list[str]]:
+    body = outgoing.body
+    if body is None:
+        return []
+    default_type = _DEFAULT_CONTENT_TYPES.get(body.kind)
+    if default_type and not _has_header(headers, "Content-Type"):
+        headers["Content-Type"] = default_type
+    if body.kind in ("json", "graphql"):
+        return [["--data-raw", masker.text(_json_text(body.value))]]
+    if body.kind == "raw":
+        return [["--data-raw", masker.text(str(body.value))]]
+    if body.kind == "form":
+        # Encoded exactly as requests encodes a form, so the bytes are the same.
+        encoded = urlencode(_pairs(body.value))
+        return [["--data-raw", masker.text(encoded)]] if encoded else []
+    if body.kind == "file":
+        return [["--data-binary", f"@{body.value}"]]
+    if body.kind == "multipart":
+        return _multipart(body.value, masker)
+    return []
+
+
+def _json_text(value: Any) -> str:
+    # The transport's spelling, byte for byte.
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _multipart(parts: Mapping[str, Any], masker: Masker) -> list[list[str]]:
+    args: list[list[str]] = []
+    for name, value in parts.items():
+        if isinstance(value, Mapping) and "file" in value:
+            path = str(value["file"])
+            if _FORM_SPECIAL & set(path):
+                path = '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            content_type = value.get("content_type")
+            spec = f"{name}=@{path}" + (f";type={content_type}" if content_type else "")
+            args.append(["-F", spec])
+        else:
+            # --form-string: a value starting with @ or < is text, not a file to read.
+            args.append(["--form-string", f"{name}={masker.text(_text(value))}"])
+    return args
+
+
+def _options(outgoing: OutgoingRequest, masker: Masker) -> list[list[str]]:
+    args: list[list[str]] = []
+    if outgoing.verify is False:
+        args.append(["-k"])
+    elif isinstance(outgoing.verify, str):
+        args.append(["--cacert", outgoing.verify])
+    if outgoing.cert:
+        if isinstance(outgoing.cert, str):
+            args.append(["--cert", outgoing.cert])
+        else:
+            args.append(["--cert", outgoing.cert[0]])
+            if len(outgoing.cert) > 1:
+                args.append(["--key", outgoing.cert[1]])
+    if outgoing.proxy:
+        args.append(["--proxy", masker.text(outgoing.proxy)])
+    if outgoing.follow_redirects:
+        args.append(["-L"])
+    if outgoing.timeout is not None:
+        args.append(["--max-time", f"{outgoing.timeout:g}"])
+    return args
+
+
+def export_commands(
+    collections: Sequence[CollectionSpec],
+    options: RunOptions,
+    patterns: Sequence[str] = (),
+) -> Iterator[tuple[str, str]]:
+    """(request path, curl command) for each request matching ``patterns`` (all when empty).
+
+    Secrets and placeholders are resolved as ``postrun run`` would (plan_run: a missing secret
+    or undefined variable is an input error); secrets are masked unless
+    ``options.show_secrets``. A value captured by an earlier request at run time is unknown
+    here: it is written as ``<name>`` for the user to fill in.
+    """
+    from runner.engine import plan_run, render_request, request_stack
+    from runner.errors import PostrunError
+    from runner.selection import matches_pattern
+    from runner.templating import Renderer
+
+    plan = plan_run(collections, options)
+    captured: dict[str, Any] = {}
+    found = False
+    for collection in plan.collections:
+        for request in collection.requests:
+            if not patterns or any(matches_pattern(request, pattern) for pattern in patterns):
+                found = True
+                stack = request_stack(
+                    request, collection, plan.options, plan.secrets.values, captured
+                )
+                outgoing = render_request(request, Renderer(stack.lookup))
+                yield request.path, curl_command(outgoing, plan.masker)
+            for spec in request.captures:
+                captured.setdefault(spec.name, f"<{spec.name}>")
+    if not found:
+        listing = ", ".join(r.path for c in plan.collections for r in c.requests[:20])
+        raise PostrunError(
+            f"no request matches {' '.join(repr(p) for p in patterns)}",
+            hint=f"requests: {listing} (see `postrun list`)",
+        )

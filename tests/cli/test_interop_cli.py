@@ -1,0 +1,98 @@
+"""`postrun import curl` and `postrun export curl` through the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from runner.cli import cli
+
+OPENAI_CURL = """curl https://api.openai.com/v1/chat/completions \\
+  -H "Content-Type: application/json" \\
+  -H "Authorization: Bearer $OPENAI_API_KEY" \\
+  -d '{"model": "gpt-3.5-turbo", "temperature": 0.7}'"""
+
+
+def test_import_curl_prints_a_collection_that_loads(cli_runner: CliRunner, tmp_path: Path) -> None:
+    result = cli_runner.invoke(cli, ["import", "curl", OPENAI_CURL])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "c.yaml").write_text(result.stdout, encoding="utf-8")
+    listed = cli_runner.invoke(cli, ["list", "c.yaml"])
+    assert listed.exit_code == 0, listed.output
+    assert "POST    POST /v1/chat/completions  https://api.openai.com/v1/chat/completions" in (
+        listed.output
+    )
+    validated = cli_runner.invoke(cli, ["validate", "c.yaml"])
+    assert validated.exit_code == 0, validated.output
+
+
+def test_import_curl_from_stdin_appends_to_a_collection(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    target = tmp_path / "api.yaml"
+    target.write_text(
+        "# my API\nname: API\nrequests:\n  - name: Health  # keep me\n    url: http://h/health\n",
+        encoding="utf-8",
+    )
+    result = cli_runner.invoke(
+        cli, ["import", "curl", "-o", "api.yaml"], input="curl -X DELETE http://h/items/1\n"
+    )
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# my API\nname: API\nrequests:\n  - name: Health  # keep me\n")
+    listed = cli_runner.invoke(cli, ["list", "api.yaml"])
+    assert "DELETE  DELETE /items/1" in listed.output
+
+
+def test_import_curl_with_unknown_flag_warns(cli_runner: CliRunner) -> None:
+    result = cli_runner.invoke(cli, ["import", "curl", "curl --frobnicate http://h/x"])
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.stderr and "--frobnicate" in result.stderr
+
+
+def test_import_curl_that_is_not_curl_is_an_input_error(cli_runner: CliRunner) -> None:
+    result = cli_runner.invoke(cli, ["import", "curl", "wget http://h/x"])
+    assert result.exit_code == 2
+    assert "error:" in result.output and "Traceback" not in result.output
+
+
+def test_export_curl_masks_secrets_unless_asked(
+    cli_runner: CliRunner, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    (tmp_path / "c.yaml").write_text(
+        f"""name: C
+secrets: [API_KEY]
+requests:
+  - name: Me
+    url: {httpserver.url_for("/me")}
+    headers: {{X-Key: <<API_KEY>>}}
+  - name: Other
+    url: {httpserver.url_for("/other")}
+""",
+        encoding="utf-8",
+    )
+    env = {"API_KEY": "sk-export-secret-9"}
+    masked = cli_runner.invoke(cli, ["export", "curl", "c.yaml", "--request", "Me"], env=env)
+    assert masked.exit_code == 0, masked.output
+    assert "X-Key: ****" in masked.output and "sk-export-secret-9" not in masked.output
+    assert "/other" not in masked.output
+    shown = cli_runner.invoke(
+        cli, ["export", "curl", "c.yaml", "--show-secrets", "-o", "out/cmds.sh"], env=env
+    )
+    assert shown.exit_code == 0, shown.output
+    script = (tmp_path / "out/cmds.sh").read_text(encoding="utf-8")
+    assert script.startswith("#!/bin/sh\n# Me\ncurl ")
+    assert "sk-export-secret-9" in script and "# Other" in script
+
+
+def test_export_curl_with_no_matching_request_is_an_input_error(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "c.yaml").write_text(
+        "name: C\nrequests:\n  - name: A\n    url: http://h/a\n", encoding="utf-8"
+    )
+    result = cli_runner.invoke(cli, ["export", "curl", "c.yaml", "--request", "Nope"])
+    assert result.exit_code == 2
+    assert "Nope" in result.output

@@ -1,0 +1,389 @@
+"""`postrun import curl`: pasted curl commands -> request mappings, and appending to a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.errors import PostrunError
+from runner.interop.curl import (
+    append_request,
+    collection_text,
+    import_to_file,
+    parse_curl,
+    split_command,
+)
+from runner.loader import load_collection
+
+OPENAI = """curl https://api.openai.com/v1/chat/completions \\
+  -H "Content-Type: application/json" \\
+  -H "Authorization: Bearer $OPENAI_API_KEY" \\
+  -d '{
+     "model": "gpt-3.5-turbo",
+     "messages": [{"role": "user", "content": "Say this is a test!"}],
+     "temperature": 0.7
+   }'
+"""
+
+CASES: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "openai chat completions",
+        OPENAI,
+        {
+            "name": "POST /v1/chat/completions",
+            "method": "POST",
+            "url": "https://api.openai.com/v1/chat/completions",
+            "headers": {
+                "Content-Type": "application/json",
+                "Authorization": "Bearer <<OPENAI_API_KEY>>",
+            },
+            "body": {
+                "json": {
+                    "model": "gpt-3.5-turbo",
+                    "messages": [{"role": "user", "content": "Say this is a test!"}],
+                    "temperature": 0.7,
+                }
+            },
+        },
+    ),
+    (
+        "github with -u and query in the URL",
+        "curl -u octocat:ghp_abc123 -H 'Accept: application/vnd.github+json' "
+        "'https://api.github.com/user/repos?per_page=50&sort=updated'",
+        {
+            "name": "GET /user/repos",
+            "method": "GET",
+            "url": "https://api.github.com/user/repos",
+            "params": {"per_page": "50", "sort": "updated"},
+            "headers": {"Accept": "application/vnd.github+json"},
+            "auth": {"basic": {"username": "octocat", "password": "ghp_abc123"}},
+        },
+    ),
+    (
+        "urlencoded form post with two -d joined by &",
+        "curl -X POST https://example.com/login -d 'user=ann' -d 'pass=s3cret&remember=1'",
+        {
+            "name": "POST /login",
+            "method": "POST",
+            "url": "https://example.com/login",
+            "body": {"form": {"user": "ann", "pass": "s3cret", "remember": "1"}},
+        },
+    ),
+    (
+        "--data-urlencode encodes the value",
+        "curl https://example.com/search --data-urlencode 'q=a b&c' --data-urlencode lang=en",
+        {
+            "name": "POST /search",
+            "method": "POST",
+            "url": "https://example.com/search",
+            "body": {"form": {"q": "a b&c", "lang": "en"}},
+        },
+    ),
+    (
+        "-F upload with type, and a text field",
+        "curl -F 'file=@photos/cat.png;type=image/png' -F 'title=A cat' https://up.example.com/v1/files",
+        {
+            "name": "POST /v1/files",
+            "method": "POST",
+            "url": "https://up.example.com/v1/files",
+            "body": {
+                "multipart": {
+                    "file": {"file": "photos/cat.png", "content_type": "image/png"},
+                    "title": "A cat",
+                }
+            },
+        },
+    ),
+    (
+        "-F text with ; and a quoted file name holding ;",
+        """curl -F 'note=a;b' -F 'f=@"x;y.txt";type=text/plain' https://e.com/u""",
+        {
+            "name": "POST /u",
+            "method": "POST",
+            "url": "https://e.com/u",
+            "body": {
+                "multipart": {
+                    "note": "a;b",
+                    "f": {"file": "x;y.txt", "content_type": "text/plain"},
+                }
+            },
+        },
+    ),
+    (
+        "-G moves data into the query",
+        "curl -G https://example.com/items -d limit=10 -d tag=a -d tag=b",
+        {
+            "name": "GET /items",
+            "method": "GET",
+            "url": "https://example.com/items",
+            "params": {"limit": "10", "tag": ["a", "b"]},
+        },
+    ),
+    (
+        "combined short flags, -XPUT, -HName:value, -k, --max-time",
+        "curl -sSLk -XPUT -HContent-Type:text/plain --max-time 5 https://example.com/notes/1 "
+        "--data-raw 'hello world'",
+        {
+            "name": "PUT /notes/1",
+            "method": "PUT",
+            "url": "https://example.com/notes/1",
+            "headers": {"Content-Type": "text/plain"},
+            "body": {"raw": "hello world"},
+            "options": {"verify": False, "timeout": 5},
+        },
+    ),
+    (
+        "--json sets content type and accept",
+        """curl --json '{"name": "x"}' https://example.com/things""",
+        {
+            "name": "POST /things",
+            "method": "POST",
+            "url": "https://example.com/things",
+            "headers": {"Content-Type": "application/json", "Accept": "application/json"},
+            "body": {"json": {"name": "x"}},
+        },
+    ),
+    (
+        "-I, -A, -e, -b and --url",
+        "curl -I -A 'my-agent/1' -e https://ref.example.com -b 'a=1; b=2' --url https://example.com/",
+        {
+            "name": "HEAD /",
+            "method": "HEAD",
+            "url": "https://example.com/",
+            "headers": {
+                "User-Agent": "my-agent/1",
+                "Referer": "https://ref.example.com",
+                "Cookie": "a=1; b=2",
+            },
+        },
+    ),
+    (
+        "data file reference becomes a file body",
+        "curl --data-binary @payload.bin -H 'Content-Type: application/octet-stream' "
+        "https://example.com/blobs",
+        {
+            "name": "POST /blobs",
+            "method": "POST",
+            "url": "https://example.com/blobs",
+            "headers": {"Content-Type": "application/octet-stream"},
+            "body": {"file": "payload.bin"},
+        },
+    ),
+    (
+        "digest auth, bearer from --oauth2-bearer loses to nothing else",
+        "curl --digest -u admin:pw http://10.0.0.1:8080/status",
+        {
+            "name": "GET /status",
+            "method": "GET",
+            "url": "http://10.0.0.1:8080/status",
+            "auth": {"digest": {"username": "admin", "password": "pw"}},
+        },
+    ),
+    (
+        "windows ^ continuations and a URL without scheme",
+        'curl -X DELETE ^\r\n  -H "X-Trace: 1" ^\r\n  localhost:3000/users/7',
+        {
+            "name": "DELETE /users/7",
+            "method": "DELETE",
+            "url": "http://localhost:3000/users/7",
+            "headers": {"X-Trace": "1"},
+        },
+    ),
+    (
+        "JSON that is not valid JSON stays raw with its header",
+        """curl -H 'Content-Type: application/json' -d '{"n": <<count>>}' https://e.com/x""",
+        {
+            "name": "POST /x",
+            "method": "POST",
+            "url": "https://e.com/x",
+            "headers": {"Content-Type": "application/json"},
+            "body": {"raw": '{"n": <<count>>}'},
+        },
+    ),
+    (
+        "a shell variable as base URL, a pasted prompt and --",
+        '$ curl -s -- "$BASE_URL/v1/models?limit=2" -H "Authorization: Bearer $KEY"',
+        {
+            "name": "GET /v1/models",
+            "method": "GET",
+            "url": "<<BASE_URL>>/v1/models",
+            "params": {"limit": "2"},
+            "headers": {"Authorization": "Bearer <<KEY>>"},
+        },
+    ),
+    (
+        "-T uploads a file with PUT; --oauth2-bearer",
+        "curl -T ./notes.txt --oauth2-bearer '<<TOKEN>>' https://e.com/files/notes.txt",
+        {
+            "name": "PUT /files/notes.txt",
+            "method": "PUT",
+            "url": "https://e.com/files/notes.txt",
+            "auth": {"bearer": "<<TOKEN>>"},
+            "body": {"file": "./notes.txt"},
+        },
+    ),
+    (
+        "--max-redirs 0 stops following; --retry becomes retries",
+        "curl --max-redirs 0 --retry 3 https://e.com/r",
+        {
+            "name": "GET /r",
+            "method": "GET",
+            "url": "https://e.com/r",
+            "options": {"follow_redirects": False, "retries": {"count": 3}},
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("command", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_parse_curl(command: str, expected: dict[str, Any]) -> None:
+    assert parse_curl(command).request == expected
+
+
+@pytest.mark.parametrize(
+    ("command", "warning"),
+    [
+        ("curl --frobnicate https://e.com/", "unknown option --frobnicate"),
+        ("curl -Z9 https://e.com/", "unknown option -9"),
+        ("curl --ntlm -u a:b https://e.com/", "--ntlm: this authentication is not supported"),
+        ("curl -b cookies.txt https://e.com/", "reading cookies from a file is not imported"),
+        ("curl -d '{\"a\": 1}' https://e.com/", "looks like JSON but no JSON Content-Type"),
+        ("curl -d @body.txt https://e.com/", "curl strips newlines"),
+        ("curl -H 'Authorization: Bearer sk-live' https://e.com/", "literal credential"),
+        ("curl https://a.com/ https://b.com/", "only the first URL"),
+        ("curl -u alice https://e.com/", "has no password"),
+        ("curl -F a=1 -d b=2 https://e.com/", "refuses -F together with -d"),
+        ("curl --connect-timeout 3 https://e.com/", "--connect-timeout 3: not imported"),
+        ("curl -F 'm={\"a\":1};type=application/json' https://e.com/", "type on a text field"),
+    ],
+)
+def test_warnings_name_what_was_dropped(command: str, warning: str) -> None:
+    warnings = parse_curl(command).warnings
+    assert any(warning in item for item in warnings), warnings
+
+
+@pytest.mark.parametrize(
+    "command", ["curl -sS https://e.com/ -o out.json -w '%{http_code}'", "curl -v -i -L e.com/"]
+)
+def test_output_flags_are_dropped_quietly(command: str) -> None:
+    assert parse_curl(command).warnings == ()
+
+
+def test_default_content_type_of_raw_data_is_curls() -> None:
+    request = parse_curl("curl -d 'just text' https://e.com/").request
+    assert request["body"] == {"raw": "just text"}
+    assert request["headers"] == {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize(
+    ("command", "tokens", "variables"),
+    [
+        ("curl -H 'X: $HOME' e.com", ["curl", "-H", "X: $HOME", "e.com"], []),
+        ('curl -H "X: ${TOKEN}x" e.com', ["curl", "-H", "X: <<TOKEN>>x", "e.com"], ["TOKEN"]),
+        ("curl \\\n  -s \\   \n e.com", ["curl", "-s", "e.com"], []),
+        ('curl -d "a \\"q\\" $K" e.com', ["curl", "-d", 'a "q" <<K>>', "e.com"], ["K"]),
+        ("curl `\n -s e.com", ["curl", "-s", "e.com"], []),
+    ],
+)
+def test_split_command(command: str, tokens: list[str], variables: list[str]) -> None:
+    seen: list[str] = []
+    assert split_command(command, seen) == tokens
+    assert seen == variables
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [("curl", "empty"), ("curl -s", "no URL"), ("curl 'https://e.com", "cannot split")],
+)
+def test_broken_commands_are_input_errors(command: str, message: str) -> None:
+    with pytest.raises(PostrunError, match=message):
+        parse_curl(command)
+
+
+def test_new_collection_declares_shell_variables_and_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "openai.yaml"
+    assert import_to_file(parse_curl(OPENAI), path) == ()
+    assert path.read_text(encoding="utf-8").startswith("secrets:\n  - OPENAI_API_KEY\nrequests:")
+    collection = load_collection(path, base_dir=tmp_path)
+    (request,) = collection.requests
+    assert (request.name, request.method, collection.secrets) == (
+        "POST /v1/chat/completions",
+        "POST",
+        ("OPENAI_API_KEY",),
+    )
+    assert request.body is not None and request.body.value["temperature"] == 0.7
+
+
+EXISTING = """\
+# Users API, kept in git
+variables:
+  base: https://e.com   # trailing comment
+requests:
+    - name: GET /users
+      url: <<base>>/users   # list them
+    # the next one is disabled
+"""
+
+
+def test_append_keeps_the_file_and_matches_indentation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "users.yaml"
+    path.write_text(EXISTING, encoding="utf-8")
+    notes = import_to_file(parse_curl('curl -H "Authorization: Bearer $TOKEN" e.com/users'), path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(EXISTING)
+    assert text[len(EXISTING) :].startswith("    - name: GET /users (2)\n      method: GET\n")
+    assert notes == (
+        "a request named 'GET /users' exists; this one is 'GET /users (2)'",
+        f"add TOKEN to `secrets:` in {path} (the request uses them)",
+    )
+    names = [r.name for r in load_collection(path, base_dir=tmp_path).requests]
+    assert names == ["GET /users", "GET /users (2)"]
+
+
+def test_append_to_an_empty_inline_list() -> None:
+    text = "name: x  # keep\nrequests: []  # none yet\n"
+    updated = append_request(text, {"name": "a", "url": "https://e.com"})
+    assert (
+        updated == "name: x  # keep\nrequests:\n  - name: a\n    url: https://e.com\n# none yet\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("requests:\n  - name: a\n    url: https://e.com\nvariables: {a: 1}\n", "last top-level"),
+        ("requests: [{name: a, url: 'https://e.com'}]\n", "inline"),
+        ("- a\n- b\n", "not a mapping"),
+        ("requests: {a: 1}\n", "not a list"),
+        ("requests:\n  - name: [\n", "not valid YAML"),
+    ],
+)
+def test_append_refuses_files_it_cannot_extend_safely(text: str, why: str) -> None:
+    with pytest.raises(PostrunError, match=why) as caught:
+        append_request(text, {"name": "n", "url": "https://e.com"}, "c.yaml")
+    assert caught.value.hint
+
+
+def test_collection_text_round_trips_through_the_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cat.png").write_bytes(b"\x89PNG")
+    command = "curl -F 'file=@photos/cat.png;type=image/png' -F 'n=1' -k https://e.com/up"
+    path = tmp_path / "up.yaml"
+    path.write_text(collection_text(parse_curl(command), name="Uploads"), encoding="utf-8")
+    collection = load_collection(path, base_dir=tmp_path)
+    request = collection.requests[0]
+    assert collection.name == "Uploads"
+    assert request.options == {"verify": False}
+    assert request.body is not None and request.body.kind == "multipart"
+    assert request.body.value["file"]["content_type"] == "image/png"
