@@ -203,7 +203,11 @@ def plan_run(collections: Sequence[CollectionSpec], options: RunOptions) -> RunP
         raise _explain_unselected(exc, everything, collections) from None
     if options.mock and options.mock_example is not None:
         _check_mock_example(collections, options.mock_example)
-    masker = Masker.create(secrets.to_mask, enabled=not options.show_secrets)
+    masker = Masker.create(
+        secrets.to_mask,
+        extra_sensitive_headers=_apikey_headers(collections),
+        enabled=not options.show_secrets,
+    )
     return RunPlan(tuple(collections), options, secrets, masker, secrets.notes)
 
 
@@ -269,6 +273,18 @@ def request_stack(
     )
 
 
+def _apikey_headers(collections: Iterable[CollectionSpec]) -> set[str]:
+    """Header names that carry an API key (`auth: {apikey: {header: ...}}`): masked by name."""
+    return {
+        str(request.auth.params["header"])
+        for collection in collections
+        for request in collection.requests
+        if request.auth is not None
+        and request.auth.kind == "apikey"
+        and request.auth.params.get("header")
+    }
+
+
 def _with_options(collection: CollectionSpec, overrides: Mapping[str, Any]) -> CollectionSpec:
     requests = tuple(
         dataclasses.replace(request, options={**request.options, **overrides})
@@ -331,6 +347,29 @@ def _check_mock_example(collections: Sequence[CollectionSpec], wanted: str) -> N
         )
 
 
+class RunTokens:
+    """OAuth2 tokens shared by every engine of one run, and the values fetched so far.
+
+    Tokens are secrets learnt during the run: each engine adds them to its masker before it
+    emits anything else.
+    """
+
+    def __init__(self) -> None:
+        from runner.auth import TokenCache
+
+        self._lock = threading.Lock()
+        self._values: tuple[str, ...] = ()
+        self.cache = TokenCache(on_token=self._add)
+
+    def _add(self, token: str) -> None:
+        with self._lock:
+            self._values = (*self._values, token)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return self._values
+
+
 @dataclass
 class _RunState:
     """What changes while a run goes on: captured values and which captures found nothing."""
@@ -351,6 +390,7 @@ class Engine:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.perf_counter,
         rng: random.Random | None = None,
+        tokens: RunTokens | None = None,
     ) -> None:
         self.plan = plan
         self.session = session
@@ -358,6 +398,8 @@ class Engine:
         self.sleep = sleep
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
+        self.tokens = tokens or RunTokens()
+        self._masked_tokens = 0
         self.mock_adapter: MockAdapter | None = None
         if plan.options.mock:
             from runner.mock import mock_session
@@ -541,9 +583,10 @@ class Engine:
             masked_response: ResponseData | None = None
             error: str | None = None
             try:
-                sent, response = send(outgoing, self.session)
+                sent, response = send(outgoing, self.session, tokens=self.tokens.cache)
             except TransportError as exc:
                 error = exc.message
+            self._mask_new_tokens()
             if sent is not None:
                 masked_sent = self._mask_sent(sent)
                 self.emit(RequestSent(masked_sent, attempt))
@@ -562,6 +605,13 @@ class Engine:
             if not retry:
                 return _Exchange(masked_sent, response, masked_response, error, attempt)
             self.sleep(wait)
+
+    def _mask_new_tokens(self) -> None:
+        """Hide OAuth2 tokens fetched since the last request in everything emitted from now on."""
+        values = self.tokens.values
+        if len(values) != self._masked_tokens:
+            self._masked_tokens = len(values)
+            self.plan = dataclasses.replace(self.plan, masker=self.plan.masker.with_secrets(values))
 
     def _wait_before(
         self, attempt: int, response: ResponseData | None, retries: Mapping[str, Any]

@@ -5,6 +5,8 @@ The engine masks everything it emits, so reporters only ever see masked data.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -44,13 +46,21 @@ class Masker:
         long_values = {value for value in values if len(value) >= MIN_MASKABLE_LENGTH}
         spellings = set(long_values)
         for value in long_values:
-            spellings.update({quote(value, safe=""), quote_plus(value), quote(value)})
+            spellings.update(_spellings(value))
         # Longest first, so a secret that contains another is replaced whole.
         ordered = sorted(spellings, key=len, reverse=True)
         pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         headers = SENSITIVE_HEADERS | {name.lower() for name in extra_sensitive_headers}
         short = tuple(sorted(values - long_values))
         return cls(frozenset(values), headers, pattern, enabled, short)
+
+    def with_secrets(self, values: Iterable[str]) -> Masker:
+        """A masker that also hides ``values`` (secrets found during the run: OAuth2 tokens)."""
+        return Masker.create(
+            [*self.whole_values, *values],
+            extra_sensitive_headers=self.sensitive_headers - SENSITIVE_HEADERS,
+            enabled=self.enabled,
+        )
 
     @property
     def active(self) -> bool:
@@ -102,6 +112,32 @@ class Masker:
         if masked == text:
             return data
         return masked.encode("utf-8", errors="surrogateescape")
+
+
+def _spellings(value: str) -> set[str]:
+    """How a secret may appear once it is written into a URL, JSON, a repr or a raw header.
+
+    A secret with ``"``, ``\\`` or non-ASCII characters is escaped in a JSON body or a Python
+    repr (error messages quote URLs with ``!r``), and header bytes change meaning between UTF-8
+    and Latin-1: each spelling gives the secret away as surely as the value itself.
+    """
+    forms = {
+        value,
+        quote(value, safe=""),
+        quote_plus(value),
+        quote(value),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        repr(value)[1:-1],
+    }
+    with contextlib.suppress(UnicodeError):
+        forms.add(value.encode("utf-8").decode("latin-1"))
+    with contextlib.suppress(UnicodeError):
+        # A header is sent as Latin-1; echoed back in a body, it is read as UTF-8.
+        latin = value.encode("latin-1")
+        forms.add(latin.decode("utf-8", errors="replace"))
+        forms.add(latin.decode("utf-8", errors="surrogateescape"))
+    return {form for form in forms if form}
 
 
 NO_MASKING = Masker(enabled=False)

@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from runner.engine import Engine, RunPlan, WorkUnit, run_started
+from runner.engine import Engine, RunPlan, RunTokens, WorkUnit, run_started
 from runner.events import Listener, Note, RequestFinished, RunFinished
 from runner.results import RequestResult, RunResult
 
@@ -71,6 +71,7 @@ def run_parallel(
     stop = threading.Event()
     groups = group_units(plan, by_iteration=by_iteration)
     outputs = [group_output() for _ in groups]
+    tokens = RunTokens()
     opening = run_started(plan)
     for listener in (*run_listeners, *shared_listeners):
         listener(opening)
@@ -94,7 +95,8 @@ def run_parallel(
                 batch.clear()
 
         with new_session() as session:
-            engine = Engine(plan, session, (emit,))  # a thread's own session, cookies, captures
+            # A thread's own session, cookies and captures; OAuth2 tokens are shared by the run.
+            engine = Engine(plan, session, (emit,), tokens=tokens)
             results, _ = engine.run_units(groups[index], stop)
         return results
 

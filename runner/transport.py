@@ -7,8 +7,10 @@ engine and tests decide where requests go (a real server, or the ``mock`` adapte
 from __future__ import annotations
 
 import json
+import mimetypes
 import time
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +25,21 @@ if TYPE_CHECKING:
     import requests
     from requests import Session as Session  # re-exported for type hints elsewhere
 
+    from runner.auth.oauth2 import ClientCredentials, Token, TokenCache, TokenGrant
+
 USER_AGENT = f"postrun/{__version__}"
+MOCK_TOKEN = "mock-oauth2-token"  # noqa: S105 -- the stand-in token under --mock
 _CHUNK = 64 * 1024
 _DEFAULT_CONTENT_TYPES = {
     "json": "application/json",
     "graphql": "application/json",
     "raw": "text/plain",
+    "form": "application/x-www-form-urlencoded",
     "file": "application/octet-stream",
 }
+# Content codings in the order offered; urllib3 decodes br and zstd only when their optional
+# packages are importable, so only what it can decode is offered (see accept_encoding).
+_CODINGS = ("gzip", "deflate", "br", "zstd")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +65,42 @@ def new_session() -> requests.Session:
 
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept-Encoding"] = accept_encoding(_decodable_codings())
     # The environment's proxy and netrc settings must not change what a collection sends;
     # proxies are set per request from `options.proxy`.
     session.trust_env = False
     return session
 
 
-def send(request: OutgoingRequest, session: requests.Session) -> tuple[SentRequest, ResponseData]:
-    """Send ``request`` and read the whole response; failures raise TransportError (one line)."""
+def accept_encoding(decodable: Iterable[str]) -> str:
+    """The ``Accept-Encoding`` value offering each coding that can be decoded, gzip first."""
+    available = {coding.lower() for coding in decodable}
+    return ", ".join(coding for coding in _CODINGS if coding in available)
+
+
+def _decodable_codings() -> tuple[str, ...]:
+    """The content codings urllib3 decodes here (br needs the optional ``brotli`` package)."""
+    from urllib3.response import HTTPResponse
+
+    return tuple(HTTPResponse.CONTENT_DECODERS)
+
+
+def send(
+    request: OutgoingRequest,
+    session: requests.Session,
+    *,
+    tokens: TokenCache | None = None,
+) -> tuple[SentRequest, ResponseData]:
+    """Send ``request`` and read the whole response; failures raise TransportError (one line).
+
+    ``tokens`` caches OAuth2 tokens for the run; without it each request fetches its own.
+    """
     import requests
 
+    credentials, token = _oauth2_token(request, session, tokens)
     with ExitStack() as stack:
         try:
-            prepared = session.prepare_request(_build(request, stack))
+            prepared = session.prepare_request(_build(request, stack, token))
         except (requests.RequestException, ValueError) as exc:  # a URL or header it cannot send
             raise TransportError(describe_failure(exc, request)) from exc
         except OSError as exc:
@@ -82,22 +114,29 @@ def send(request: OutgoingRequest, session: requests.Session) -> tuple[SentReque
         started = time.perf_counter()
         deadline = None if request.timeout is None else started + request.timeout
         try:
-            response = session.send(
-                prepared,
-                stream=True,
-                timeout=None if request.timeout is None else (request.timeout, request.timeout),
-                allow_redirects=request.follow_redirects,
-                verify=request.verify,
-                cert=request.cert,
-                proxies=_proxies(request.proxy),
-            )
+            with _tls_warnings(request.verify):
+                response = session.send(
+                    prepared,
+                    stream=True,
+                    timeout=None if request.timeout is None else (request.timeout, request.timeout),
+                    allow_redirects=request.follow_redirects,
+                    verify=request.verify,
+                    cert=_cert(request.cert),
+                    proxies=_proxies(request.proxy),
+                )
             with _closing(response):
                 body = _read_body(response, deadline, request.timeout)
                 elapsed_ms = (time.perf_counter() - started) * 1000
         except requests.RequestException as exc:
             raise TransportError(describe_failure(exc, request)) from exc
-        except OSError as exc:  # a multipart or file body that vanished since loading
+        except OSError as exc:
+            # requests checks the `verify` and `cert` paths only now, with an OSError.
+            if "TLS" in str(exc):
+                raise TransportError(f"TLS error: {exc}") from exc
             raise TransportError(f"could not read the body file: {exc}") from exc
+    if response.status_code == 401 and token is not None and credentials and tokens is not None:
+        # The API refused the token (revoked early): the next request or retry fetches anew.
+        tokens.forget(credentials, token)
     return sent, ResponseData(
         status=response.status_code,
         reason=response.reason or "",
@@ -105,9 +144,85 @@ def send(request: OutgoingRequest, session: requests.Session) -> tuple[SentReque
         body=body,
         elapsed_ms=elapsed_ms,
         url=response.url or sent.url,
-        cookies=response.cookies.get_dict(),
+        cookies=_cookies(response),
         encoding=_declared_charset(response.headers.get("Content-Type", "")),
     )
+
+
+def _oauth2_token(
+    request: OutgoingRequest, session: requests.Session, tokens: TokenCache | None
+) -> tuple[ClientCredentials | None, Token | None]:
+    """The OAuth2 token for ``request`` (from the run's cache), unless it needs none."""
+    auth = request.auth
+    if auth is None or auth.kind != "oauth2" or _has_header(request.headers, "Authorization"):
+        return None, None
+    from requests.adapters import HTTPAdapter
+
+    from runner.auth.oauth2 import BEARER, ClientCredentials, Token, TokenCache
+
+    credentials = ClientCredentials.from_params(auth.params)
+    try:
+        mocked = not isinstance(session.get_adapter(credentials.token_url), HTTPAdapter)
+    except ValueError:  # InvalidSchema: left to the token request to explain
+        mocked = False
+    if mocked:
+        # Under --mock nothing leaves the process, so the token is a placeholder.
+        return credentials, Token(MOCK_TOKEN, BEARER, None)
+    cache = tokens if tokens is not None else TokenCache()
+    token = cache.get(credentials, lambda c: _fetch_token(c, request, session))
+    return credentials, token
+
+
+def _fetch_token(
+    credentials: ClientCredentials, request: OutgoingRequest, session: requests.Session
+) -> TokenGrant:
+    """POST the client credentials grant, with the request's TLS, proxy and timeout options."""
+    import dataclasses
+
+    import requests
+
+    from runner.auth.oauth2 import parse_token_response
+
+    try:
+        with _tls_warnings(request.verify):
+            response = session.post(
+                credentials.token_url,
+                data=credentials.form(),
+                headers={
+                    "Authorization": credentials.authorization(),
+                    "Accept": "application/json",
+                },
+                timeout=None if request.timeout is None else (request.timeout, request.timeout),
+                allow_redirects=False,  # a redirected POST would turn into a GET
+                verify=request.verify,
+                cert=_cert(request.cert),
+                proxies=_proxies(request.proxy),
+            )
+    except requests.RequestException as exc:
+        reason = describe_failure(exc, dataclasses.replace(request, url=credentials.token_url))
+        raise TransportError(
+            f"OAuth2 token request to {credentials.token_url} failed: {reason}"
+        ) from exc
+    return parse_token_response(
+        credentials.token_url,
+        response.status_code,
+        response.reason or "",
+        response.headers.get("Content-Type", ""),
+        response.content,
+    )
+
+
+@contextmanager
+def _tls_warnings(verify: bool | str) -> Iterator[None]:
+    """Silence urllib3's per-request warning when the user turned verification off on purpose."""
+    if verify is not False:
+        yield
+        return
+    from urllib3.exceptions import InsecureRequestWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureRequestWarning)
+        yield
 
 
 @contextmanager
@@ -119,25 +234,57 @@ def _closing(response: requests.Response) -> Iterator[requests.Response]:
 
 
 def _read_body(response: requests.Response, deadline: float | None, timeout: float | None) -> bytes:
-    """Read the (decompressed) body, enforcing the whole-request timeout between chunks."""
+    """Read the (decompressed) body, enforcing the whole-request timeout between socket reads.
+
+    ``read1`` returns what one socket read brings, so a server that trickles bytes slowly is
+    still cut off at the deadline (``iter_content`` would wait for a full chunk first).
+    """
     import requests
+    from urllib3.response import HTTPResponse
+
+    raw = response.raw
+    if not isinstance(raw, HTTPResponse):  # the mock adapter's in-memory body
+        return response.content
+    exceptions = requests.exceptions
+    from urllib3 import exceptions as low
 
     chunks = bytearray()
-    for chunk in response.iter_content(_CHUNK):
-        chunks += chunk
-        if deadline is not None and time.perf_counter() > deadline:
-            raise requests.exceptions.ReadTimeout(f"timed out after {timeout:g}s")
+    try:
+        while chunk := raw.read1(_CHUNK, decode_content=True):
+            chunks += chunk
+            if deadline is not None and time.perf_counter() > deadline:
+                raise exceptions.ReadTimeout(f"timed out after {timeout:g}s")
+    except low.ReadTimeoutError as exc:
+        raise exceptions.ReadTimeout(exc) from exc
+    except low.SSLError as exc:
+        raise exceptions.SSLError(exc) from exc
+    except low.DecodeError as exc:
+        raise exceptions.ContentDecodingError(exc) from exc
+    except low.ProtocolError as exc:
+        raise exceptions.ChunkedEncodingError(exc) from exc
+    # Read to the end: hand the connection back to the pool for the next request.
+    raw.release_conn()
     return bytes(chunks)
 
 
-def _build(request: OutgoingRequest, stack: ExitStack) -> requests.Request:
+def _cookies(response: requests.Response) -> dict[str, str]:
+    """Cookies set by the response, and by the redirects before it (a login that redirects)."""
+    cookies: dict[str, str] = {}
+    for step in (*response.history, response):
+        cookies.update(step.cookies.get_dict())
+    return cookies
+
+
+def _build(
+    request: OutgoingRequest, stack: ExitStack, token: Token | None = None
+) -> requests.Request:
     import requests
 
     headers = dict(request.headers)
     params = dict(request.params)
     auth = None
     if request.auth is not None:
-        auth = _apply_auth(request.auth, headers, params)
+        auth = _apply_auth(request.auth, headers, params, token)
     kwargs: dict[str, Any] = {}
     body = request.body
     if body is not None:
@@ -147,45 +294,68 @@ def _build(request: OutgoingRequest, stack: ExitStack) -> requests.Request:
         if body.kind in ("json", "graphql"):
             kwargs["data"] = _json_bytes(body.value)
         elif body.kind == "raw":
-            kwargs["data"] = str(body.value).encode("utf-8")
+            kwargs["data"] = _raw_bytes(str(body.value), headers)
         elif body.kind == "form":
             kwargs["data"] = _pairs(body.value)
         elif body.kind == "file":
+            # A file object is streamed by requests, with Content-Length from its size.
             kwargs["data"] = stack.enter_context(Path(body.value).open("rb"))  # noqa: SIM115
         elif body.kind == "multipart":
-            kwargs["files"] = _multipart(body.value, stack)
+            kwargs["data"] = _multipart(body.value, headers)
     return requests.Request(
         request.method, request.url, headers=headers, params=_pairs(params), auth=auth, **kwargs
     )
 
 
-def _apply_auth(auth: AuthSpec, headers: dict[str, str], params: dict[str, Any]) -> Any:
+def _apply_auth(
+    auth: AuthSpec,
+    headers: dict[str, str],
+    params: dict[str, Any],
+    token: Token | None = None,
+) -> Any:
     """Set the auth header or query parameter; returns a requests auth object when one is needed.
 
-    An explicit ``Authorization`` header written by the user wins over ``auth``.
+    An explicit ``Authorization`` header written by the user wins over ``auth`` (and an
+    explicit header or query parameter of the same name over ``apikey``).
     """
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
     values = auth.params
+    user_authorization = _has_header(headers, "Authorization")
     if auth.kind == "bearer":
-        if not _has_header(headers, "Authorization"):
+        if not user_authorization:
             headers["Authorization"] = f"Bearer {values}"
         return None
-    if auth.kind == "basic":
-        return (
-            None
-            if _has_header(headers, "Authorization")
-            else HTTPBasicAuth(str(values["username"]), str(values.get("password", "")))
-        )
-    if auth.kind == "digest":
-        return HTTPDigestAuth(str(values["username"]), str(values.get("password", "")))
+    if auth.kind == "oauth2":
+        if token is not None and not user_authorization:
+            headers["Authorization"] = token.authorization()
+        return None
+    if auth.kind in ("basic", "digest"):
+        if user_authorization:
+            return None
+        scheme = HTTPBasicAuth if auth.kind == "basic" else HTTPDigestAuth
+        return scheme(str(values["username"]), str(values.get("password", "")))
     if auth.kind == "apikey":
         if "header" in values:
-            headers.setdefault(str(values["header"]), str(values["value"]))
+            if not _has_header(headers, str(values["header"])):
+                headers[str(values["header"])] = str(values["value"])
         else:
             params.setdefault(str(values["query"]), str(values["value"]))
         return None
     raise TransportError(f"auth '{auth.kind}' is not supported by this version of postrun")
+
+
+def _raw_bytes(text: str, headers: Mapping[str, str]) -> bytes:
+    """A raw body in the charset its Content-Type declares (UTF-8 when none)."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    charset = _declared_charset(content_type) or "utf-8"
+    try:
+        return text.encode(charset)
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        raise TransportError(
+            f"the raw body cannot be sent as {charset}: it contains {bad!r}"
+        ) from exc
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -209,18 +379,42 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _multipart(parts: Mapping[str, Any], stack: ExitStack) -> list[tuple[str, Any]]:
-    files: list[tuple[str, Any]] = []
+def _multipart(parts: Mapping[str, Any], headers: dict[str, str]) -> bytes:
+    """Encode a multipart/form-data body and set its Content-Type.
+
+    A file part without ``content_type`` gets one guessed from its name. An explicit
+    ``Content-Type`` header wins; one of ``multipart/*`` without a boundary gets the encoder's.
+    """
+    from urllib3.filepost import choose_boundary, encode_multipart_formdata
+
+    fields: list[tuple[str, Any]] = []
     for name, value in parts.items():
         if isinstance(value, Mapping) and "file" in value:
             path = Path(value["file"])
-            handle = stack.enter_context(path.open("rb"))
-            content_type = value.get("content_type")
-            part = (path.name, handle, content_type) if content_type else (path.name, handle)
-            files.append((name, part))
+            content_type = value.get("content_type") or (
+                mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            )
+            fields.append((name, (path.name, path.read_bytes(), content_type)))
         else:
-            files.append((name, (None, _text(value))))
-    return files
+            items = value if isinstance(value, (list, tuple)) else [value]
+            fields.extend((name, _text(item)) for item in items)
+    boundary = choose_boundary()
+    data, encoded_type = encode_multipart_formdata(fields, boundary=boundary)
+    written = next((key for key in headers if key.lower() == "content-type"), None)
+    if written is None:
+        headers["Content-Type"] = encoded_type
+    else:
+        value = headers[written]
+        if value.lower().startswith("multipart/") and "boundary=" not in value.lower():
+            headers[written] = f"{value.rstrip('; ')}; boundary={boundary}"
+    return data
+
+
+def _cert(cert: str | tuple[str, ...] | list[str] | None) -> str | tuple[str, ...] | None:
+    """``options.cert``: a path, or [cert, key] (a YAML list) as the tuple requests wants."""
+    if cert is None or isinstance(cert, str):
+        return cert
+    return tuple(str(part) for part in cert)
 
 
 def _has_header(headers: Mapping[str, str], name: str) -> bool:

@@ -139,22 +139,23 @@ def _excerpt(request: SentRequest | None, response: ResponseData | None, limit: 
         lines += [f"> {key}: {value}" for key, value in request.headers]
         parts.append("\n".join(lines))
         if request.body:
-            parts.append(_body(request.body, None, limit))
+            # The text/binary rule lives on ResponseData; a request body follows it too.
+            sent = ResponseData(0, "", request.headers, request.body, 0.0, request.url)
+            parts.append(_body(sent, limit))
     if response is not None:
         lines = [f"< {response.status} {response.reason}".rstrip()]
         lines += [f"< {key}: {value}" for key, value in response.headers]
         parts.append("\n".join(lines))
         if response.body:
-            kind = response.content_type or "unknown type"
-            if response.is_binary:
-                parts.append(f"<{len(response.body)} bytes of {kind}>")
-            else:
-                parts.append(_body(response.body, response.encoding, limit))
+            parts.append(_body(response, limit))
     return "\n\n".join(parts)
 
 
-def _body(body: bytes, encoding: str | None, limit: int) -> str:
-    text = body[:limit].decode(encoding or "utf-8", errors="replace")
+def _body(message: ResponseData, limit: int) -> str:
+    body = message.body
+    if message.is_binary:
+        return f"<{len(body)} bytes of {message.content_type or 'unknown type'}>"
+    text = body[:limit].decode(message.encoding or "utf-8", errors="replace")
     if len(body) > limit:
         text += f"\n... (cut at {limit} of {len(body)} bytes)"
     return text

@@ -190,3 +190,39 @@ def test_write_atomic_failure_keeps_old_file(tmp_path: Path) -> None:
         write_atomic(target, "bad \ud800 surrogate")
     assert target.read_text(encoding="utf-8") == "old"
     assert [path.name for path in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_junit_shows_binary_request_and_response_bodies_by_size(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    httpserver.expect_request("/upload", method="POST").respond_with_data(
+        png, content_type="image/png"
+    )
+    (tmp_path / "img.png").write_bytes(png)
+    reporter = JUnitReporter()
+    run_yaml(
+        tmp_path,
+        f"""
+name: Upload
+requests:
+  - name: Upload
+    method: POST
+    url: {httpserver.url_for("/upload")}
+    body: {{file: img.png}}
+    headers: {{Content-Type: image/png}}
+    assert: {{status: 201}}
+  - name: Raw bytes
+    method: POST
+    url: {httpserver.url_for("/upload")}
+    body: {{raw: "\\x00\\x01 binary"}}
+    headers: {{Content-Type: application/octet-stream}}
+    assert: {{status: 201}}
+""",
+        [reporter],
+    )
+    out = [element.text or "" for element in ET.fromstring(reporter.render()).iter("system-out")]
+    assert len(out) == 2
+    assert "<264 bytes of image/png>" in out[0]
+    assert "bytes of application/octet-stream>" in out[1]
+    assert "PNG" not in "".join(out)
