@@ -586,6 +586,7 @@ class Engine:
                 sent, response = send(outgoing, self.session, tokens=self.tokens.cache)
             except TransportError as exc:
                 error = exc.message
+                sent = exc.sent  # what went out before it failed, for -v and the reports
             self._mask_new_tokens()
             if sent is not None:
                 masked_sent = self._mask_sent(sent)

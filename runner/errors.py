@@ -12,6 +12,8 @@ A failed check is never an exception: it is a CheckResult with passed=False.
 
 from __future__ import annotations
 
+from typing import Any
+
 from runner.source import SourceLocation, format_diagnostic
 
 
@@ -57,6 +59,13 @@ class TemplateError(PostrunError):
 
 
 class TransportError(PostrunError):
-    """The request could not be completed; the message is one line, secrets already masked."""
+    """The request could not be completed; the message is one line (masked by the engine).
+
+    ``sent`` is what went on the wire (a SentRequest) when the failure came after sending.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, *, sent: Any = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.sent = sent

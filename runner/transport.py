@@ -128,12 +128,12 @@ def send(
                 body = _read_body(response, deadline, request.timeout)
                 elapsed_ms = (time.perf_counter() - started) * 1000
         except requests.RequestException as exc:
-            raise TransportError(describe_failure(exc, request)) from exc
+            raise TransportError(describe_failure(exc, request), sent=sent) from exc
         except OSError as exc:
             # requests checks the `verify` and `cert` paths only now, with an OSError.
             if "TLS" in str(exc):
-                raise TransportError(f"TLS error: {exc}") from exc
-            raise TransportError(f"could not read the body file: {exc}") from exc
+                raise TransportError(f"TLS error: {exc}", sent=sent) from exc
+            raise TransportError(f"could not read the body file: {exc}", sent=sent) from exc
     if response.status_code == 401 and token is not None and credentials and tokens is not None:
         # The API refused the token (revoked early): the next request or retry fetches anew.
         tokens.forget(credentials, token)

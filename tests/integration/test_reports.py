@@ -226,3 +226,27 @@ requests:
     assert "<264 bytes of image/png>" in out[0]
     assert "bytes of application/octet-stream>" in out[1]
     assert "PNG" not in "".join(out)
+
+
+def test_a_request_that_got_no_response_is_still_shown_as_sent(tmp_path: Path) -> None:
+    events: list[Any] = []
+    port = free_port()
+    run_yaml(
+        tmp_path,
+        f"""
+name: Down
+secrets: [API_KEY]
+requests:
+  - name: Refused
+    url: http://127.0.0.1:{port}/v1?key=<<API_KEY>>
+    headers: {{X-Trace: abc}}
+""",
+        [events.append],
+    )
+    finished = [event for event in events if isinstance(event, RequestFinished)]
+    assert len(finished) == 1
+    sent = finished[0].request
+    assert sent is not None and sent.method == "GET"
+    assert ("X-Trace", "abc") in sent.headers
+    assert SECRET not in sent.url and "****" in sent.url
+    assert finished[0].result.error is not None and "refused" in finished[0].result.error
