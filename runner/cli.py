@@ -541,6 +541,38 @@ def import_curl_command(command: str | None, output: Path | None) -> None:
     click.echo(f"added '{imported.request['name']}' to {output}", err=True)
 
 
+@import_group.command("postman")
+@click.argument("collection_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--environment",
+    "environment_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A Postman environment export to convert too. Repeatable.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    metavar="DIR",
+    help="Write DIR/collections/<name>.yaml and DIR/environments/<name>.yaml.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
+@click.option("--traceback", is_flag=True, hidden=True)
+@_handle_errors
+def import_postman_command(
+    collection_file: Path, environment_files: tuple[Path, ...], output: Path, overwrite: bool
+) -> None:
+    """Convert a Postman collection (v2.1/v2.0) and environments; secrets never reach the disk."""
+    from runner.interop.postman_import import import_postman
+
+    summary = import_postman(collection_file, environment_files, output, overwrite=overwrite)
+    click.echo(summary.table())
+
+
 @cli.group(
     "export",
     epilog="""\b
@@ -606,6 +638,73 @@ def export_curl_command(
 
     write_atomic(output, "#!/bin/sh\n" + text)
     click.echo(f"wrote {len(commands)} command(s) to {output}", err=True)
+
+
+@export_group.command("postman")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the v2.1 collection here (default: print it).",
+)
+@click.option(
+    "--request",
+    "request_patterns",
+    multiple=True,
+    metavar="PATTERN",
+    help="Only requests whose name or Folder/Name path matches (globs). Repeatable.",
+)
+@click.option(
+    "--env",
+    "env_name",
+    metavar="NAME|FILE",
+    help="Also export this environment, next to FILE as <env>.postman_environment.json.",
+)
+@click.option(
+    "--allow-outside",
+    is_flag=True,
+    help="Let file paths in collections point outside the working directory.",
+)
+@click.option("--traceback", is_flag=True, hidden=True)
+@_handle_errors
+def export_postman_command(
+    paths: tuple[Path, ...],
+    output: Path | None,
+    request_patterns: tuple[str, ...],
+    env_name: str | None,
+    allow_outside: bool,
+) -> None:
+    """Write collections as a Postman v2.1 collection (secrets exported empty)."""
+    import json
+
+    from runner.interop.postman_export import export_postman, export_postman_environment
+    from runner.loader import find_environment, load_collection, load_environment
+    from runner.report.files import write_atomic
+    from runner.selection import Selection, select
+
+    files = _discover(paths)
+    collections = [load_collection(file, allow_outside=allow_outside) for file in files]
+    selected = select(collections, Selection(patterns=request_patterns))
+    document = json.dumps(export_postman(selected), indent=2, ensure_ascii=False) + "\n"
+    environment_text = None
+    if env_name:
+        environment = load_environment(find_environment(env_name, files, Path.cwd()))
+        environment_text = (
+            json.dumps(export_postman_environment(environment), indent=2, ensure_ascii=False) + "\n"
+        )
+    if output is None:
+        if environment_text is not None:
+            raise PostrunError("--env needs -o FILE", hint="the environment is written next to it")
+        click.echo(document, nl=False)
+        return
+    write_atomic(output, document)
+    click.echo(f"wrote {output}", err=True)
+    if environment_text is not None and env_name:
+        target = output.parent / f"{Path(env_name).stem}.postman_environment.json"
+        write_atomic(target, environment_text)
+        click.echo(f"wrote {target} (secrets are listed without their values)", err=True)
 
 
 def _discover(paths: Sequence[Path]) -> list[Path]:

@@ -96,3 +96,73 @@ def test_export_curl_with_no_matching_request_is_an_input_error(
     result = cli_runner.invoke(cli, ["export", "curl", "c.yaml", "--request", "Nope"])
     assert result.exit_code == 2
     assert "Nope" in result.output
+
+
+POSTMAN = Path(__file__).resolve().parents[1] / "data" / "postman"
+
+
+def test_import_postman_writes_yaml_that_validates_and_refuses_to_overwrite(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    args = [
+        "import",
+        "postman",
+        str(POSTMAN / "petstore.postman_collection.json"),
+        "--environment",
+        str(POSTMAN / "local.postman_environment.json"),
+        "-o",
+        "out",
+    ]
+    result = cli_runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "10 requests, 15 checks and 2 captures translated" in result.output
+    assert (tmp_path / "out/collections/pet-store-v2.yaml").exists()
+    assert (tmp_path / "out/environments/local-dev.yaml").exists()
+    again = cli_runner.invoke(cli, args)
+    assert (
+        again.exit_code == 2 and "already exists" in again.output and "--overwrite" in again.output
+    )
+    assert cli_runner.invoke(cli, [*args, "--overwrite"]).exit_code == 0
+
+
+def test_import_postman_of_a_file_that_is_not_postman_is_an_input_error(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "x.json").write_text('{"hello": ', encoding="utf-8")
+    result = cli_runner.invoke(cli, ["import", "postman", "x.json"])
+    assert result.exit_code == 2
+    assert "x.json" in result.output and "Traceback" not in result.output
+
+
+def test_export_postman_then_import_gives_the_same_requests(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "api.yaml").write_text(
+        """name: API
+variables: {base: "http://127.0.0.1:1"}
+requests:
+  - name: Users
+    requests:
+      - name: Create
+        method: POST
+        url: <<base>>/users
+        headers: {X-Team: qa}
+        body: {json: {name: ann, admin: false}}
+        assert: {status: 201, jsonpath: {$.id: {exists: true}}}
+        capture: {user_id: $.id}
+      - name: Get
+        url: <<base>>/users/<<user_id>>
+        assert: {status: 200}
+""",
+        encoding="utf-8",
+    )
+    exported = cli_runner.invoke(cli, ["export", "postman", "api.yaml", "-o", "api.json"])
+    assert exported.exit_code == 0, exported.output
+    document = (tmp_path / "api.json").read_text(encoding="utf-8")
+    assert "v2.1.0" in document and "{{base}}/users" in document
+    imported = cli_runner.invoke(cli, ["import", "postman", "api.json", "-o", "back"])
+    assert imported.exit_code == 0, imported.output
+    listed = cli_runner.invoke(cli, ["list", "back/collections/api.yaml"])
+    assert listed.exit_code == 0, listed.output
+    assert "POST    Users/Create  <<base>>/users" in listed.output
+    assert "GET     Users/Get     <<base>>/users/<<user_id>>" in listed.output
