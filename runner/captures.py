@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from runner.jsonquery import JsonPathError, compile_path, query
+from runner.matchers import compile_regex
 from runner.model import MISSING, CaptureSpec
 from runner.results import CaptureResult, ResponseData
 
@@ -54,7 +55,7 @@ def _jsonpath(spec: CaptureSpec, response: ResponseData) -> CaptureResult:
 
 def _regex(spec: CaptureSpec, response: ResponseData) -> CaptureResult:
     try:
-        match = re.search(spec.source, response.text)  # re caches compiled patterns
+        match = compile_regex(spec.source).search(response.text)
     except re.error as exc:
         return _not_found(spec, f"invalid regex '{spec.source}': {exc}")
     if match is None:

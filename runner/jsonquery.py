@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from runner.matchers import comparable, json_equal
+from runner.matchers import comparable, compile_regex, json_equal
 from runner.model import MISSING
 
 # The jsonpath-ng parser object keeps its parse stacks on itself, so one shared instance must not
@@ -151,7 +151,7 @@ def _check_filter_regex(pattern: Any, expression: str) -> None:
     if not isinstance(pattern, str):
         raise JsonPathError(f"invalid JSONPath {expression!r}: =~ needs a quoted regex")
     try:
-        re.compile(pattern)
+        compile_regex(pattern)
     except re.error as exc:
         raise JsonPathError(
             f"invalid JSONPath {expression!r}: bad regex {pattern!r}: {exc}"
@@ -165,7 +165,7 @@ def _filter_holds(op: str, value: Any, literal: Any) -> bool:
     if op == "!=":
         return not json_equal(value, literal)
     if op == "=~":
-        return isinstance(value, str) and re.search(literal, value) is not None
+        return isinstance(value, str) and compile_regex(literal).search(value) is not None
     if not comparable(value, literal):
         return False
     if op == "<":

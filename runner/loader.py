@@ -24,6 +24,7 @@ import functools
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +127,8 @@ _PLACEHOLDER_SOURCE = re.compile(r"\\<<|<<[ \t]*(\$?[A-Za-z0-9_.\-]+)[ \t]*>>")
 # Values converted per file, at most: a base plus so many per node written. Aliases may repeat a
 # node, but a YAML "billion laughs" of nested aliases stops here.
 _NODE_BUDGET_BASE = 100_000
+# Deeper than this is no collection anyone writes, and deep enough to crash a C parser.
+_MAX_NESTING = 1000
 _NODE_BUDGET_PER_NODE = 20
 _MIN_STATUS, _MAX_STATUS = 100, 599
 _MAX_NUMBER_DIGITS = 1000
@@ -269,14 +272,47 @@ def _loader_classes() -> tuple[type[Any], ...]:
 
 
 def _compose(text: str) -> Node | None:
-    """The document's node tree; raises the pure-Python loader's YAMLError when it is invalid."""
+    """The document's node tree; raises the pure-Python loader's YAMLError when it is invalid.
+
+    Raises RecursionError (made a LoadError by ``_depth_guard``) for absurdly deep nesting.
+    """
     *fast, careful = _loader_classes()
     for loader_class in fast:
         try:
+            if _nesting_exceeds(loader_class, text, _MAX_NESTING):
+                raise RecursionError(f"more than {_MAX_NESTING} levels of nesting")
             return _compose_with(loader_class, text)
         except yaml.YAMLError:
             break  # composed again below, for PyYAML's error and mark
     return _compose_with(careful, text)
+
+
+def _nesting_exceeds(loader_class: type[Any], text: str, limit: int) -> bool:
+    """True when collections nest more than ``limit`` deep.
+
+    libyaml's composer recurses in C, so ``[[[[...`` a hundred thousand deep overflows the C
+    stack and kills the process (the pure-Python composer raises RecursionError instead). Its
+    parser does not recurse, so the parse events are counted first. Each level needs one of
+    ``[ { - : ?``, so a document with fewer of those cannot be too deep and skips the count.
+    """
+    if sum(text.count(char) for char in "[{-:?") <= limit:
+        return False
+    starts = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    loader = loader_class(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, starts):
+                depth += 1
+                if depth > limit:
+                    return True
+            elif isinstance(event, ends):
+                depth -= 1
+    finally:
+        loader.dispose()
+    return False
 
 
 def _compose_with(loader_class: type[Any], text: str) -> Node | None:
@@ -1317,7 +1353,10 @@ class _CollectionBuilder:
         if _has_placeholder(pattern):
             return
         try:
-            re.compile(pattern)
+            with warnings.catch_warnings():
+                # "possible nested set" and the like: valid today, so not an error here
+                warnings.simplefilter("ignore")
+                re.compile(pattern)
         except (OverflowError, RecursionError) as exc:
             raise LoadError(
                 f"regex '{pattern}' is too large: {exc}", location=self.doc.location(node)

@@ -12,9 +12,12 @@ a scalar argument as its text.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
+import threading
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -313,12 +316,33 @@ def _op_ends_with(actual: Any, suffix: Any, context: _Context) -> str | None:
     return f"expected a string ending with {show(suffix)}, got {show(actual)}"
 
 
+# warnings.catch_warnings changes process-wide state: one compile at a time.
+_COMPILE_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=512)
+def compile_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a regex written by a user; every way it can fail is an ``re.error``.
+
+    Python warns about syntax that may change meaning (``[[`` is a "possible nested set"): that
+    is noise on a user's terminal and an exception under ``-W error``, so it is not shown. A
+    pattern too large for the compiler (``a{99999999999}``) raises OverflowError or
+    RecursionError, turned into ``re.error`` so callers need one ``except``.
+    """
+    with _COMPILE_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return re.compile(pattern)
+        except (OverflowError, RecursionError) as exc:
+            raise re.error(f"the pattern is too large ({exc})") from None
+
+
 def _op_matches(actual: Any, pattern: Any, context: _Context) -> str | None:
     problem = _string_pair(actual, pattern, "matches")
     if problem:
         return problem
     try:
-        found = re.search(pattern, actual)  # re caches compiled patterns
+        found = compile_regex(pattern).search(actual)
     except re.error as exc:
         return f"matches: invalid regex '{pattern}': {exc}"
     if found:

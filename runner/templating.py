@@ -25,6 +25,10 @@ DYNAMIC_NAMES: frozenset[str] = frozenset(
 )
 # A variable whose value refers to a variable ... at most this many names in one chain.
 MAX_DEPTH = 10
+# Ten levels of ``v1: <<v2>><<v2>>...`` would expand exponentially (a "billion laughs" in a few
+# lines): one render may substitute at most this many placeholders and produce this much text.
+MAX_SUBSTITUTIONS = 100_000
+MAX_RENDERED_CHARS = 10_000_000
 
 _NAME = r"\$?[A-Za-z0-9_.\-]+"
 # One pass finds escapes and placeholders together, so an escaped ``\<<`` can never start one.
@@ -150,6 +154,26 @@ def _collect_names(value: Any, seen: dict[str, None]) -> None:
             _collect_names(item, seen)
 
 
+@dataclass(slots=True)
+class _Budget:
+    """What one top-level render has spent so far (a fresh one per public call)."""
+
+    substitutions: int = 0
+    chars: int = 0
+
+    def spend(self, substitutions: int, chars: int, chain: tuple[str, ...]) -> None:
+        self.substitutions += substitutions
+        self.chars += chars
+        if self.substitutions > MAX_SUBSTITUTIONS or self.chars > MAX_RENDERED_CHARS:
+            through = f" (through {' -> '.join(chain)})" if chain else ""
+            raise TemplateError(
+                f"placeholders expand too much: more than {MAX_SUBSTITUTIONS} substitutions "
+                f"or {MAX_RENDERED_CHARS} characters in one value{through}",
+                names=chain,
+                hint="a variable repeated inside another variable grows exponentially",
+            )
+
+
 class Renderer:
     """Renders placeholders with variables from ``lookup`` (raw value, KeyError when undefined)."""
 
@@ -165,7 +189,7 @@ class Renderer:
 
     def render_text(self, text: str) -> str:
         """Interpolate every placeholder of ``text`` as text; ``\\<<`` becomes ``<<``."""
-        return self._render_str(text, ())
+        return self._render_str(text, (), _Budget())
 
     def render_value(self, value: Any, *, typed: bool) -> Any:
         """Render strings anywhere in a value tree (keys as text); other scalars are unchanged.
@@ -173,24 +197,26 @@ class Renderer:
         With ``typed``, a string that is exactly one placeholder takes the variable's own value,
         type included (``<<temp>>`` -> 0.7).
         """
-        return self._render_any(value, (), typed=typed)
+        return self._render_any(value, (), _Budget(), typed=typed)
 
     def resolve(self, name: str) -> Any:
         """The fully rendered, typed value of one variable or dynamic name."""
-        return self._resolve(name, ())
+        return self._resolve(name, (), _Budget())
 
-    def _render_any(self, value: Any, chain: tuple[str, ...], *, typed: bool) -> Any:
+    def _render_any(
+        self, value: Any, chain: tuple[str, ...], budget: _Budget, *, typed: bool
+    ) -> Any:
         if isinstance(value, str):
             if typed:
                 name = single_placeholder(value)
                 if name is not None:
-                    return self._resolve(name, chain)
-            return self._render_str(value, chain)
+                    return self._resolve(name, chain, budget)
+            return self._render_str(value, chain, budget)
         if isinstance(value, Mapping):
             rendered: dict[Any, Any] = {}
             sources: dict[Any, Any] = {}
             for key, item in value.items():
-                new_key = self._render_str(key, chain) if isinstance(key, str) else key
+                new_key = self._render_str(key, chain, budget) if isinstance(key, str) else key
                 if new_key in sources:
                     # Two keys rendering alike would silently drop one of the values.
                     raise TemplateError(
@@ -198,15 +224,15 @@ class Renderer:
                         names=referenced_names((sources[new_key], key)),
                     )
                 sources[new_key] = key
-                rendered[new_key] = self._render_any(item, chain, typed=typed)
+                rendered[new_key] = self._render_any(item, chain, budget, typed=typed)
             return rendered
         if isinstance(value, list):
-            return [self._render_any(item, chain, typed=typed) for item in value]
+            return [self._render_any(item, chain, budget, typed=typed) for item in value]
         if isinstance(value, tuple):
-            return tuple(self._render_any(item, chain, typed=typed) for item in value)
+            return tuple(self._render_any(item, chain, budget, typed=typed) for item in value)
         return value
 
-    def _render_str(self, text: str, chain: tuple[str, ...]) -> str:
+    def _render_str(self, text: str, chain: tuple[str, ...], budget: _Budget) -> str:
         if "<<" not in text:
             return text
         parts: list[str] = []
@@ -214,12 +240,18 @@ class Renderer:
         for match in _TOKEN.finditer(text):
             parts.append(text[pos : match.start()])
             name = match.group(1)
-            parts.append("<<" if name is None else to_text(self._resolve(name, chain)))
+            if name is None:
+                parts.append("<<")
+            else:
+                value = to_text(self._resolve(name, chain, budget))
+                budget.spend(0, len(value), (*chain, name))
+                parts.append(value)
             pos = match.end()
         parts.append(text[pos:])
         return "".join(parts)
 
-    def _resolve(self, name: str, chain: tuple[str, ...]) -> Any:
+    def _resolve(self, name: str, chain: tuple[str, ...], budget: _Budget) -> Any:
+        budget.spend(1, 0, (*chain, name))
         if name.startswith("$"):
             return self._dynamic_value(name)
         if name in chain:
@@ -241,7 +273,7 @@ class Renderer:
             hint = f"used in the value of {' -> '.join(chain)}" if chain else None
             raise TemplateError(f"undefined variable '{name}'", names=(name,), hint=hint) from None
         # Values of variables are data: a nested single placeholder keeps its type too.
-        return self._render_any(raw, (*chain, name), typed=True)
+        return self._render_any(raw, (*chain, name), budget, typed=True)
 
     def _dynamic_value(self, name: str) -> Any:
         try:

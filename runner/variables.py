@@ -69,9 +69,24 @@ def read_dotenv(path: Path, *, required: bool = False) -> dict[str, str]:
                 f"env file {str(path)!r} {what}", hint="check the path given to --env-file"
             )
         return {}
+    import io
+
     from dotenv import dotenv_values
 
-    values = dotenv_values(path, interpolate=False, encoding="utf-8")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PostrunError(f"cannot read env file {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PostrunError(
+            f"env file {str(path)!r} is not UTF-8 text "
+            f"(byte 0x{raw[exc.start]:02x} on line {line} is not valid UTF-8)",
+            hint="save the file as UTF-8",
+        ) from None
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
     return {name: value for name, value in values.items() if value is not None}
 
 
