@@ -1,0 +1,1 @@
+"""Benchmarks for postrun: figures printed by ``python -m benchmarks``, not tests."""
