@@ -259,9 +259,7 @@ def run_command(
 ) -> None:
     """Send the requests of collection files (or directories of them) and check the responses."""
     from runner.engine import Engine, RunOptions, plan_run
-    from runner.parallel import GroupOutput, worth_parallel
     from runner.report.console import ConsoleReporter
-    from runner.report.github import GitHubReporter, github_enabled, step_summary_path
     from runner.report.progress import progress_enabled
     from runner.selection import Selection
     from runner.transport import new_session
@@ -305,12 +303,14 @@ def run_command(
     )
     file_reporters = [(_new_file_reporter(kind), path) for kind, path in report_targets]
     shared: list[Any] = [file_reporter for file_reporter, _ in file_reporters]
-    if github_enabled(os.environ):
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from runner.report.github import GitHubReporter, step_summary_path
+
         # After the console, so each annotation follows its request's line.
         shared.insert(0, GitHubReporter(out, step_summary_path(os.environ), Path.cwd()))
     with _sigterm_as_interrupt() as terminated:
-        if jobs > 1 and worth_parallel(plan, by_iteration=parallel_iterations):
-            from runner.parallel import run_parallel
+        if jobs > 1 and _worth_parallel(plan, parallel_iterations):
+            from runner.parallel import GroupOutput, run_parallel
 
             def group_output() -> GroupOutput:
                 buffer = _Buffer(getattr(out, "encoding", None))
@@ -352,6 +352,12 @@ class _Buffer(io.StringIO):
     @property
     def encoding(self) -> str | None:  # type: ignore[override]
         return self._encoding
+
+
+def _worth_parallel(plan: Any, by_iteration: bool) -> bool:
+    from runner.parallel import worth_parallel
+
+    return worth_parallel(plan, by_iteration=by_iteration)
 
 
 def _release(buffer: io.StringIO, out: TextIO) -> None:

@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from runner.captures import capture
@@ -67,6 +66,7 @@ from runner.variables import (
 )
 
 if TYPE_CHECKING:
+    from runner.auth import TokenCache
     from runner.mock import MockAdapter
     from runner.transport import OutgoingRequest, Session
 
@@ -355,11 +355,19 @@ class RunTokens:
     """
 
     def __init__(self) -> None:
-        from runner.auth import TokenCache
-
         self._lock = threading.Lock()
         self._values: tuple[str, ...] = ()
-        self.cache = TokenCache(on_token=self._add)
+        self._cache: TokenCache | None = None
+
+    @property
+    def cache(self) -> TokenCache:
+        """The run's token cache, made on first use (most runs have no OAuth2)."""
+        with self._lock:
+            if self._cache is None:
+                from runner.auth import TokenCache
+
+                self._cache = TokenCache(on_token=self._add)
+            return self._cache
 
     def _add(self, token: str) -> None:
         with self._lock:
@@ -399,6 +407,7 @@ class Engine:
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
         self.tokens = tokens or RunTokens()
+        self._fields: dict[int, frozenset[str]] = {}  # templated parts of each request
         self._masked_tokens = 0
         self.mock_adapter: MockAdapter | None = None
         if plan.options.mock:
@@ -481,6 +490,9 @@ class Engine:
             return self._finish(
                 dataclasses.replace(base, skipped=skip if isinstance(skip, str) else "skipped")
             )
+        fields = self._fields.get(id(request))
+        if fields is None:
+            fields = self._fields[id(request)] = templated_fields(request)
         stack = request_stack(
             request,
             collection,
@@ -491,31 +503,35 @@ class Engine:
         )
         renderer = Renderer(stack.lookup)
         try:
-            outgoing = render_request(request, renderer)
+            outgoing = render_request(request, renderer, fields)
             example = self._mock_example(request, renderer)
         except TemplateError as exc:
             return self._finish(
                 dataclasses.replace(base, error=masker.text(self._explain(exc, state)))
             )
-        base = dataclasses.replace(base, url=masker.text(outgoing.url))
         delay_ms = request.options.get("delay_ms")
         if delay_ms:
             self.sleep(float(delay_ms) / 1000)
         exchange = self._send_with_retries(request, outgoing, example, renderer)
         response, masked_sent, attempts = exchange.response, exchange.sent, exchange.attempts
+        url = masker.text(outgoing.url)
         if response is None:
+            error = masker.text(exchange.error or "")
             return self._finish(
-                dataclasses.replace(
-                    base, error=masker.text(exchange.error or ""), attempts=attempts
-                ),
-                masked_sent,
+                dataclasses.replace(base, url=url, error=error, attempts=attempts), masked_sent
             )
-        checks = tuple(self._check(check, response, renderer) for check in request.checks)
+        render_checks = "assert" in fields
+        checks = tuple(
+            self._check(check, response, renderer, render_checks) for check in request.checks
+        )
+        render_captures = "capture" in fields
         captures = tuple(
-            self._capture(spec, request, response, renderer, state) for spec in request.captures
+            self._capture(spec, request, response, renderer, state, render_captures)
+            for spec in request.captures
         )
         result = dataclasses.replace(
             base,
+            url=url,
             status=response.status,
             elapsed_ms=response.elapsed_ms,
             checks=checks,
@@ -583,7 +599,9 @@ class Engine:
             masked_response: ResponseData | None = None
             error: str | None = None
             try:
-                sent, response = send(outgoing, self.session, tokens=self.tokens.cache)
+                oauth2 = outgoing.auth is not None and outgoing.auth.kind == "oauth2"
+                tokens = self.tokens.cache if oauth2 else None
+                sent, response = send(outgoing, self.session, tokens=tokens)
             except TransportError as exc:
                 error = exc.message
                 sent = exc.sent  # what went out before it failed, for -v and the reports
@@ -626,9 +644,11 @@ class Engine:
         wait = backoff * (2 ** (attempt - 1)) * self.rng.uniform(0.75, 1.25)
         return min(wait, max_wait)
 
-    def _check(self, check: CheckSpec, response: ResponseData, renderer: Renderer) -> CheckResult:
+    def _check(
+        self, check: CheckSpec, response: ResponseData, renderer: Renderer, render: bool = True
+    ) -> CheckResult:
         try:
-            result = evaluate(_render_check(check, renderer), response)
+            result = evaluate(_render_check(check, renderer) if render else check, response)
         except TemplateError as exc:
             result = CheckResult(
                 kind=check.kind,
@@ -660,9 +680,14 @@ class Engine:
         response: ResponseData,
         renderer: Renderer,
         state: _RunState,
+        render: bool = True,
     ) -> CaptureResult:
         try:
-            rendered = dataclasses.replace(spec, source=renderer.render_text(spec.source))
+            rendered = (
+                dataclasses.replace(spec, source=renderer.render_text(spec.source))
+                if render
+                else spec
+            )
             result = capture(rendered, response)
         except TemplateError as exc:
             result = CaptureResult(spec.name, False, message=exc.message, location=spec.location)
@@ -715,19 +740,37 @@ class _Exchange:
     attempts: int = 0
 
 
-def render_request(request: RequestSpec, renderer: Renderer) -> OutgoingRequest:
-    """Render every placeholder of ``request``: what goes on the wire (also for `export curl`)."""
+def templated_fields(request: RequestSpec) -> frozenset[str]:
+    """The parts of a request that hold placeholders (url, headers, body, assert ...)."""
+    return frozenset(use.field for use in request.placeholders)
+
+
+def render_request(
+    request: RequestSpec, renderer: Renderer, fields: frozenset[str] | None = None
+) -> OutgoingRequest:
+    """Render every placeholder of ``request``: what goes on the wire (also for `export curl`).
+
+    ``fields`` (from templated_fields) lets the hot path skip the parts with no placeholder.
+    """
     from runner.transport import OutgoingRequest
+
+    def templated(name: str) -> bool:
+        return fields is None or name in fields
 
     options = request.options
     timeout = options.get("timeout", DEFAULT_TIMEOUT)
+    body, auth = request.body, request.auth
     return OutgoingRequest(
         method=request.method,
-        url=renderer.render_text(request.url),
-        params=renderer.render_value(dict(request.params), typed=False),
-        headers=renderer.render_value(dict(request.headers), typed=False),
-        body=_render_body(request.body, renderer) if request.body else None,
-        auth=_render_auth(request.auth, renderer) if request.auth else None,
+        url=renderer.render_text(request.url) if templated("url") else request.url,
+        params=renderer.render_value(dict(request.params), typed=False)
+        if templated("params")
+        else request.params,
+        headers=renderer.render_value(dict(request.headers), typed=False)
+        if templated("headers")
+        else request.headers,
+        body=_render_body(body, renderer) if body and templated("body") else body,
+        auth=_render_auth(auth, renderer) if auth and templated("auth") else auth,
         timeout=float(timeout) if timeout else None,
         follow_redirects=bool(options.get("follow_redirects", True)),
         verify=options.get("verify", True),
@@ -792,6 +835,8 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime
+
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):

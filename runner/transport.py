@@ -270,6 +270,8 @@ def _read_body(response: requests.Response, deadline: float | None, timeout: flo
 def _cookies(response: requests.Response) -> dict[str, str]:
     """Cookies set by the response, and by the redirects before it (a login that redirects)."""
     cookies: dict[str, str] = {}
+    if not response.history and "set-cookie" not in response.headers:
+        return cookies  # the usual case, without building a cookie jar view
     for step in (*response.history, response):
         cookies.update(step.cookies.get_dict())
     return cookies
