@@ -246,7 +246,9 @@ def _check_cycles(request: RequestSpec, stack: VariableStack) -> None:
         try:
             renderer.resolve(use.name)
         except TemplateError as exc:
-            if exc.message.startswith(("variable cycle", "variables nested")):
+            if exc.message.startswith(
+                ("variable cycle", "variables nested", "placeholders expand too much")
+            ):
                 raise TemplateError(
                     exc.message, names=exc.names, location=use.location, hint=exc.hint
                 ) from None
@@ -453,9 +455,12 @@ class Engine:
                             unit.collection.name, request.path, index, total, unit.iteration
                         )
                     )
-                    result = self._run_request(
-                        unit.collection, request, state, unit.data_row, unit.iteration
-                    )
+                    try:
+                        result = self._run_request(
+                            unit.collection, request, state, unit.data_row, unit.iteration
+                        )
+                    except Exception as exc:  # a bug must cost one request, never the run
+                        result = self._internal_error(unit, request, exc)
                     results.append(result)
                     if self.plan.options.bail and not result.passed:
                         if stop is not None:
@@ -517,9 +522,10 @@ class Engine:
         url = masker.text(outgoing.url)
         if response is None:
             error = masker.text(exchange.error or "")
-            return self._finish(
-                dataclasses.replace(base, url=url, error=error, attempts=attempts), masked_sent
+            failed = dataclasses.replace(
+                base, url=url, error=error, attempts=attempts, elapsed_ms=exchange.elapsed_ms
             )
+            return self._finish(failed, masked_sent)
         render_checks = "assert" in fields
         checks = tuple(
             self._check(check, response, renderer, render_checks) for check in request.checks
@@ -540,6 +546,24 @@ class Engine:
             response_size=len(response.body),
         )
         return self._finish(result, masked_sent, exchange.masked_response)
+
+    def _internal_error(
+        self, unit: WorkUnit, request: RequestSpec, exc: Exception
+    ) -> RequestResult:
+        masker = self.plan.masker
+        message = masker.text(f"{type(exc).__name__}: {exc}")
+        return self._finish(
+            RequestResult(
+                collection=unit.collection.name,
+                name=request.name,
+                path=request.path,
+                method=request.method,
+                url=masker.text(request.url),
+                location=request.location,
+                iteration=unit.iteration,
+                error=f"internal error in postrun ({message}); please report it",
+            )
+        )
 
     def _finish(
         self,
@@ -598,6 +622,7 @@ class Engine:
             response: ResponseData | None = None
             masked_response: ResponseData | None = None
             error: str | None = None
+            started = self.clock()
             try:
                 oauth2 = outgoing.auth is not None and outgoing.auth.kind == "oauth2"
                 tokens = self.tokens.cache if oauth2 else None
@@ -622,7 +647,8 @@ class Engine:
                 error = self.plan.masker.text(error or "")
                 self.emit(AttemptFailed(error, attempt, retry, wait))
             if not retry:
-                return _Exchange(masked_sent, response, masked_response, error, attempt)
+                spent_ms = (self.clock() - started) * 1000  # how long a failed attempt took
+                return _Exchange(masked_sent, response, masked_response, error, attempt, spent_ms)
             self.sleep(wait)
 
     def _mask_new_tokens(self) -> None:
@@ -738,6 +764,7 @@ class _Exchange:
     masked_response: ResponseData | None = None
     error: str | None = None
     attempts: int = 0
+    elapsed_ms: float = 0.0
 
 
 def templated_fields(request: RequestSpec) -> frozenset[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -101,6 +102,8 @@ def send(
     with ExitStack() as stack:
         try:
             prepared = session.prepare_request(_build(request, stack, token))
+        except UnicodeEncodeError as exc:
+            raise TransportError(_unsendable(exc, request)) from exc
         except (requests.RequestException, ValueError) as exc:  # a URL or header it cannot send
             raise TransportError(describe_failure(exc, request)) from exc
         except OSError as exc:
@@ -127,6 +130,8 @@ def send(
             with _closing(response):
                 body = _read_body(response, deadline, request.timeout)
                 elapsed_ms = (time.perf_counter() - started) * 1000
+        except UnicodeEncodeError as exc:  # http.client sends header values as Latin-1
+            raise TransportError(_unsendable(exc, request), sent=sent) from exc
         except requests.RequestException as exc:
             raise TransportError(describe_failure(exc, request), sent=sent) from exc
         except OSError as exc:
@@ -465,6 +470,9 @@ def describe_failure(exc: Exception, request: OutgoingRequest) -> str:
         return f"TLS error: {_innermost(exc)}"
     if isinstance(exc, exceptions.ProxyError):
         return f"proxy error: {_innermost(exc)}"
+    early = _early_end(exc)
+    if early is not None:
+        return early
     if isinstance(exc, exceptions.ChunkedEncodingError):
         return "the connection was reset while reading the response"
     if isinstance(exc, exceptions.ContentDecodingError):
@@ -488,6 +496,66 @@ def describe_failure(exc: Exception, request: OutgoingRequest) -> str:
             return f"the connection to {host} was closed before a complete response"
         return f"connection to {host} failed: {_innermost(exc)}"
     return f"request failed: {_innermost(exc)}"
+
+
+def _unsendable(exc: UnicodeEncodeError, request: OutgoingRequest) -> str:
+    """Name the header (or auth) whose text HTTP cannot carry: header values are Latin-1."""
+    bad = exc.object[exc.start : exc.end] if isinstance(exc.object, str) else ""
+    for name, value in request.headers.items():
+        if not _latin1(name) or not _latin1(str(value)):
+            return (
+                f"header '{name}' has characters HTTP headers cannot carry ({bad!r}); "
+                "headers are Latin-1: percent-encode the value or send it in the body"
+            )
+    if request.auth is not None:
+        return (
+            f"the {request.auth.kind} auth values have characters HTTP headers cannot carry "
+            f"({bad!r}); headers are Latin-1"
+        )
+    return f"the request has text that cannot be encoded ({bad!r}): {exc.reason}"
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _cause(exc: BaseException, name: str) -> BaseException | None:
+    """The first exception named ``name`` in the chain (causes, contexts and wrapped args)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if any(kind.__name__ == name for kind in type(current).__mro__):
+            return current
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        pending.extend(link for link in (current.__cause__, current.__context__) if link)
+    return None
+
+
+def _early_end(exc: BaseException) -> str | None:
+    """Say how a response ended early (short body, or not HTTP at all), when that is the cause."""
+    short = _cause(exc, "IncompleteRead")
+    if short is not None:
+        match = re.search(r"(\d+) bytes read, (\d+) more expected", str(short))
+        if match:
+            got, more = int(match.group(1)), int(match.group(2))
+            return (
+                f"the response body is incomplete: the connection closed after {got} of "
+                f"{got + more} bytes (Content-Length)"
+            )
+        return "the response body is incomplete: the connection closed before its end"
+    not_http = _cause(exc, "BadStatusLine")
+    if not_http is not None:
+        sent = str(not_http.args[0] if not_http.args else "")[:40]
+        return f"the server did not answer with HTTP (it sent {sent!r}); is the port right?"
+    return None
 
 
 def _host(url: str) -> str:

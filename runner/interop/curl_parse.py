@@ -564,7 +564,13 @@ def _merge_headers(parsed: _Parsed) -> dict[str, str]:
 
 def _split_query(url: str) -> tuple[str, dict[str, Any]]:
     """Move a well-formed query string into ``params`` (a repeated key becomes a list)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unbalanced [ or ] (IPv6 brackets)
+        raise PostrunError(
+            f"the URL {url!r} is not valid: {exc}",
+            hint="quote the URL as curl would get it: curl 'https://host/path?a[0]=1'",
+        ) from None
     if not parts.query:
         return url, {}
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -410,3 +411,42 @@ def test_ctrl_c_stops_the_run_and_keeps_what_finished(
     assert result.interrupted and result.exit_code == 130
     assert [r.name for r in result.requests] == ["A"]
     assert isinstance(events[-1], RunFinished) and events[-1].result is result
+
+
+class _BrokenSession(requests.Session):
+    """A real session whose sending breaks in a way postrun does not expect (a bug stand-in)."""
+
+    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if "boom" in (request.url or ""):
+            raise RuntimeError("unexpected state sk-engine-secret")
+        return super().send(request, **kwargs)
+
+
+def test_an_unexpected_error_costs_one_request_not_the_run(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/ok").respond_with_data("fine")
+    path = tmp_path / "collection.yaml"
+    path.write_text(
+        f"""
+secrets: [KEY]
+requests:
+  - name: Boom
+    url: {httpserver.url_for("/boom")}?k=<<KEY>>
+  - name: After
+    url: {httpserver.url_for("/ok")}
+    assert: {{status: 200}}
+""",
+        encoding="utf-8",
+    )
+    plan = plan_run(
+        [load_collection(path, base_dir=tmp_path)],
+        RunOptions(environ={"KEY": "sk-engine-secret"}),
+    )
+    with _BrokenSession() as session:
+        result = Engine(plan, session).run()
+    boom, after = result.requests
+    assert boom.error is not None and boom.error.startswith("internal error in postrun")
+    assert "RuntimeError" in boom.error and "sk-engine-secret" not in boom.error
+    assert after.passed
+    assert result.exit_code == 1
