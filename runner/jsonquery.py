@@ -38,13 +38,34 @@ class JsonPathError(ValueError):
     """A JSONPath expression that cannot be compiled or evaluated; the message is one line."""
 
 
+# Paths made only of `.name`, `['name']`, `[n]` and `` .`len` `` (nearly every check) are read
+# with a regex and walked by hand: building jsonpath-ng's parser costs about 50 ms per process.
+_STEP = re.compile(
+    r"\.(?P<name>[A-Za-z_][A-Za-z0-9_\-]*)"
+    r"|\[(?P<index>-?[0-9]+)\]"
+    r"|\['(?P<single>[^'\\]*)'\]"
+    r'|\["(?P<double>[^"\\]*)"\]'
+    r"|(?P<len>\.`len`)"
+)
+_SIMPLE = re.compile(rf"\$(?:{_STEP.pattern})*")
+_RESERVED = frozenset({"where", "wherenot"})  # jsonpath-ng keywords, not field names
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledPath:
-    """A parsed expression; ``singular`` says whether it yields one value (FORMAT.md 1.3)."""
+    """A parsed expression; ``singular`` says whether it yields one value (FORMAT.md 1.3).
+
+    ``steps`` holds a simple path's keys, indexes and ``LEN``; ``parsed`` the jsonpath-ng tree
+    of any other path.
+    """
 
     expression: str
     singular: bool
-    parsed: Any
+    parsed: Any = None
+    steps: tuple[str | int | object, ...] | None = None
+
+
+LEN = object()  # the `len` extension as a step
 
 
 def compile_path(expression: str) -> CompiledPath:
@@ -58,6 +79,9 @@ def compile_path(expression: str) -> CompiledPath:
 def _compile(expression: str) -> CompiledPath:
     if not expression.strip().startswith("$"):
         raise JsonPathError(f"invalid JSONPath {expression!r}: it must start with $")
+    steps = _simple_steps(expression)
+    if steps is not None:
+        return CompiledPath(expression, True, steps=steps)
     kit = _toolkit()
     try:
         with _PARSE_LOCK:
@@ -70,6 +94,46 @@ def _compile(expression: str) -> CompiledPath:
     return CompiledPath(expression, singular, _make_safe(parsed, kit, expression))
 
 
+def _simple_steps(expression: str) -> tuple[str | int | object, ...] | None:
+    """The steps of a path of plain keys and indexes, or None when jsonpath-ng must parse it."""
+    if not _SIMPLE.fullmatch(expression):
+        return None
+    steps: list[str | int | object] = []
+    for match in _STEP.finditer(expression, 1):
+        name = match.group("name")
+        if name is not None:
+            if name in _RESERVED:
+                return None
+            steps.append(name)
+        elif match.group("index") is not None:
+            steps.append(int(match.group("index")))
+        elif match.group("len") is not None:
+            steps.append(LEN)
+        else:
+            single = match.group("single")
+            steps.append(single if single is not None else match.group("double"))
+    return tuple(steps)
+
+
+def _follow(steps: tuple[str | int | object, ...], document: Any) -> Any:
+    """A simple path's value, with the same JSON rules as _walk."""
+    value = document
+    for step in steps:
+        if type(step) is str:
+            if not isinstance(value, dict):
+                return MISSING
+            value = value.get(step, MISSING)
+        elif type(step) is int:
+            if not isinstance(value, list) or not -len(value) <= step < len(value):
+                return MISSING
+            value = value[step]
+        else:  # LEN; bool and null are not containers
+            value = len(value) if isinstance(value, (str, list, dict)) else MISSING
+        if value is MISSING:
+            return MISSING
+    return value
+
+
 def query(expression: str, document: Any) -> Any:
     """Evaluate ``expression`` on a parsed JSON ``document``.
 
@@ -78,6 +142,8 @@ def query(expression: str, document: Any) -> Any:
     cannot be evaluated on this document (e.g. `` `sorted` `` over mixed types).
     """
     path = compile_path(expression)
+    if path.steps is not None:
+        return _follow(path.steps, document)
     if path.singular:
         return _walk(path.parsed, document, document, _toolkit())
     try:

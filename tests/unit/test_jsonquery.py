@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runner.jsonquery import CompiledPath, JsonPathError, compile_path, query
 from runner.model import MISSING
@@ -190,3 +192,42 @@ def test_runtime_failure_is_a_jsonpath_error() -> None:
     # `sorted` over values Python cannot order: jsonpath-ng raises TypeError
     with pytest.raises(JsonPathError, match="cannot evaluate"):
         query("$.mixed.`sorted`", {"mixed": [1, "a", None]})
+
+
+# The fast path for simple paths must agree with jsonpath-ng's own parse, walked by _walk.
+_names = st.sampled_from(["a", "b", "items", "x-y", "_id", "where", "len", "0"])
+_steps = st.one_of(
+    _names.map(lambda name: f".{name}"),
+    _names.map(lambda name: f"['{name}']"),
+    st.integers(min_value=-4, max_value=4).map(lambda index: f"[{index}]"),
+    st.just(".`len`"),
+)
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(_names, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=st.lists(_steps, max_size=5), document=_json)
+def test_simple_paths_agree_with_jsonpath_ng(steps: list[str], document: object) -> None:
+    from runner.jsonquery import _follow, _simple_steps, _toolkit, _walk
+
+    expression = "$" + "".join(steps)
+    fast_steps = _simple_steps(expression)
+    kit = _toolkit()
+    try:
+        parsed = kit.parser.parse(expression)
+    except Exception:
+        parsed = None
+    if parsed is None:  # jsonpath-ng rejects it: so must the fast path
+        assert fast_steps is None
+        return
+    if fast_steps is None:
+        return  # left to jsonpath-ng (reserved words)
+    slow = _walk(parsed, document, document, kit)
+    fast = _follow(fast_steps, document)
+    assert (fast is MISSING and slow is MISSING) or fast == slow
