@@ -72,6 +72,24 @@ def _handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# Options several commands share: one definition each.
+_allow_outside_option = click.option(
+    "--allow-outside",
+    is_flag=True,
+    help="Let file paths in collections point outside the working directory.",
+)
+_traceback_option = click.option(
+    "--traceback", is_flag=True, hidden=True, help="Re-raise errors (for debugging)."
+)
+_request_option = click.option(
+    "--request",
+    "request_patterns",
+    multiple=True,
+    metavar="PATTERN",
+    help="Only requests whose name or Folder/Name path matches (globs: 'Users/*'). Repeatable.",
+)
+
+
 def _selection_options(command: F) -> F:
     options = [
         click.option(
@@ -88,14 +106,7 @@ def _selection_options(command: F) -> F:
             metavar="TAG",
             help="Leave out requests with this tag. Repeatable.",
         ),
-        click.option(
-            "--request",
-            "request_patterns",
-            multiple=True,
-            metavar="PATTERN",
-            help="Only requests whose name or Folder/Name path matches (globs: 'Users/*'). "
-            "Repeatable.",
-        ),
+        _request_option,
     ]
     for option in reversed(options):
         command = option(command)
@@ -122,14 +133,8 @@ def _common_options(command: F) -> F:
             type=click.Path(dir_okay=False, path_type=Path),
             help="Read secrets from this .env file instead of ./.env.",
         ),
-        click.option(
-            "--allow-outside",
-            is_flag=True,
-            help="Let file paths in collections point outside the working directory.",
-        ),
-        click.option(
-            "--traceback", is_flag=True, hidden=True, help="Re-raise errors (for debugging)."
-        ),
+        _allow_outside_option,
+        _traceback_option,
     ]
     for option in reversed(options):
         command = option(command)
@@ -473,12 +478,8 @@ Example:
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_selection_options
-@click.option(
-    "--allow-outside",
-    is_flag=True,
-    help="Let file paths in collections point outside the working directory.",
-)
-@click.option("--traceback", is_flag=True, hidden=True)
+@_allow_outside_option
+@_traceback_option
 @_handle_errors
 def list_command(
     paths: tuple[Path, ...],
@@ -523,7 +524,7 @@ def import_group() -> None:
     metavar="FILE",
     help="Append the request to this collection (created when missing); default: print it.",
 )
-@click.option("--traceback", is_flag=True, hidden=True)
+@_traceback_option
 @_handle_errors
 def import_curl_command(command: str | None, output: Path | None) -> None:
     """Turn a curl command (an argument, or stdin when COMMAND is '-' or left out) into YAML."""
@@ -567,7 +568,7 @@ def import_curl_command(command: str | None, output: Path | None) -> None:
     help="Write DIR/collections/<name>.yaml and DIR/environments/<name>.yaml.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
-@click.option("--traceback", is_flag=True, hidden=True)
+@_traceback_option
 @_handle_errors
 def import_postman_command(
     collection_file: Path, environment_files: tuple[Path, ...], output: Path, overwrite: bool
@@ -594,13 +595,7 @@ def export_group() -> None:
 @export_group.command("curl")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_common_options
-@click.option(
-    "--request",
-    "request_patterns",
-    multiple=True,
-    metavar="PATTERN",
-    help="Only requests whose name or Folder/Name path matches (globs). Repeatable.",
-)
+@_request_option
 @click.option("--show-secrets", is_flag=True, help="Write secret values instead of ****.")
 @click.option(
     "-o",
@@ -655,25 +650,15 @@ def export_curl_command(
     metavar="FILE",
     help="Write the v2.1 collection here (default: print it).",
 )
-@click.option(
-    "--request",
-    "request_patterns",
-    multiple=True,
-    metavar="PATTERN",
-    help="Only requests whose name or Folder/Name path matches (globs). Repeatable.",
-)
+@_request_option
 @click.option(
     "--env",
     "env_name",
     metavar="NAME|FILE",
     help="Also export this environment, next to FILE as <env>.postman_environment.json.",
 )
-@click.option(
-    "--allow-outside",
-    is_flag=True,
-    help="Let file paths in collections point outside the working directory.",
-)
-@click.option("--traceback", is_flag=True, hidden=True)
+@_allow_outside_option
+@_traceback_option
 @_handle_errors
 def export_postman_command(
     paths: tuple[Path, ...],

@@ -303,14 +303,14 @@ def _build(
         elif body.kind == "raw":
             kwargs["data"] = _raw_bytes(str(body.value), headers)
         elif body.kind == "form":
-            kwargs["data"] = _pairs(body.value)
+            kwargs["data"] = form_pairs(body.value)
         elif body.kind == "file":
             # A file object is streamed by requests, with Content-Length from its size.
             kwargs["data"] = stack.enter_context(Path(body.value).open("rb"))  # noqa: SIM115
         elif body.kind == "multipart":
             kwargs["data"] = _multipart(body.value, headers)
     return requests.Request(
-        request.method, request.url, headers=headers, params=_pairs(params), auth=auth, **kwargs
+        request.method, request.url, headers=headers, params=form_pairs(params), auth=auth, **kwargs
     )
 
 
@@ -369,16 +369,17 @@ def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8")
 
 
-def _pairs(mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
+def form_pairs(mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Flatten a mapping into pairs; a list value repeats its key (``?tag=a&tag=b``)."""
     pairs: list[tuple[str, str]] = []
     for key, value in mapping.items():
         items = value if isinstance(value, (list, tuple)) else [value]
-        pairs.extend((key, _text(item)) for item in items)
+        pairs.extend((str(key), form_text(item)) for item in items)
     return pairs
 
 
-def _text(value: Any) -> str:
+def form_text(value: Any) -> str:
+    """A param or form value as sent: strings as is, null and booleans in JSON spelling."""
     if isinstance(value, str):
         return value
     if value is None or isinstance(value, bool):
@@ -404,7 +405,7 @@ def _multipart(parts: Mapping[str, Any], headers: dict[str, str]) -> bytes:
             fields.append((name, (path.name, path.read_bytes(), content_type)))
         else:
             items = value if isinstance(value, (list, tuple)) else [value]
-            fields.extend((name, _text(item)) for item in items)
+            fields.extend((name, form_text(item)) for item in items)
     boundary = choose_boundary()
     data, encoded_type = encode_multipart_formdata(fields, boundary=boundary)
     written = next((key for key in headers if key.lower() == "content-type"), None)

@@ -14,6 +14,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from runner.masking import MASK, Masker
 
+# The transport's own spelling of params and form values, so curl sends the same bytes.
+from runner.transport import form_pairs, form_text
+
 if TYPE_CHECKING:
     from runner.engine import RunOptions
     from runner.model import CollectionSpec
@@ -34,7 +37,7 @@ def curl_command(outgoing: OutgoingRequest, masker: Masker) -> str:
     """A shell-quoted, multi-line curl command that sends ``outgoing`` as postrun would."""
     headers = dict(outgoing.headers)
     params: list[tuple[str, str, bool]] = [
-        (key, value, False) for key, value in _pairs(outgoing.params)
+        (key, value, False) for key, value in form_pairs(outgoing.params)
     ]
     lines: list[list[str]] = []
     prelude: list[str] = []
@@ -67,23 +70,6 @@ class _Quoted(str):
 
 def _quote(part: str) -> str:
     return str(part) if isinstance(part, _Quoted) else shlex.quote(part)
-
-
-def _pairs(mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Like the transport: a list value repeats its key; non-strings in their JSON spelling."""
-    pairs: list[tuple[str, str]] = []
-    for key, value in mapping.items():
-        items = value if isinstance(value, (list, tuple)) else [value]
-        pairs.extend((str(key), _text(item)) for item in items)
-    return pairs
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)
-    return str(value)
 
 
 def _url(url: str, params: Sequence[tuple[str, str, bool]]) -> str:
@@ -162,7 +148,7 @@ def _body(outgoing: OutgoingRequest, headers: dict[str, Any], masker: Masker) ->
         return [["--data-raw", masker.text(str(body.value))]]
     if body.kind == "form":
         # Encoded exactly as requests encodes a form, so the bytes are the same.
-        encoded = urlencode(_pairs(body.value))
+        encoded = urlencode(form_pairs(body.value))
         return [["--data-raw", masker.text(encoded)]] if encoded else []
     if body.kind == "file":
         return [["--data-binary", f"@{body.value}"]]
@@ -188,7 +174,7 @@ def _multipart(parts: Mapping[str, Any], masker: Masker) -> list[list[str]]:
             args.append(["-F", spec])
         else:
             # --form-string: a value starting with @ or < is text, not a file to read.
-            args.append(["--form-string", f"{name}={masker.text(_text(value))}"])
+            args.append(["--form-string", f"{name}={masker.text(form_text(value))}"])
     return args
 
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner.model import OPERATORS
+
 __all__ = [
     "ScriptTranslation",
     "capture_to_js",
@@ -24,28 +26,7 @@ __all__ = [
     "translate_test_script",
 ]
 
-_OPERATORS = frozenset(
-    [
-        "eq",
-        "ne",
-        "gt",
-        "gte",
-        "lt",
-        "lte",
-        "in",
-        "not_in",
-        "contains",
-        "not_contains",
-        "starts_with",
-        "ends_with",
-        "matches",
-        "exists",
-        "type",
-        "length",
-        "empty",
-        "each",
-    ]
-)
+_OPERATORS = frozenset(OPERATORS)
 
 
 @dataclass(frozen=True, slots=True)
