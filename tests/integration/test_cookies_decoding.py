@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import brotli
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -132,6 +133,7 @@ def raw_deflate(data: bytes) -> bytes:
         ("deflate", zlib.compress),  # RFC 9110 deflate: zlib-wrapped
         ("deflate", raw_deflate),  # what some servers send instead
         ("GZIP", gzip.compress),  # codings are case-insensitive
+        ("br", brotli.compress),  # the test extra installs brotli
     ],
 )
 def test_compressed_responses_are_decoded(
@@ -169,6 +171,7 @@ requests:
     assert response.body == plain
     assert result.requests[0].response_size == len(plain)
     assert seen[0] is not None and seen[0].startswith("gzip, deflate")
+    assert "br" in seen[0]  # offered, since brotli is importable
 
 
 @pytest.mark.parametrize(
