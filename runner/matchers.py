@@ -191,7 +191,22 @@ def _op_eq(actual: Any, expected: Any, context: _Context) -> str | None:
     message = f"expected {show(expected)}, got {show(actual)}"
     if context.text and isinstance(expected, (list, tuple, Mapping)):
         message += f" ({context.subject} is text: check JSON with a jsonpath such as $)"
+    elif _same_spelling(actual, expected):
+        message += (
+            f" (the text {show(expected)} is not the {json_type(actual)} {show(actual)}: "
+            "CSV data and `=` --var values are text; use a JSON data file or --var name:=json)"
+        )
     return message
+
+
+def _same_spelling(actual: Any, expected: Any) -> bool:
+    """A string expected where the response has the number or boolean it spells."""
+    return (
+        isinstance(expected, str)
+        and not isinstance(actual, str)
+        and (is_number(actual) or isinstance(actual, bool))
+        and show(actual) == expected
+    )
 
 
 def _op_ne(actual: Any, expected: Any, context: _Context) -> str | None:

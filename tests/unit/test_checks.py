@@ -743,3 +743,17 @@ def test_never_raises_on_odd_arguments() -> None:
         for value in ("x", 1, None, [1], {"a": 1}, True):
             result = evaluate(check("jsonpath", "$.v", matcher), response({"v": value}))
             assert isinstance(result.passed, bool)
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected", "hinted"),
+    [(2, "2", True), (True, "true", True), (2.5, "2.5", True), (2, "3", False), ("2", 2, False)],
+)
+def test_text_against_the_number_it_spells_says_why(
+    actual: object, expected: object, hinted: bool
+) -> None:
+    from runner.matchers import failure
+
+    message = failure(Matcher.equals(expected), actual, subject="$.id")
+    assert message is not None
+    assert ("CSV data" in message) == hinted
