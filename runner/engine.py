@@ -54,7 +54,7 @@ from runner.results import (
 )
 from runner.selection import Selection, select
 from runner.source import SourceLocation
-from runner.templating import Renderer
+from runner.templating import Renderer, SystemDynamic
 from runner.variables import (
     SecretValues,
     VariableStack,
@@ -410,6 +410,9 @@ class Engine:
         self.rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
         self.tokens = tokens or RunTokens()
         self._fields: dict[int, frozenset[str]] = {}  # templated parts of each request
+        self._stacks: dict[tuple[int, int], VariableStack] = {}
+        self._stacks_row: Mapping[str, Any] | None = None
+        self.dynamic = SystemDynamic()
         self._masked_tokens = 0
         self.mock_adapter: MockAdapter | None = None
         if plan.options.mock:
@@ -498,15 +501,23 @@ class Engine:
         fields = self._fields.get(id(request))
         if fields is None:
             fields = self._fields[id(request)] = templated_fields(request)
-        stack = request_stack(
-            request,
-            collection,
-            self.plan.options,
-            self.plan.secrets.values,
-            state.captured,
-            data_row,
-        )
-        renderer = Renderer(stack.lookup)
+        # A stack holds the live captured mapping, so one per request serves a whole iteration;
+        # kept for the current data row only, so a long data file does not pile them up.
+        if self._stacks_row is not data_row:
+            self._stacks.clear()
+            self._stacks_row = data_row
+        key = (id(request), id(state.captured))
+        stack = self._stacks.get(key)
+        if stack is None:
+            stack = self._stacks[key] = request_stack(
+                request,
+                collection,
+                self.plan.options,
+                self.plan.secrets.values,
+                state.captured,
+                data_row,
+            )
+        renderer = Renderer(stack.lookup, self.dynamic)
         try:
             outgoing = render_request(request, renderer, fields)
             example = self._mock_example(request, renderer)
