@@ -326,3 +326,35 @@ def test_bad_run_options_are_usage_errors(
     result = cli_runner.invoke(cli, ["run", "p.yaml", *flags])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_retry_after_is_waited_for_real_and_the_attempts_are_reported(
+    cli_runner: CliRunner, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    calls: list[float] = []
+
+    def rate_limited(request: Request) -> Response:
+        calls.append(time.perf_counter())
+        if len(calls) < 3:
+            return Response("slow down", status=429, headers={"Retry-After": "1"})
+        return Response('{"ok": true}', content_type="application/json")
+
+    httpserver.expect_request("/limited").respond_with_handler(rate_limited)
+    write(
+        tmp_path / "r.yaml",
+        f"""name: Limits
+requests:
+  - name: Limited
+    url: {httpserver.url_for("/limited")}
+    options: {{retries: {{count: 3, on: [429]}}}}
+    assert: {{status: 200, jsonpath: {{$.ok: true}}}}
+""",
+    )
+    result = cli_runner.invoke(cli, ["run", "r.yaml", "--report", "json:r.json"])
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 3
+    waited = calls[2] - calls[0]
+    assert 1.9 <= waited < 4
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["requests"][0]["attempts"] == 3
+    assert "(3 attempts)" in result.output
