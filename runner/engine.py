@@ -779,8 +779,32 @@ class _Exchange:
 
 
 def templated_fields(request: RequestSpec) -> frozenset[str]:
-    """The parts of a request that hold placeholders (url, headers, body, assert ...)."""
-    return frozenset(use.field for use in request.placeholders)
+    """The parts of a request that rendering can change: placeholders, and ``\\<<`` escapes."""
+    fields = {use.field for use in request.placeholders}
+    parts: dict[str, Any] = {
+        "url": request.url,
+        "params": request.params,
+        "headers": request.headers,
+        "body": request.body.value if request.body else None,
+        "auth": request.auth.params if request.auth else None,
+        "assert": [(check.target, check.matcher) for check in request.checks],
+        "capture": [spec.source for spec in request.captures],
+    }
+    fields.update(name for name, value in parts.items() if _mentions_brackets(value))
+    return frozenset(fields)
+
+
+def _mentions_brackets(value: Any) -> bool:
+    """Whether ``<<`` appears in any text of a value tree (matchers included)."""
+    if isinstance(value, str):
+        return "<<" in value
+    if isinstance(value, Matcher):
+        return any(_mentions_brackets(argument) for _, argument in value.operators)
+    if isinstance(value, Mapping):
+        return any(_mentions_brackets(k) or _mentions_brackets(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_mentions_brackets(item) for item in value)
+    return False
 
 
 def render_request(

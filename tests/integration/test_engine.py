@@ -450,3 +450,26 @@ requests:
     assert "RuntimeError" in boom.error and "sk-engine-secret" not in boom.error
     assert after.passed
     assert result.exit_code == 1
+
+
+def test_an_escape_alone_is_still_rendered(tmp_path: Path, httpserver: HTTPServer) -> None:
+    seen: list[bytes] = []
+
+    def echo(request: Request) -> Response:
+        seen.append(request.get_data())
+        return Response(b"a << b", content_type="text/plain")
+
+    httpserver.expect_request("/esc", method="POST").respond_with_handler(echo)
+    result, _ = run_yaml(
+        tmp_path,
+        f"""
+requests:
+  - name: Escaped
+    method: POST
+    url: {httpserver.url_for("/esc")}
+    body: {{raw: 'std::cout \\<< x'}}
+    assert: {{body: 'a \\<< b'}}
+""",
+    )
+    assert seen == [b"std::cout << x"]
+    assert result.requests[0].passed, result.requests[0].checks
