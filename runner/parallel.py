@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -67,10 +66,14 @@ def run_parallel(
     (reports) see every event; each group's request events also go to its own GroupOutput.
     """
     started = clock()
-    lock = threading.Lock()
-    stop = threading.Event()
+    lock = threading.Lock()  # one event at a time reaches the shared listeners
+    stop = threading.Event()  # --bail in any worker, or Ctrl-C in the main thread
+    closed = False  # after an interrupt, late events from workers are dropped
     groups = group_units(plan, by_iteration=by_iteration)
     outputs = [group_output() for _ in groups]
+    results: list[list[RequestResult]] = [[] for _ in groups]
+    done = [threading.Event() for _ in groups]
+    progress = threading.Semaphore(0)  # released once per finished group
     tokens = RunTokens()
     opening = run_started(plan)
     for listener in (*run_listeners, *shared_listeners):
@@ -78,56 +81,68 @@ def run_parallel(
         for note in plan.notes:
             listener(Note(note))
 
-    def work(index: int) -> list[RequestResult]:
+    def run_group(index: int, session: Session) -> None:
         own = outputs[index].listener
         batch: list[Any] = []
 
         def emit(event: Any) -> None:
-            own(event)  # this group's own listener: no other thread writes to it
             # Reports see each request's events together (started .. finished), never
             # interleaved with another worker's, and hold at most one request's events here.
             batch.append(event)
             if isinstance(event, RequestFinished):
                 with lock:
-                    for queued in batch:
-                        for listener in shared_listeners:
-                            listener(queued)
+                    if not closed:
+                        for queued in batch:
+                            own(queued)
+                            for listener in shared_listeners:
+                                listener(queued)
+                        results[index].append(event.result)
                 batch.clear()
 
-        with new_session() as session:
-            # A thread's own session, cookies and captures; OAuth2 tokens are shared by the run.
-            engine = Engine(plan, session, (emit,), tokens=tokens)
-            results, _ = engine.run_units(groups[index], stop)
-        return results
+        # A group's own engine: its own captures; the session is the thread's, tokens the run's.
+        Engine(plan, session, (emit,), tokens=tokens).run_units(groups[index], stop)
 
-    results_by_group: list[list[RequestResult] | None] = [None] * len(groups)
+    queue = list(range(len(groups)))
+    queue.reverse()
+
+    def worker() -> None:
+        with new_session() as session:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    index = queue.pop()
+                try:
+                    if not stop.is_set():  # after --bail, the groups not begun are left out
+                        run_group(index, session)
+                finally:
+                    done[index].set()
+                    progress.release()
+
+    # Daemon threads: after Ctrl-C the run reports what finished without waiting for requests
+    # still in flight (up to their timeout); those threads end with the process.
+    for _ in range(min(max(1, jobs), len(groups))):
+        threading.Thread(target=worker, name="postrun-worker", daemon=True).start()
     interrupted = False
     released = 0
-    executor = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="postrun")
-    futures = [executor.submit(work, index) for index in range(len(groups))]
     try:
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                results_by_group[futures.index(future)] = future.result()
+        while released < len(groups):
+            progress.acquire(timeout=0.2)  # a timeout keeps Ctrl-C responsive
             # Release finished groups in plan order, so output reads as a sequential run would.
-            while released < len(groups) and results_by_group[released] is not None:
+            while released < len(groups) and done[released].is_set():
                 outputs[released].release()
                 released += 1
     except KeyboardInterrupt:
         interrupted = True
-        stop.set()  # workers end after their current request
-        executor.shutdown(wait=True, cancel_futures=True)
-        for index in range(released, len(groups)):
-            future = futures[index]
-            if future.done() and not future.cancelled() and future.exception() is None:
-                results_by_group[index] = future.result()
-            outputs[index].release()
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-    results = [result for group in results_by_group if group for result in group]
-    run = RunResult(tuple(results), (clock() - started) * 1000, interrupted)
+    if interrupted:
+        stop.set()
+        with lock:
+            closed = True  # nothing more reaches the listeners; what finished is final
+        for output in outputs[released:]:
+            output.release()
+    with lock:
+        finished = [result for group in results for result in group]
+    run = RunResult(tuple(finished), (clock() - started) * 1000, interrupted)
     for listener in (*run_listeners, *shared_listeners):
         listener(RunFinished(run))
     return run

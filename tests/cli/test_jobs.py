@@ -172,3 +172,24 @@ def test_parallel_iterations_needs_jobs(cli_runner: CliRunner, tmp_path: Path) -
     result = cli_runner.invoke(cli, ["run", "one.yaml", "--parallel-iterations"])
     assert result.exit_code == 2
     assert "--parallel-iterations needs --jobs" in result.output
+
+
+def test_bail_leaves_out_files_not_begun(
+    cli_runner: CliRunner, tmp_path: Path, slow_server: ThreadingHTTPServer
+) -> None:
+    base = f"http://127.0.0.1:{slow_server.server_address[1]}"
+    folder = tmp_path / "many"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(
+        f"name: A\nrequests:\n  - name: Boom\n    url: {base}/fail\n    assert: {{status: 200}}\n",
+        encoding="utf-8",
+    )
+    for name in "bcdef":
+        (folder / f"{name}.yaml").write_text(
+            f"name: {name.upper()}\nrequests:\n  - name: S\n    url: {base}/{name}/1\n",
+            encoding="utf-8",
+        )
+    result = cli_runner.invoke(cli, ["run", "many", "--jobs", "2", "--bail"])
+    assert result.exit_code == 1, result.output
+    # a and b start together; after a fails, c to f are never begun.
+    assert sorted(slow_server.paths) == ["/b/1", "/fail"]  # type: ignore[attr-defined]
