@@ -294,6 +294,7 @@ def run_command(
         data=data,
         iterations=iterations,
         option_overrides=_option_overrides(timeout, insecure, delay, proxy),
+        files_apart=jobs > 1,
     )
     plan = plan_run(loaded.collections, options)
     out = sys.stdout

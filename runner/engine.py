@@ -92,6 +92,8 @@ class RunOptions:
     iterations: int | None = None  # with data: the first N rows; without: N repeats
     # --timeout, --insecure, --delay, --proxy: the command line wins over the collection.
     option_overrides: Mapping[str, Any] = field(default_factory=dict)
+    # --jobs: each file runs on its own, so captures do not flow from one file to another.
+    files_apart: bool = False
 
     @property
     def data_rows(self) -> tuple[Mapping[str, Any] | None, ...]:
@@ -200,7 +202,10 @@ def plan_run(collections: Sequence[CollectionSpec], options: RunOptions) -> RunP
     try:
         check_placeholders(collections, options, secrets.values)
     except TemplateError as exc:
-        raise _explain_unselected(exc, everything, collections) from None
+        explained = _explain_unselected(exc, everything, collections)
+        if explained is exc and options.files_apart:
+            explained = _explain_files_apart(exc, collections)
+        raise explained from None
     if options.mock and options.mock_example is not None:
         _check_mock_example(collections, options.mock_example)
     masker = Masker.create(
@@ -222,6 +227,8 @@ def check_placeholders(
     for row in row_shapes.values():
         captured: set[str] = set()  # names captured by earlier requests are defined for later ones
         for collection in collections:
+            if options.files_apart:
+                captured = set()
             for request in collection.requests:
                 stack = request_stack(request, collection, options, secrets, {}, row)
                 known.update(stack.names())
@@ -330,6 +337,25 @@ def _explain_unselected(
                         location=error.location,
                         hint=f"'{spec.name}' is captured by '{request.path}', which the selection "
                         f"leaves out: add --request '{request.path}'",
+                    )
+    return error
+
+
+def _explain_files_apart(
+    error: TemplateError, collections: Sequence[CollectionSpec]
+) -> TemplateError:
+    """Say so when an undefined name is captured in another file, which --jobs runs apart."""
+    for collection in collections:
+        for request in collection.requests:
+            for spec in request.captures:
+                if spec.name in error.names:
+                    return TemplateError(
+                        error.message,
+                        names=error.names,
+                        location=error.location,
+                        hint=f"'{spec.name}' is captured by '{request.path}' in {collection.file}; "
+                        "with --jobs each file runs on its own: capture it in this file too, "
+                        "or run without --jobs",
                     )
     return error
 

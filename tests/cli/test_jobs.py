@@ -195,3 +195,23 @@ def test_bail_leaves_out_files_not_begun(
     paths = slow_server.paths  # type: ignore[attr-defined]
     assert "/fail" in paths and "/b/3" not in paths
     assert all(path.startswith(("/fail", "/b/")) for path in paths), paths
+
+
+def test_under_jobs_a_capture_from_another_file_is_an_input_error(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(
+        "name: A\nrequests:\n  - name: Login\n    url: http://127.0.0.1:1/login\n"
+        "    capture: {tok: $.token}\n",
+        encoding="utf-8",
+    )
+    (folder / "b.yaml").write_text(
+        "name: B\nrequests:\n  - name: Me\n    url: http://127.0.0.1:1/me?t=<<tok>>\n",
+        encoding="utf-8",
+    )
+    result = cli_runner.invoke(cli, ["run", "many", "--jobs", "2"])
+    assert result.exit_code == 2, result.output
+    assert "undefined variable 'tok'" in result.output
+    assert "captured by 'Login'" in result.output and "--jobs" in result.output
