@@ -638,7 +638,7 @@ def export_curl_command(
         return
     from runner.report.files import write_atomic
 
-    write_atomic(output, "#!/bin/sh\n" + text)
+    write_atomic(output, "#!/bin/sh\n" + text, executable=True)
     click.echo(f"wrote {len(commands)} command(s) to {output}", err=True)
 
 

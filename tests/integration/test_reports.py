@@ -250,3 +250,25 @@ requests:
     assert ("X-Trace", "abc") in sent.headers
     assert SECRET not in sent.url and "****" in sent.url
     assert finished[0].result.error is not None and "refused" in finished[0].result.error
+
+
+def test_write_atomic_gives_the_mode_a_plain_write_would(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.json"
+        write_atomic(fresh, "{}")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        script = tmp_path / "run.sh"
+        write_atomic(script, "#!/bin/sh\n", executable=True)
+        assert stat.S_IMODE(script.stat().st_mode) == 0o755
+        kept = tmp_path / "kept.yaml"
+        kept.write_text("a: 1\n", encoding="utf-8")
+        kept.chmod(0o640)
+        write_atomic(kept, "a: 2\n")
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+        assert kept.read_text(encoding="utf-8") == "a: 2\n"
+    finally:
+        os.umask(old)
