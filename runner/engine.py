@@ -30,7 +30,7 @@ from runner.events import (
     RunFinished,
     RunStarted,
 )
-from runner.masking import Masker
+from runner.masking import MASK, Masker
 from runner.model import (
     AuthSpec,
     BodySpec,
@@ -294,6 +294,13 @@ def _apikey_headers(collections: Iterable[CollectionSpec]) -> set[str]:
     }
 
 
+def _sensitive_capture(spec: CaptureSpec, masker: Masker) -> bool:
+    """A capture of a cookie, or of a header that is masked by name (Authorization ...)."""
+    return spec.kind == "cookie" or (
+        spec.kind == "header" and spec.source.lower() in masker.sensitive_headers
+    )
+
+
 def _with_options(collection: CollectionSpec, overrides: Mapping[str, Any]) -> CollectionSpec:
     requests = tuple(
         dataclasses.replace(request, options={**request.options, **overrides})
@@ -375,11 +382,10 @@ def _check_mock_example(collections: Sequence[CollectionSpec], wanted: str) -> N
         )
 
 
-class RunTokens:
-    """OAuth2 tokens shared by every engine of one run, and the values fetched so far.
-
-    Tokens are secrets learnt during the run: each engine adds them to its masker before it
-    emits anything else.
+class RunSecrets:
+    """Secrets learnt during a run, shared by every engine of it: OAuth2 tokens (with their
+    cache) and captured cookies and sensitive headers. Each engine adds them to its masker
+    before it emits anything else.
     """
 
     def __init__(self) -> None:
@@ -394,12 +400,14 @@ class RunTokens:
             if self._cache is None:
                 from runner.auth import TokenCache
 
-                self._cache = TokenCache(on_token=self._add)
+                self._cache = TokenCache(on_token=self.learn)
             return self._cache
 
-    def _add(self, token: str) -> None:
+    def learn(self, value: str) -> None:
+        """Treat ``value`` as a secret from now on."""
         with self._lock:
-            self._values = (*self._values, token)
+            if value and value not in self._values:
+                self._values = (*self._values, value)
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -426,7 +434,7 @@ class Engine:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.perf_counter,
         rng: random.Random | None = None,
-        tokens: RunTokens | None = None,
+        learnt: RunSecrets | None = None,
     ) -> None:
         self.plan = plan
         self.session = session
@@ -434,12 +442,12 @@ class Engine:
         self.sleep = sleep
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
-        self.tokens = tokens or RunTokens()
+        self.learnt = learnt or RunSecrets()
         self._fields: dict[int, frozenset[str]] = {}  # templated parts of each request
         self._stacks: dict[tuple[int, int], VariableStack] = {}
         self._stacks_row: Mapping[str, Any] | None = None
         self.dynamic = SystemDynamic()
-        self._masked_tokens = 0
+        self._masked_learnt = 0
         self.mock_adapter: MockAdapter | None = None
         if plan.options.mock:
             from runner.mock import mock_session
@@ -662,12 +670,12 @@ class Engine:
             started = self.clock()
             try:
                 oauth2 = outgoing.auth is not None and outgoing.auth.kind == "oauth2"
-                tokens = self.tokens.cache if oauth2 else None
+                tokens = self.learnt.cache if oauth2 else None
                 sent, response = send(outgoing, self.session, tokens=tokens)
             except TransportError as exc:
                 error = exc.message
                 sent = exc.sent  # what went out before it failed, for -v and the reports
-            self._mask_new_tokens()
+            self._mask_learnt()
             if sent is not None:
                 masked_sent = self._mask_sent(sent)
                 self.emit(RequestSent(masked_sent, attempt))
@@ -688,11 +696,11 @@ class Engine:
                 return _Exchange(masked_sent, response, masked_response, error, attempt, spent_ms)
             self.sleep(wait)
 
-    def _mask_new_tokens(self) -> None:
-        """Hide OAuth2 tokens fetched since the last request in everything emitted from now on."""
-        values = self.tokens.values
-        if len(values) != self._masked_tokens:
-            self._masked_tokens = len(values)
+    def _mask_learnt(self) -> None:
+        """Hide secrets learnt since the last request in everything emitted from now on."""
+        values = self.learnt.values
+        if len(values) != self._masked_learnt:
+            self._masked_learnt = len(values)
             self.plan = dataclasses.replace(self.plan, masker=self.plan.masker.with_secrets(values))
 
     def _wait_before(
@@ -725,6 +733,14 @@ class Engine:
                 actual_missing=True,
             )
         masker = self.plan.masker
+        if (
+            check.kind == "header"
+            and masker.enabled
+            and isinstance(result.actual, str)
+            and result.actual
+            and (check.target or "").lower() in masker.sensitive_headers
+        ):
+            masker = masker.with_secrets([result.actual])  # a cookie or token seen in a check
         if masker.active:
             result = dataclasses.replace(
                 result,
@@ -756,6 +772,9 @@ class Engine:
             result = CaptureResult(spec.name, False, message=exc.message, location=spec.location)
         if result.found:
             state.captured[spec.name] = result.value
+            if _sensitive_capture(spec, self.plan.masker) and result.value is not None:
+                self.learnt.learn(str(result.value))  # a session cookie is as secret as a key
+                self._mask_learnt()
             state.failed_captures.pop(spec.name, None)
         else:
             state.captured.pop(spec.name, None)
@@ -788,7 +807,7 @@ class Engine:
             headers=masker.headers(response.headers),
             body=masker.body(response.body),
             url=masker.text(response.url),
-            cookies={name: masker.text(value) for name, value in response.cookies.items()},
+            cookies=dict.fromkeys(response.cookies, MASK),  # Set-Cookie values, masked whole
         )
 
 

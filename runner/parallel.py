@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from runner.engine import Engine, RunPlan, RunTokens, WorkUnit, run_started
+from runner.engine import Engine, RunPlan, RunSecrets, WorkUnit, run_started
 from runner.events import Listener, Note, RequestFinished, RunFinished
 from runner.results import RequestResult, RunResult
 
@@ -74,7 +74,7 @@ def run_parallel(
     results: list[list[RequestResult]] = [[] for _ in groups]
     done = [threading.Event() for _ in groups]
     progress = threading.Semaphore(0)  # released once per finished group
-    tokens = RunTokens()
+    learnt = RunSecrets()
     opening = run_started(plan)
     for listener in (*run_listeners, *shared_listeners):
         listener(opening)
@@ -99,8 +99,8 @@ def run_parallel(
                         results[index].append(event.result)
                 batch.clear()
 
-        # A group's own engine: its own captures; the session is the thread's, tokens the run's.
-        Engine(plan, session, (emit,), tokens=tokens).run_units(groups[index], stop)
+        # A group's own engine and captures; the thread's session; the run's learnt secrets.
+        Engine(plan, session, (emit,), learnt=learnt).run_units(groups[index], stop)
 
     queue = list(range(len(groups)))
     queue.reverse()

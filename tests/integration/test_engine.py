@@ -473,3 +473,39 @@ requests:
     )
     assert seen == [b"std::cout << x"]
     assert result.requests[0].passed, result.requests[0].checks
+
+
+def test_cookies_and_sensitive_headers_never_show_in_checks_or_captures(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    from runner.report.json_report import JsonReporter
+
+    httpserver.expect_request("/login").respond_with_data(
+        "ok", headers={"Set-Cookie": "session=COOKIEVAL-123; Path=/", "X-Api-Key": "KEYVAL-456"}
+    )
+    httpserver.expect_request("/echo").respond_with_handler(
+        lambda request: Response(request.args.get("s", ""), content_type="text/plain")
+    )
+    path = tmp_path / "collection.yaml"
+    path.write_text(
+        f"""
+requests:
+  - name: Login
+    url: {httpserver.url_for("/login")}
+    assert:
+      headers: {{Set-Cookie: {{contains: nope}}, X-Api-Key: nope}}
+    capture: {{sid: {{cookie: session}}, key: {{header: X-Api-Key}}}}
+  - name: Echo
+    url: {httpserver.url_for("/echo")}?s=<<sid>>
+    assert: {{body: nope}}
+""",
+        encoding="utf-8",
+    )
+    plan = plan_run([load_collection(path, base_dir=tmp_path)], RunOptions())
+    events: list[Any] = []
+    report = JsonReporter()
+    with new_session() as session:
+        result = Engine(plan, session, [events.append, report]).run()
+    assert not result.passed and len(result.requests) == 2
+    emitted = repr(events) + report.render()
+    assert "COOKIEVAL-123" not in emitted and "KEYVAL-456" not in emitted
