@@ -224,18 +224,18 @@ class ConsoleReporter:
         timing = self._style(f"  {result.elapsed_ms:.0f} ms", dim=True) if result.status else ""
         attempts = f"  ({result.attempts} attempts)" if result.attempts > 1 else ""
         name = self._style(result.name, bold=not result.passed)
-        url = self._style(f"{result.method} {result.url}", dim=True)
+        url = self._style(f"{result.method} {_printable(result.url)}", dim=True)
         self._line(f"  {mark} {name}  {url}{status}{timing}{attempts}")
         if result.passed:
             return
         if result.error is not None:
-            self._detail(self._style(result.error, fg="red"))
+            self._detail(self._style(_printable(result.error), fg="red"))
         for check in result.failed_checks:
             self._failed_check(check)
         for capture in result.captures:
             if not capture.found:
                 where = f"  ({capture.location})" if capture.location else ""
-                self._detail(f"{self._mark('fail')} {capture.message}{where}")
+                self._detail(f"{self._mark('fail')} {_printable(capture.message or '')}{where}")
         if response is not None:
             self._response_excerpt(response)
 
@@ -248,7 +248,8 @@ class ConsoleReporter:
         message = check.message or f"expected {check.expected}, got {_show(check.actual)}"
         if check.actual_missing and check.expected and check.expected not in message:
             message += f" (expected {check.expected})"
-        self._detail(f"{self._mark('fail')} {check.description}: {_cut(message, MESSAGE_CHARS)}")
+        text = _printable(f"{check.description}: {_cut(message, MESSAGE_CHARS)}")
+        self._detail(f"{self._mark('fail')} {text}")
         if check.location is not None:
             self._detail(self._style(f"  at {check.location}", dim=True))
 
@@ -261,13 +262,14 @@ class ConsoleReporter:
             return
         api_error = api_error_message(response)
         if api_error is not None:
-            self._detail(self._style("API error: ", fg="red", bold=True) + api_error)
+            self._detail(self._style("API error: ", fg="red", bold=True) + _printable(api_error))
             return
         if self.verbose:
             return  # the whole body was just dumped above
         text = " ".join(response.text.split())
         if text:
-            self._detail(self._style(f"response: {_cut(text, EXCERPT_CHARS)}", dim=True))
+            excerpt = _printable(_cut(text, EXCERPT_CHARS))
+            self._detail(self._style(f"response: {excerpt}", dim=True))
 
     def _detail(self, text: str) -> None:
         self._line(f"      {text}")
@@ -351,8 +353,6 @@ def _printable(text: str) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):

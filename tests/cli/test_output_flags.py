@@ -73,3 +73,20 @@ def test_no_annotations_outside_github(
     )
     assert result.exit_code == 1
     assert "::error" not in result.output
+
+
+def test_terminal_escapes_from_a_response_are_shown_not_obeyed(
+    cli_runner: CliRunner, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/x").respond_with_data(
+        "boom \x1b[2J\x1b]0;pwned\x07 end", status=500, content_type="text/plain"
+    )
+    (tmp_path / "c.yaml").write_text(
+        f"name: C\nrequests:\n  - name: X\n    url: {httpserver.url_for('/x')}\n"
+        "    assert: {status: 200, body: {contains: ok}}\n",
+        encoding="utf-8",
+    )
+    result = cli_runner.invoke(cli, ["run", "c.yaml"])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b[2J" in result.output
