@@ -387,3 +387,36 @@ def test_collection_text_round_trips_through_the_loader(
     assert request.options == {"verify": False}
     assert request.body is not None and request.body.kind == "multipart"
     assert request.body.value["file"]["content_type"] == "image/png"
+
+
+@pytest.mark.parametrize(
+    ("quoted", "text"),
+    [
+        (r"$'line\nnext'", "line\nnext"),
+        (r"$'it\'s'", "it's"),
+        (r"$'caf\xc3\xa9'", "café"),
+        (r"$'\u00e9\t\101'", "é\tA"),
+        (r"$'{\"a\":\"x\\ny\"}'", '{"a":"x\\ny"}'),
+        (r"$'$HOME stays'", "$HOME stays"),
+    ],
+)
+def test_bash_ansi_c_quoting_is_decoded(quoted: str, text: str) -> None:
+    assert split_command(f"curl https://h/x --data-raw {quoted}") == [
+        "curl",
+        "https://h/x",
+        "--data-raw",
+        text,
+    ]
+
+
+def test_chrome_copy_as_curl_json_body_becomes_json() -> None:
+    command = (
+        "curl 'https://h/api' -H 'content-type: application/json' "
+        """--data-raw $'{"note":"it\\'s","lines":"a\\\\nb"}'"""
+    )
+    assert parse_curl(command).request["body"] == {"json": {"note": "it's", "lines": "a\nb"}}
+
+
+def test_an_unclosed_ansi_c_string_is_an_input_error() -> None:
+    with pytest.raises(PostrunError, match=r"\$'...' string is not closed"):
+        split_command("curl https://h/x -d $'open")
