@@ -309,19 +309,31 @@ def run_command(
     )
     file_reporters = [(_new_file_reporter(kind), path) for kind, path in report_targets]
     shared: list[Any] = [file_reporter for file_reporter, _ in file_reporters]
-    if os.environ.get("GITHUB_ACTIONS") == "true":
+    on_github = os.environ.get("GITHUB_ACTIONS") == "true"
+    parallel = jobs > 1 and _worth_parallel(plan, parallel_iterations)
+    if on_github:
         from runner.report.github import GitHubReporter, step_summary_path
 
-        # After the console, so each annotation follows its request's line.
-        shared.insert(0, GitHubReporter(out, step_summary_path(os.environ), Path.cwd()))
+        # After the console, so each annotation follows its request's line; under --jobs each
+        # file's annotations go with its grouped output, and this one writes the summary only.
+        summary = GitHubReporter(
+            out, step_summary_path(os.environ), Path.cwd(), annotate=not parallel
+        )
+        shared.insert(0, summary)
     with _sigterm_as_interrupt() as terminated:
-        if jobs > 1 and _worth_parallel(plan, parallel_iterations):
+        if parallel:
             from runner.parallel import GroupOutput, run_parallel
 
             def group_output() -> GroupOutput:
                 buffer = _Buffer(getattr(out, "encoding", None))
-                console = ConsoleReporter(buffer, color=use_color, quiet=quiet, verbose=verbose)
-                return GroupOutput(console, lambda: _release(buffer, out))
+                listeners: list[Any] = [
+                    ConsoleReporter(buffer, color=use_color, quiet=quiet, verbose=verbose)
+                ]
+                if on_github:
+                    from runner.report.github import GitHubReporter
+
+                    listeners.append(GitHubReporter(buffer, None, Path.cwd()))
+                return GroupOutput(_fan_out(listeners), lambda: _release(buffer, out))
 
             result = run_parallel(
                 plan,
@@ -364,6 +376,14 @@ def _worth_parallel(plan: Any, by_iteration: bool) -> bool:
     from runner.parallel import worth_parallel
 
     return worth_parallel(plan, by_iteration=by_iteration)
+
+
+def _fan_out(listeners: Sequence[Any]) -> Any:
+    def listener(event: Any) -> None:
+        for each in listeners:
+            each(event)
+
+    return listener
 
 
 def _release(buffer: io.StringIO, out: TextIO) -> None:

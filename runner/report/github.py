@@ -89,7 +89,8 @@ class GitHubReporter:
     """Prints error annotations as requests fail and appends a Markdown job summary at the end.
 
     ``cwd`` is the directory annotation paths are made relative to (the checkout, where the
-    job runs); ``summary_path`` None writes no summary.
+    job runs); ``summary_path`` None writes no summary; ``annotate`` False prints nothing (under
+    --jobs, each file's own reporter annotates into that file's grouped output).
     """
 
     def __init__(
@@ -99,8 +100,10 @@ class GitHubReporter:
         cwd: Path,
         *,
         max_rows: int = SUMMARY_MAX_ROWS,
+        annotate: bool = True,
     ) -> None:
         self.out = out
+        self.annotate = annotate
         self.summary_path = summary_path
         self.cwd = cwd
         self.max_rows = max_rows
@@ -123,6 +126,9 @@ class GitHubReporter:
     # Annotations -------------------------------------------------------------------------
 
     def _request_finished(self, result: RequestResult) -> None:
+        self._add_row(result)
+        if not self.annotate:
+            return
         title = _title(result)
         if result.skipped is None:
             if result.error is not None:
@@ -133,6 +139,10 @@ class GitHubReporter:
                 if not capture.found:
                     message = capture.message or f"capture {capture.name} found nothing"
                     self._annotate(message, capture.location or result.location, title)
+
+    def _add_row(self, result: RequestResult) -> None:
+        if self.summary_path is None:
+            return  # only the summary needs the rows
         rows = self._other_rows if result.passed else self._failed_rows
         if len(rows) < self.max_rows:
             rows.append(_row(result))

@@ -215,3 +215,23 @@ def test_under_jobs_a_capture_from_another_file_is_an_input_error(
     assert result.exit_code == 2, result.output
     assert "undefined variable 'tok'" in result.output
     assert "captured by 'Login'" in result.output and "--jobs" in result.output
+
+
+def test_github_annotations_stay_with_their_file_under_jobs(
+    cli_runner: CliRunner, tmp_path: Path, slow_server: ThreadingHTTPServer
+) -> None:
+    base = f"http://127.0.0.1:{slow_server.server_address[1]}"
+    write_files(tmp_path / "many", base, 3, failing=2)
+    summary = tmp_path / "summary.md"
+    result = cli_runner.invoke(
+        cli,
+        ["run", "many", "--jobs", "3"],
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    errors = [index for index, line in enumerate(lines) if line.startswith("::error")]
+    assert len(errors) == 1  # the status check of F2's second request (the server said 500)
+    assert all(lines.index("F2") < index < lines.index("F3") for index in errors)
+    assert "many/f2.yaml" in lines[errors[0]]
+    assert summary.read_text(encoding="utf-8").count("| F") >= 6
