@@ -186,9 +186,11 @@ class TokenCache:
             if grant.expires_in is not None:
                 expires_at = now + grant.expires_in - refresh_margin(grant.expires_in)
             token = Token(grant.access_token, grant.token_type, expires_at)
+            if self._on_token is not None:
+                # Before any other request can take the token from the cache, so no worker
+                # emits a response that echoes it before it is known as a secret.
+                self._on_token(token.access_token)
             self._tokens[credentials.key] = token
-        if self._on_token is not None:
-            self._on_token(token.access_token)
         return token
 
     def forget(self, credentials: ClientCredentials, token: Token) -> None:
