@@ -239,7 +239,18 @@ def check_placeholders(
                     known_uses.extend(use for use in uses if use not in known_uses)
                 captured.update(spec.name for spec in request.captures)
     if undefined:
-        raise undefined_error(undefined, known=known | captured)
+        error = undefined_error(undefined, known=(known | captured) - set(undefined))
+        data = options.data
+        for name in undefined:
+            if data is not None and name in data.columns:
+                line = next(
+                    line
+                    for row, line in zip(data.rows, data.row_lines, strict=True)
+                    if name not in row
+                )
+                error.hint = f"'{name}' is missing from some rows of {data.file} (line {line})"
+                break
+        raise error
 
 
 def _check_cycles(request: RequestSpec, stack: VariableStack) -> None:

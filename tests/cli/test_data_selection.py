@@ -358,3 +358,15 @@ requests:
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert report["requests"][0]["attempts"] == 3
     assert "(3 attempts)" in result.output
+
+
+def test_a_column_missing_from_some_json_rows_names_the_row(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    write(tmp_path / "users.yaml", USERS.format(base="http://127.0.0.1:1"))
+    write(tmp_path / "rows.json", '[\n{"user": "ann", "id": 1},\n{"user": "bob"}\n]\n')
+    result = cli_runner.invoke(cli, ["run", "users.yaml", "--data", "rows.json"])
+    assert result.exit_code == 2
+    assert "undefined variable 'id'" in result.output
+    assert "'id' is missing from some rows of rows.json (line 3)" in result.output
+    assert "did you mean 'id'" not in result.output
