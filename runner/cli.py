@@ -274,6 +274,8 @@ def run_command(
     if parallel_iterations and jobs < 2:
         raise PostrunError("--parallel-iterations needs --jobs N with N > 1", hint="add --jobs 4")
     report_targets = [_parse_report(text) for text in reports]
+    for _, target in report_targets:
+        _check_writable(target)  # before the run, not after minutes of it
     loaded = _load(paths, env_name, variables, env_file, allow_outside)
     data = None
     if data_file is not None:
@@ -349,15 +351,14 @@ def run_command(
                 result = Engine(plan, session, [reporter, *shared]).run()
     from runner.report.files import write_atomic
 
+    status = 143 if result.interrupted and terminated.is_set() else result.exit_code
     for file_reporter, path in file_reporters:
         try:
             write_atomic(path, file_reporter.render())
-        except OSError as exc:
-            raise PostrunError(
-                f"cannot write the report {path}: {exc.strerror or exc}",
-                hint="check that its folder is writable",
-            ) from None
-    sys.exit(143 if result.interrupted and terminated.is_set() else result.exit_code)
+        except OSError as exc:  # checked before the run, so rare: say so, write the others
+            click.echo(f"error: cannot write the report {path}: {exc.strerror or exc}", err=True)
+            status = status if status in (130, 143) else 2
+    sys.exit(status)
 
 
 class _Buffer(io.StringIO):
@@ -439,6 +440,20 @@ def _parse_report(text: str) -> tuple[str, Path]:
             "e.g. --report junit:results.xml",
         )
     return kind, Path(path)
+
+
+def _check_writable(path: Path) -> None:
+    """A report path must be a file we can create: its nearest existing folder is writable."""
+    if path.is_dir():
+        raise PostrunError(f"--report path {path} is a folder", hint="give a file name in it")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise PostrunError(
+            f"cannot write the report {path}: {folder} is not a writable folder",
+            hint="choose a path in a folder you can write to",
+        )
 
 
 def _new_file_reporter(kind: str) -> Any:

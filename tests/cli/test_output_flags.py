@@ -90,3 +90,21 @@ def test_terminal_escapes_from_a_response_are_shown_not_obeyed(
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "\\x1b[2J" in result.output
+
+
+def test_an_unwritable_report_path_is_refused_before_anything_is_sent(
+    cli_runner: CliRunner, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    write_demo(tmp_path, httpserver)
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    (tmp_path / "adir").mkdir()
+    for target, message in [
+        ("json:afile/r.json", "not a writable folder"),
+        ("html:adir", "is a folder"),
+    ]:
+        result = cli_runner.invoke(
+            cli, ["run", "demo.yaml", "--report", target], env={"API_KEY": "k-12345"}
+        )
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+    assert httpserver.log == []
