@@ -115,6 +115,7 @@ class WorkUnit:
     collection: CollectionSpec
     iteration: int | None = None
     data_row: Mapping[str, Any] | None = None
+    first_index: int = 1  # plan position of its first request, for RequestStarted/Finished
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +136,13 @@ class RunPlan:
     def units(self) -> list[WorkUnit]:
         """The run in order: each iteration runs every collection before the next begins."""
         iterated = self.options.iterated
-        return [
-            WorkUnit(collection, number if iterated else None, row)
-            for number, row in enumerate(self.options.data_rows, start=1)
-            for collection in self.collections
-        ]
+        units: list[WorkUnit] = []
+        first = 1
+        for number, row in enumerate(self.options.data_rows, start=1):
+            for collection in self.collections:
+                units.append(WorkUnit(collection, number if iterated else None, row, first))
+                first += len(collection.requests)
+        return units
 
 
 def run_started(plan: RunPlan) -> RunStarted:
@@ -454,6 +457,7 @@ class Engine:
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
         self.learnt = learnt or RunSecrets()
+        self._index = 0  # plan position of the request being run
         self._fields: dict[int, frozenset[str]] = {}  # templated parts of each request
         self._stacks: dict[tuple[int, int], VariableStack] = {}
         self._stacks_row: Mapping[str, Any] | None = None
@@ -491,13 +495,12 @@ class Engine:
         results: list[RequestResult] = []
         state = _RunState()
         total = self.plan.total_requests
-        index = 0
         try:
             for unit in units:
-                for request in unit.collection.requests:
+                for position, request in enumerate(unit.collection.requests):
                     if stop is not None and stop.is_set():
                         return results, True
-                    index += 1
+                    index = self._index = unit.first_index + position
                     self.emit(
                         RequestStarted(
                             unit.collection.name, request.path, index, total, unit.iteration
@@ -627,7 +630,7 @@ class Engine:
         sent: SentRequest | None = None,
         response: ResponseData | None = None,
     ) -> RequestResult:
-        self.emit(RequestFinished(result, sent, response))
+        self.emit(RequestFinished(result, sent, response, self._index))
         return result
 
     @staticmethod

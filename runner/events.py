@@ -71,6 +71,7 @@ class RequestFinished:
     result: RequestResult
     request: SentRequest | None = None
     response: ResponseData | None = None
+    index: int = 0  # 1-based plan position; reports sort by it (--jobs ends out of order)
 
 
 @dataclass(frozen=True, slots=True)

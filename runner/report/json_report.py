@@ -23,7 +23,7 @@ class JsonReporter:
             version = __version__
         self.version = version
         self._started_at: datetime | None = None
-        self._requests: list[dict[str, Any]] = []
+        self._requests: list[tuple[int, dict[str, Any]]] = []  # (plan index, request)
         self._elapsed_ms: float | None = None
         self._interrupted = False
 
@@ -31,7 +31,8 @@ class JsonReporter:
         if isinstance(event, RunStarted):
             self._started_at = datetime.now(timezone.utc)
         elif isinstance(event, RequestFinished):
-            self._requests.append(_request(event.result, event.request, event.response))
+            entry = _request(event.result, event.request, event.response)
+            self._requests.append((event.index, entry))
         elif isinstance(event, RunFinished):
             self._elapsed_ms = event.result.elapsed_ms
             self._interrupted = event.result.interrupted
@@ -39,7 +40,8 @@ class JsonReporter:
     def render(self) -> str:
         """Return the JSON report for every request finished so far."""
         started = self._started_at or datetime.now(timezone.utc)
-        requests = self._requests
+        # Plan order, also when --jobs finished them in another order (sorted is stable).
+        requests = [request for _, request in sorted(self._requests, key=lambda item: item[0])]
         checks = [check for request in requests for check in request["checks"]]
         skipped = sum(1 for request in requests if request["skipped"] is not None)
         passed = sum(1 for request in requests if request["passed"] and request["skipped"] is None)

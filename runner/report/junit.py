@@ -19,6 +19,7 @@ class _Case:
 
     result: RequestResult
     excerpt: str
+    index: int = 0  # plan position: cases are written in plan order
 
 
 class JUnitReporter:
@@ -33,7 +34,7 @@ class JUnitReporter:
         if isinstance(event, RequestFinished):
             # Keep only a cut excerpt, never whole bodies, so a long run stays small.
             excerpt = _excerpt(event.request, event.response, self.excerpt_bytes)
-            self._cases.append(_Case(event.result, excerpt))
+            self._cases.append(_Case(event.result, excerpt, event.index))
         elif isinstance(event, RunFinished):
             self._elapsed_ms = event.result.elapsed_ms
 
@@ -41,7 +42,7 @@ class JUnitReporter:
         """Return the JUnit XML document for every request finished so far."""
         # One suite per collection, and per iteration in data-driven runs.
         suites: dict[tuple[str, int | None], list[_Case]] = {}
-        for case in self._cases:
+        for case in sorted(self._cases, key=lambda case: case.index):
             suites.setdefault((case.result.collection, case.result.iteration), []).append(case)
         root = ET.Element("testsuites")
         total = failures = errors = skipped = 0
