@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 USER_AGENT = f"postrun/{__version__}"
 MOCK_TOKEN = "mock-oauth2-token"  # noqa: S105 -- the stand-in token under --mock
 _CHUNK = 64 * 1024
-_DEFAULT_CONTENT_TYPES = {
+DEFAULT_CONTENT_TYPES = {  # FORMAT.md 1.2; an explicit header wins
     "json": "application/json",
     "graphql": "application/json",
     "raw": "text/plain",
@@ -159,7 +159,7 @@ def _oauth2_token(
 ) -> tuple[ClientCredentials | None, Token | None]:
     """The OAuth2 token for ``request`` (from the run's cache), unless it needs none."""
     auth = request.auth
-    if auth is None or auth.kind != "oauth2" or _has_header(request.headers, "Authorization"):
+    if auth is None or auth.kind != "oauth2" or has_header(request.headers, "Authorization"):
         return None, None
     from requests.adapters import HTTPAdapter
 
@@ -295,8 +295,8 @@ def _build(
     kwargs: dict[str, Any] = {}
     body = request.body
     if body is not None:
-        default_type = _DEFAULT_CONTENT_TYPES.get(body.kind)
-        if default_type and not _has_header(headers, "Content-Type"):
+        default_type = DEFAULT_CONTENT_TYPES.get(body.kind)
+        if default_type and not has_header(headers, "Content-Type"):
             headers["Content-Type"] = default_type
         if body.kind in ("json", "graphql"):
             kwargs["data"] = _json_bytes(body.value)
@@ -328,7 +328,7 @@ def _apply_auth(
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
     values = auth.params
-    user_authorization = _has_header(headers, "Authorization")
+    user_authorization = has_header(headers, "Authorization")
     if auth.kind == "bearer":
         if not user_authorization:
             headers["Authorization"] = f"Bearer {values}"
@@ -344,7 +344,7 @@ def _apply_auth(
         return scheme(str(values["username"]), str(values.get("password", "")))
     if auth.kind == "apikey":
         if "header" in values:
-            if not _has_header(headers, str(values["header"])):
+            if not has_header(headers, str(values["header"])):
                 headers[str(values["header"])] = str(values["value"])
         else:
             params.setdefault(str(values["query"]), str(values["value"]))
@@ -365,8 +365,13 @@ def _raw_bytes(text: str, headers: Mapping[str, str]) -> bytes:
         ) from exc
 
 
+def json_text(value: Any) -> str:
+    """A JSON body as postrun sends it (also what `export curl` writes)."""
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
 def _json_bytes(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8")
+    return json_text(value).encode("utf-8")
 
 
 def form_pairs(mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -425,7 +430,8 @@ def _cert(cert: str | tuple[str, ...] | list[str] | None) -> str | tuple[str, ..
     return tuple(str(part) for part in cert)
 
 
-def _has_header(headers: Mapping[str, str], name: str) -> bool:
+def has_header(headers: Mapping[str, Any], name: str) -> bool:
+    """Whether ``headers`` has ``name``, in any case."""
     wanted = name.lower()
     return any(key.lower() == wanted for key in headers)
 

@@ -6,7 +6,6 @@ The command sends what postrun's transport sends: the same method, URL and query
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -15,20 +14,19 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from runner.masking import MASK, Masker
 
 # The transport's own spelling of params and form values, so curl sends the same bytes.
-from runner.transport import form_pairs, form_text
+from runner.transport import (
+    DEFAULT_CONTENT_TYPES,
+    form_pairs,
+    form_text,
+    has_header,
+    json_text,
+)
 
 if TYPE_CHECKING:
     from runner.engine import RunOptions
     from runner.model import CollectionSpec
     from runner.transport import OutgoingRequest
 
-# The same defaults as runner.transport (FORMAT.md 1.2).
-_DEFAULT_CONTENT_TYPES = {
-    "json": "application/json",
-    "graphql": "application/json",
-    "raw": "text/plain",
-    "file": "application/octet-stream",
-}
 # Characters that would make curl's -F parser split a file name.
 _FORM_SPECIAL = frozenset(';,"')
 
@@ -85,10 +83,6 @@ def _url(url: str, params: Sequence[tuple[str, str, bool]]) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-def _has_header(headers: Mapping[str, Any], name: str) -> bool:
-    return any(key.lower() == name.lower() for key in headers)
-
-
 def _auth(
     outgoing: OutgoingRequest,
     headers: dict[str, Any],
@@ -102,11 +96,11 @@ def _auth(
         return []
     values = auth.params
     if auth.kind == "bearer":
-        if not _has_header(headers, "Authorization"):
+        if not has_header(headers, "Authorization"):
             headers["Authorization"] = f"Bearer {values}"
         return []
     if auth.kind in ("basic", "digest"):
-        if auth.kind == "basic" and _has_header(headers, "Authorization"):
+        if auth.kind == "basic" and has_header(headers, "Authorization"):
             return []
         username = masker.text(str(values["username"]))
         password = str(values.get("password", ""))
@@ -117,7 +111,7 @@ def _auth(
     if auth.kind == "apikey":
         if "header" in values:
             name = str(values["header"])
-            if not _has_header(headers, name):
+            if not has_header(headers, name):
                 value = str(values["value"])
                 headers[name] = MASK if masker.enabled and value else value
         else:
@@ -128,7 +122,7 @@ def _auth(
     if auth.kind == "oauth2":
         token_url = masker.text(str(values.get("token_url", "the token URL")))
         prelude.append(f"# oauth2: set OAUTH2_TOKEN to an access token from {token_url}")
-        if not _has_header(headers, "Authorization"):
+        if not has_header(headers, "Authorization"):
             return [["-H", _Quoted('"Authorization: Bearer $OAUTH2_TOKEN"')]]
         return []
     prelude.append(f"# auth '{auth.kind}' cannot be written as curl arguments")
@@ -139,11 +133,11 @@ def _body(outgoing: OutgoingRequest, headers: dict[str, Any], masker: Masker) ->
     body = outgoing.body
     if body is None:
         return []
-    default_type = _DEFAULT_CONTENT_TYPES.get(body.kind)
-    if default_type and not _has_header(headers, "Content-Type"):
+    default_type = DEFAULT_CONTENT_TYPES.get(body.kind)
+    if default_type and not has_header(headers, "Content-Type"):
         headers["Content-Type"] = default_type
     if body.kind in ("json", "graphql"):
-        return [["--data-raw", masker.text(_json_text(body.value))]]
+        return [["--data-raw", masker.text(json_text(body.value))]]
     if body.kind == "raw":
         return [["--data-raw", masker.text(str(body.value))]]
     if body.kind == "form":
@@ -155,11 +149,6 @@ def _body(outgoing: OutgoingRequest, headers: dict[str, Any], masker: Masker) ->
     if body.kind == "multipart":
         return _multipart(body.value, masker)
     return []
-
-
-def _json_text(value: Any) -> str:
-    # The transport's spelling, byte for byte.
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def _multipart(parts: Mapping[str, Any], masker: Masker) -> list[list[str]]:
