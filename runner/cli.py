@@ -684,54 +684,68 @@ def export_curl_command(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write the v2.1 collection here (default: print it).",
+    help="Write the v2.1 collection here (default: print it); with --env, the environment "
+    "goes next to it as <env>.postman_environment.json.",
 )
 @_request_option
+@_common_options
 @click.option(
-    "--env",
-    "env_name",
-    metavar="NAME|FILE",
-    help="Also export this environment, next to FILE as <env>.postman_environment.json.",
+    "--show-secrets",
+    is_flag=True,
+    help="Write secret values (from --var, the environment, .env) instead of leaving them empty.",
 )
-@_allow_outside_option
-@_traceback_option
 @_handle_errors
 def export_postman_command(
     paths: tuple[Path, ...],
     output: Path | None,
     request_patterns: tuple[str, ...],
     env_name: str | None,
+    variables: tuple[str, ...],
+    env_file: Path | None,
     allow_outside: bool,
+    show_secrets: bool,
 ) -> None:
     """Write collections as a Postman v2.1 collection (secrets exported empty)."""
     import json
 
+    from runner.engine import declared_secrets
     from runner.interop.postman_export import export_postman, export_postman_environment
-    from runner.loader import find_environment, load_collection, load_environment
     from runner.report.files import write_atomic
     from runner.selection import Selection, select
+    from runner.variables import resolve_secrets
 
-    files = _discover(paths)
-    collections = [load_collection(file, allow_outside=allow_outside) for file in files]
-    selected = select(collections, Selection(patterns=request_patterns))
-    document = json.dumps(export_postman(selected), indent=2, ensure_ascii=False) + "\n"
-    environment_text = None
-    if env_name:
-        environment = load_environment(find_environment(env_name, files, Path.cwd()))
-        environment_text = (
-            json.dumps(export_postman_environment(environment), indent=2, ensure_ascii=False) + "\n"
+    loaded = _load(paths, env_name, variables, env_file, allow_outside)
+    selected = select(loaded.collections, Selection(patterns=request_patterns))
+    secret_values: dict[str, str] = {}
+    if show_secrets:
+        secret_values = dict(
+            resolve_secrets(
+                declared_secrets(selected, loaded.environment),
+                cli_vars=loaded.cli_vars,
+                environ=dict(os.environ),
+                dotenv=loaded.dotenv,
+                mock=False,
+                dotenv_name=loaded.dotenv_name,
+            ).values
         )
+    document = export_postman(selected, secret_values)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    environment_text = None
+    if loaded.environment is not None:
+        environment = export_postman_environment(loaded.environment, secret_values)
+        environment_text = json.dumps(environment, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         if environment_text is not None:
             raise PostrunError("--env needs -o FILE", hint="the environment is written next to it")
-        click.echo(document, nl=False)
+        click.echo(text, nl=False)
         return
-    write_atomic(output, document)
+    write_atomic(output, text)
     click.echo(f"wrote {output}", err=True)
     if environment_text is not None and env_name:
         target = output.parent / f"{Path(env_name).stem}.postman_environment.json"
         write_atomic(target, environment_text)
-        click.echo(f"wrote {target} (secrets are listed without their values)", err=True)
+        shown = "with" if show_secrets else "without"
+        click.echo(f"wrote {target} (secrets listed {shown} their values)", err=True)
 
 
 def _discover(paths: Sequence[Path]) -> list[Path]:

@@ -39,26 +39,32 @@ _DYNAMIC_TO_POSTMAN: Mapping[str, str] = {
 }
 
 
-def export_postman(collections: Sequence[CollectionSpec]) -> dict[str, Any]:
-    """The v2.1 document for ``collections``: one collection as is, several as top folders."""
+def export_postman(
+    collections: Sequence[CollectionSpec], secret_values: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The v2.1 document for ``collections``: one collection as is, several as top folders.
+
+    Secrets are exported empty unless ``secret_values`` (--show-secrets) gives their values.
+    """
+    shown = secret_values or {}
     if len(collections) == 1:
         only = collections[0]
         items = _items(only)
         name, description = only.name, only.description
-        variables = _variables(only.variables.values, only.secrets)
+        variables = _variables(only.variables.values, only.secrets, shown)
     else:
         items = [
             _folder(
                 collection.name,
                 collection.description,
                 _items(collection),
-                _variables(collection.variables.values, ()),
+                _variables(collection.variables.values, (), shown),
             )
             for collection in collections
         ]
         name, description = "postrun export", None
         secrets = dict.fromkeys(name for c in collections for name in c.secrets)
-        variables = _variables({}, tuple(secrets))
+        variables = _variables({}, tuple(secrets), shown)
     variables = _hoist(items, variables)
     # A stable id, so exporting twice gives the same file (it lives in git next to the YAML).
     postman_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"postrun:{name}"))
@@ -71,14 +77,17 @@ def export_postman(collections: Sequence[CollectionSpec]) -> dict[str, Any]:
     return document
 
 
-def export_postman_environment(environment: EnvironmentSpec) -> dict[str, Any]:
-    """A Postman environment export; secrets are listed with type ``secret`` and no value."""
+def export_postman_environment(
+    environment: EnvironmentSpec, secret_values: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A Postman environment export; secrets have type ``secret`` and no value unless given."""
+    shown = secret_values or {}
     values = [
         {"key": name, "value": _pm(_text(value)), "type": "default", "enabled": True}
         for name, value in environment.variables.values.items()
     ]
     values.extend(
-        {"key": name, "value": "", "type": "secret", "enabled": True}
+        {"key": name, "value": shown.get(name, ""), "type": "secret", "enabled": True}
         for name in environment.secrets
     )
     return {
@@ -117,7 +126,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _variables(values: Mapping[str, Any], secrets: Sequence[str]) -> list[dict[str, Any]]:
+def _variables(
+    values: Mapping[str, Any], secrets: Sequence[str], shown: Mapping[str, str]
+) -> list[dict[str, Any]]:
     result = [
         {"key": name, "value": _pm(_text(value)), "type": "string"}
         for name, value in values.items()
@@ -125,7 +136,9 @@ def _variables(values: Mapping[str, Any], secrets: Sequence[str]) -> list[dict[s
     # The v2.1 schema has no secret type for collection variables: an empty value, marked in
     # the description so that the importer makes it a secret again.
     result.extend(
-        {"key": name, "value": "", "type": "string", "description": HIDDEN_VALUE_NOTE}
+        {"key": name, "value": shown[name], "type": "string"}
+        if name in shown
+        else {"key": name, "value": "", "type": "string", "description": HIDDEN_VALUE_NOTE}
         for name in secrets
     )
     return result
@@ -192,7 +205,7 @@ def _items(collection: CollectionSpec) -> list[dict[str, Any]]:
             key = request.folders[: depth + 1]
             if key not in folders:
                 variables = scopes[depth].values if depth < len(scopes) else {}
-                folder = _folder(key[-1], None, [], _variables(variables, ()))
+                folder = _folder(key[-1], None, [], _variables(variables, (), {}))
                 folders[key] = folder
                 siblings.append(folder)
             siblings = folders[key]["item"]

@@ -166,3 +166,36 @@ requests:
     assert listed.exit_code == 0, listed.output
     assert "POST    Users/Create  <<base>>/users" in listed.output
     assert "GET     Users/Get     <<base>>/users/<<user_id>>" in listed.output
+
+
+def test_export_postman_leaves_secrets_empty_unless_asked(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "ci.yaml").write_text(
+        "name: ci\nvariables: {base: 'http://h'}\nsecrets: [TOKEN]\n", encoding="utf-8"
+    )
+    (tmp_path / "api.yaml").write_text(
+        "name: API\nsecrets: [API_KEY]\nrequests:\n  - name: A\n    url: <<base>>/a\n"
+        "    headers: {X-Key: <<API_KEY>>, X-Token: <<TOKEN>>}\n",
+        encoding="utf-8",
+    )
+    env = {"API_KEY": "key-value-123", "TOKEN": "token-value-456"}
+    hidden = cli_runner.invoke(
+        cli, ["export", "postman", "api.yaml", "--env", "ci", "-o", "out/api.json"], env=env
+    )
+    assert hidden.exit_code == 0, hidden.output
+    written = (tmp_path / "out/api.json").read_text(encoding="utf-8") + (
+        tmp_path / "out/ci.postman_environment.json"
+    ).read_text(encoding="utf-8")
+    assert "key-value-123" not in written and "token-value-456" not in written
+    shown = cli_runner.invoke(
+        cli,
+        ["export", "postman", "api.yaml", "--env", "ci", "-o", "out/api.json", "--show-secrets"],
+        env=env,
+    )
+    assert shown.exit_code == 0, shown.output
+    written = (tmp_path / "out/api.json").read_text(encoding="utf-8") + (
+        tmp_path / "out/ci.postman_environment.json"
+    ).read_text(encoding="utf-8")
+    assert "key-value-123" in written and "token-value-456" in written
