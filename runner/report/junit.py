@@ -41,13 +41,16 @@ class JUnitReporter:
     def render(self) -> str:
         """Return the JUnit XML document for every request finished so far."""
         # One suite per collection, and per iteration in data-driven runs.
-        suites: dict[tuple[str, int | None], list[_Case]] = {}
+        # Keyed by file too: two files may give their collections the same name.
+        suites: dict[tuple[str, str, int | None], list[_Case]] = {}
         for case in sorted(self._cases, key=lambda case: case.index):
-            suites.setdefault((case.result.collection, case.result.iteration), []).append(case)
+            result = case.result
+            file = result.location.file if result.location is not None else ""
+            suites.setdefault((result.collection, file, result.iteration), []).append(case)
         root = ET.Element("testsuites")
         total = failures = errors = skipped = 0
         total_time = 0.0
-        for (collection, iteration), cases in suites.items():
+        for (collection, _, iteration), cases in suites.items():
             name = collection if iteration is None else f"{collection} [iteration {iteration}]"
             suite = ET.SubElement(root, "testsuite", name=name)
             counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
