@@ -100,8 +100,8 @@ def _auth(
             headers["Authorization"] = f"Bearer {values}"
         return []
     if auth.kind in ("basic", "digest"):
-        if auth.kind == "basic" and has_header(headers, "Authorization"):
-            return []
+        if has_header(headers, "Authorization"):
+            return []  # the transport sends neither basic nor digest then
         username = masker.text(str(values["username"]))
         password = str(values.get("password", ""))
         if masker.enabled and password:
