@@ -154,7 +154,10 @@ Examples:
   postrun run collections/ --mock
   postrun run collections/openai-chat.yaml --mock --mock-example insufficient_quota
   export API_KEY=sk-...; postrun run collections/openai-chat.yaml --env openai
-  postrun run api.yaml --env staging --var user_id:=42 --bail""",
+  postrun run api.yaml --env staging --var user_id:=42 --bail
+  postrun run collections/ --tag smoke --exclude-tag destructive --jobs 4
+  postrun run users.yaml --data users.csv --report junit:out/junit.xml --report html:out/report.html
+  postrun run api.yaml --request 'Users/*' -v --timeout 10""",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_common_options
