@@ -7,7 +7,14 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
-from runner.events import RequestFinished, RunFinished, RunStarted
+from runner.events import (
+    AttemptFailed,
+    RequestFinished,
+    RequestStarted,
+    ResponseReceived,
+    RunFinished,
+    RunStarted,
+)
 from runner.results import CaptureResult, CheckResult, RequestResult, ResponseData, SentRequest
 
 SCHEMA_VERSION = 1
@@ -26,12 +33,19 @@ class JsonReporter:
         self._requests: list[tuple[int, dict[str, Any]]] = []  # (plan index, request)
         self._elapsed_ms: float | None = None
         self._interrupted = False
+        self._retries: list[dict[str, Any]] = []  # the current request's retried attempts
 
     def __call__(self, event: Any) -> None:
         if isinstance(event, RunStarted):
             self._started_at = datetime.now(timezone.utc)
+        elif isinstance(event, RequestStarted):
+            self._retries = []
+        elif isinstance(event, (ResponseReceived, AttemptFailed)) and event.will_retry:
+            self._retries.append(_retry(event))
         elif isinstance(event, RequestFinished):
             entry = _request(event.result, event.request, event.response)
+            entry["retries"] = self._retries
+            self._retries = []
             self._requests.append((event.index, entry))
         elif isinstance(event, RunFinished):
             self._elapsed_ms = event.result.elapsed_ms
@@ -92,6 +106,20 @@ def _request(
         "passed": result.passed,
         "checks": [_check(check) for check in result.checks],
         "captures": [_capture(capture) for capture in result.captures],
+    }
+
+
+def _retry(event: ResponseReceived | AttemptFailed) -> dict[str, Any]:
+    """An attempt that was retried: what it got, and how long postrun waited after it."""
+    if isinstance(event, ResponseReceived):
+        status, error = event.response.status, None
+    else:
+        status, error = None, event.error
+    return {
+        "attempt": event.attempt,
+        "status": status,
+        "error": error,
+        "wait_seconds": _number(event.wait_seconds),
     }
 
 

@@ -7,7 +7,13 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
-from runner.events import RequestFinished, RunFinished
+from runner.events import (
+    AttemptFailed,
+    RequestFinished,
+    RequestStarted,
+    ResponseReceived,
+    RunFinished,
+)
 from runner.results import CheckResult, RequestResult, ResponseData, SentRequest
 
 EXCERPT_BYTES = 4096
@@ -29,11 +35,26 @@ class JUnitReporter:
         self.excerpt_bytes = excerpt_bytes
         self._cases: list[_Case] = []
         self._elapsed_ms: float | None = None
+        self._retries: list[str] = []  # the current request's retried attempts, as lines
 
     def __call__(self, event: Any) -> None:
-        if isinstance(event, RequestFinished):
+        if isinstance(event, RequestStarted):
+            self._retries = []
+        elif isinstance(event, (ResponseReceived, AttemptFailed)) and event.will_retry:
+            got = (
+                f"{event.response.status} {event.response.reason}".rstrip()
+                if isinstance(event, ResponseReceived)
+                else event.error
+            )
+            self._retries.append(
+                f"attempt {event.attempt}: {got}; retried after {event.wait_seconds:.1f} s"
+            )
+        elif isinstance(event, RequestFinished):
             # Keep only a cut excerpt, never whole bodies, so a long run stays small.
             excerpt = _excerpt(event.request, event.response, self.excerpt_bytes)
+            if self._retries:
+                excerpt = "\n".join(self._retries) + "\n\n" + excerpt
+            self._retries = []
             self._cases.append(_Case(event.result, excerpt, event.index))
         elif isinstance(event, RunFinished):
             self._elapsed_ms = event.result.elapsed_ms

@@ -350,13 +350,22 @@ requests:
     assert: {{status: 200, jsonpath: {{$.ok: true}}}}
 """,
     )
-    result = cli_runner.invoke(cli, ["run", "r.yaml", "--report", "json:r.json"])
+    result = cli_runner.invoke(
+        cli, ["run", "r.yaml", "--report", "json:r.json", "--report", "junit:r.xml"]
+    )
     assert result.exit_code == 0, result.output
     assert len(calls) == 3
+    junit = (tmp_path / "r.xml").read_text(encoding="utf-8")
+    assert "attempt 1: 429 TOO MANY REQUESTS; retried after 1.0 s" in junit
     waited = calls[2] - calls[0]
     assert 1.9 <= waited < 4
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert report["requests"][0]["attempts"] == 3
+    assert [(retry["attempt"], retry["status"]) for retry in report["requests"][0]["retries"]] == [
+        (1, 429),
+        (2, 429),
+    ]
+    assert all(retry["wait_seconds"] == 1 for retry in report["requests"][0]["retries"])
     assert "(3 attempts)" in result.output
 
 
