@@ -295,7 +295,7 @@ def _nesting_exceeds(loader_class: type[Any], text: str, limit: int) -> bool:
     parser does not recurse, so the parse events are counted first. Each level needs one of
     ``[ { - : ?``, so a document with fewer of those cannot be too deep and skips the count.
     """
-    if sum(text.count(char) for char in "[{-:?") <= limit:
+    if _nesting_bound(text) <= limit:
         return False
     starts = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
     ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
@@ -313,6 +313,22 @@ def _nesting_exceeds(loader_class: type[Any], text: str, limit: int) -> bool:
     finally:
         loader.dispose()
     return False
+
+
+# A flow collection can only open after a separator or another flow indicator (libyaml refuses
+# `!t[` and `&a[`), so `$.items[0]` inside a plain scalar does not count.
+_FLOW_OPEN = re.compile(r"(?:(?<=[\s\[{,:])|^)[\[{]")
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound on how deep collections nest, cheap enough for every file.
+
+    Flow nesting needs one opening bracket per level. Block nesting needs more indentation per
+    level, or two columns per compact level (``- - x``), and a sequence may share its parent
+    key's column: at most two levels per column of the longest line.
+    """
+    longest = max(map(len, text.splitlines()), default=0)
+    return len(_FLOW_OPEN.findall(text)) + 2 * longest + 2
 
 
 def _compose_with(loader_class: type[Any], text: str) -> Node | None:

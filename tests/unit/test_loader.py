@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runner import loader
 from runner.errors import LoadError
@@ -1639,3 +1641,37 @@ def test_a_file_given_by_name_is_never_skipped(tmp_path: Path) -> None:
 def test_discover_missing_path(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="does not exist"):
         discover_collections([tmp_path / "nope"])
+
+
+# The cheap nesting bound must never be below the real depth (or deep files would crash libyaml).
+_nested = st.recursive(
+    st.one_of(st.none(), st.integers(), st.text(alphabet="ab[]{}:,-'\" ", max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3),
+        st.dictionaries(
+            st.text(alphabet="ab", min_size=1, max_size=2), inner, min_size=1, max_size=3
+        ),
+    ),
+    max_leaves=40,
+)
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_nested, flow=st.sampled_from([True, False, None]), indent=st.sampled_from([2, 4]))
+def test_the_nesting_bound_is_never_below_the_real_depth(
+    value: object, flow: bool | None, indent: int
+) -> None:
+    import yaml
+
+    from runner.loader import _nesting_bound
+
+    text = yaml.safe_dump(value, default_flow_style=flow, indent=indent, width=30)
+    assert _nesting_bound(text) >= _depth(value)
