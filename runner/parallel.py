@@ -1,10 +1,11 @@
 """Running collection files (or iterations) side by side: `--jobs N`, `--parallel-iterations`.
 
-Each group of work units (one file, or one file's iteration) runs in its own thread with its own
-engine, session, cookies and captures. Run-wide listeners (file reports) receive every event as it
-happens, one at a time; each group's console output is produced by its own listener and released
-in plan order once the group is done, so output is grouped, not interleaved, and reads the same as
-a sequential run.
+Up to N worker threads take groups of work units (one file, or one file's iteration) in plan
+order; each group gets its own engine and captures, each worker its own session and cookies.
+Run-wide listeners (file reports) receive each request's events together, one request at a time;
+each group's console output goes to its own listener and is released in plan order once the
+group is done, so output is grouped, not interleaved, and reads as a sequential run would.
+Reports sort by plan position (RequestFinished.index).
 """
 
 from __future__ import annotations
