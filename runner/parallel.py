@@ -1,7 +1,7 @@
 """Running collection files (or iterations) side by side: `--jobs N`, `--parallel-iterations`.
 
 Up to N worker threads take groups of work units (one file, or one file's iteration) in plan
-order; each group gets its own engine and captures, each worker its own session and cookies.
+order; each group gets its own engine, captures, session and cookies.
 Run-wide listeners (file reports) receive each request's events together, one request at a time;
 each group's console output goes to its own listener and is released in plan order once the
 group is done, so output is grouped, not interleaved, and reads as a sequential run would.
@@ -107,18 +107,18 @@ def run_parallel(
     queue.reverse()
 
     def worker() -> None:
-        with new_session() as session:
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    index = queue.pop()
-                try:
-                    if not stop.is_set():  # after --bail, the groups not begun are left out
+        while True:
+            with lock:
+                if not queue:
+                    return
+                index = queue.pop()
+            try:
+                if not stop.is_set():  # after --bail, the groups not begun are left out
+                    with new_session() as session:  # a group's own cookies, never another's
                         run_group(index, session)
-                finally:
-                    done[index].set()
-                    progress.release()
+            finally:
+                done[index].set()
+                progress.release()
 
     # Daemon threads: after Ctrl-C the run reports what finished without waiting for requests
     # still in flight (up to their timeout); those threads end with the process.

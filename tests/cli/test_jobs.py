@@ -236,3 +236,26 @@ def test_github_annotations_stay_with_their_file_under_jobs(
     assert all(lines.index("F2") < index < lines.index("F3") for index in errors)
     assert "many/f2.yaml" in lines[errors[0]]
     assert summary.read_text(encoding="utf-8").count("| F") >= 6
+
+
+def test_files_never_share_cookies_even_on_one_worker(
+    cli_runner: CliRunner, tmp_path: Path, slow_server: ThreadingHTTPServer
+) -> None:
+    base = f"http://127.0.0.1:{slow_server.server_address[1]}"
+    folder = tmp_path / "many"
+    folder.mkdir()
+    # f1 logs in (the server sets a cookie); f2 and f3 must not see it, though with two workers
+    # one of them runs two files one after the other.
+    (folder / "f1.yaml").write_text(
+        f"name: F1\nrequests:\n  - name: Login\n    url: {base}/f1/login\n", encoding="utf-8"
+    )
+    # f2 keeps the other worker busy, so the worker that ran f1 runs f3 next.
+    for name, count in (("f2", 3), ("f3", 1)):
+        steps = "".join(
+            f"  - name: Me {n}\n    url: {base}/{name}/me\n"
+            "    assert: {jsonpath: {$.cookie: ''}}\n"
+            for n in range(count)
+        )
+        (folder / f"{name}.yaml").write_text(f"name: {name}\nrequests:\n{steps}", encoding="utf-8")
+    result = cli_runner.invoke(cli, ["run", "many", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
