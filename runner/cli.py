@@ -348,10 +348,11 @@ def run_command(
                 shared_listeners=shared,
                 group_output=group_output,
                 by_iteration=parallel_iterations,
+                keep_passed=False,
             )
         else:
             with new_session() as session:
-                result = Engine(plan, session, [reporter, *shared]).run()
+                result = Engine(plan, session, [reporter, *shared], keep_passed=False).run()
     from runner.report.files import write_atomic
 
     status = 143 if result.interrupted and terminated.is_set() else result.exit_code

@@ -50,6 +50,7 @@ from runner.results import (
     RequestResult,
     ResponseData,
     RunResult,
+    RunTally,
     SentRequest,
 )
 from runner.selection import Selection, select
@@ -449,6 +450,7 @@ class Engine:
         clock: Callable[[], float] = time.perf_counter,
         rng: random.Random | None = None,
         learnt: RunSecrets | None = None,
+        keep_passed: bool = True,
     ) -> None:
         self.plan = plan
         self.session = session
@@ -457,6 +459,10 @@ class Engine:
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
         self.learnt = learnt or RunSecrets()
+        # False for long runs: results stream to the reporters, and the RunResult keeps counts
+        # and the failed results only, so memory does not grow with the number of requests.
+        self.keep_passed = keep_passed
+        self.tally = RunTally()
         self._index = 0  # plan position of the request being run
         self._fields: dict[int, frozenset[str]] = {}  # templated parts of each request
         self._stacks: dict[tuple[int, int], VariableStack] = {}
@@ -481,7 +487,8 @@ class Engine:
         for note in plan.notes:
             self.emit(Note(note))  # notes name secrets, never hold a real value
         results, interrupted = self.run_units(plan.units())
-        run = RunResult(tuple(results), (self.clock() - started) * 1000, interrupted)
+        tally = None if self.keep_passed else self.tally
+        run = RunResult(tuple(results), (self.clock() - started) * 1000, interrupted, tally)
         self.emit(RunFinished(run))
         return run
 
@@ -512,7 +519,9 @@ class Engine:
                         )
                     except Exception as exc:  # a bug must cost one request, never the run
                         result = self._internal_error(unit, request, exc)
-                    results.append(result)
+                    self.tally = self.tally.add(result)
+                    if self.keep_passed or not result.passed:
+                        results.append(result)
                     if self.plan.options.bail and not result.passed:
                         if stop is not None:
                             stop.set()

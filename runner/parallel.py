@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.engine import Engine, RunPlan, RunSecrets, WorkUnit, run_started
 from runner.events import Listener, Note, RequestFinished, RunFinished
-from runner.results import RequestResult, RunResult
+from runner.results import RequestResult, RunResult, RunTally
 
 if TYPE_CHECKING:
     from runner.transport import Session
@@ -60,6 +60,7 @@ def run_parallel(
     group_output: Callable[[], GroupOutput],
     by_iteration: bool = False,
     clock: Callable[[], float] = time.perf_counter,
+    keep_passed: bool = True,
 ) -> RunResult:
     """Run the plan's groups on ``jobs`` threads; Ctrl-C and --bail stop every worker.
 
@@ -73,6 +74,7 @@ def run_parallel(
     groups = group_units(plan, by_iteration=by_iteration)
     outputs = [group_output() for _ in groups]
     results: list[list[RequestResult]] = [[] for _ in groups]
+    tallies = [RunTally() for _ in groups]
     done = [threading.Event() for _ in groups]
     progress = threading.Semaphore(0)  # released once per finished group
     learnt = RunSecrets()
@@ -97,7 +99,9 @@ def run_parallel(
                             own(queued)
                             for listener in shared_listeners:
                                 listener(queued)
-                        results[index].append(event.result)
+                        tallies[index] = tallies[index].add(event.result)
+                        if keep_passed or not event.result.passed:
+                            results[index].append(event.result)
                 batch.clear()
 
         # A group's own engine and captures; the thread's session; the run's learnt secrets.
@@ -143,7 +147,13 @@ def run_parallel(
             output.release()
     with lock:
         finished = [result for group in results for result in group]
-    run = RunResult(tuple(finished), (clock() - started) * 1000, interrupted)
+        tally = sum(tallies, RunTally())
+    run = RunResult(
+        tuple(finished),
+        (clock() - started) * 1000,
+        interrupted,
+        None if keep_passed else tally,
+    )
     for listener in (*run_listeners, *shared_listeners):
         listener(RunFinished(run))
     return run

@@ -154,16 +154,62 @@ class RequestResult:
 
 
 @dataclass(frozen=True, slots=True)
+class RunTally:
+    """Counts over every request of a run, for runs that keep only the failed results."""
+
+    requests: int = 0
+    failed: int = 0
+    skipped: int = 0
+    checks: int = 0
+    failed_checks: int = 0
+
+    def add(self, result: RequestResult) -> RunTally:
+        """The tally with one more finished request."""
+        failed_checks = len(result.failed_checks)
+        return RunTally(
+            self.requests + 1,
+            self.failed + (not result.passed),
+            self.skipped + (result.skipped is not None),
+            self.checks + len(result.checks),
+            self.failed_checks + failed_checks,
+        )
+
+    def __add__(self, other: RunTally) -> RunTally:
+        return RunTally(
+            self.requests + other.requests,
+            self.failed + other.failed,
+            self.skipped + other.skipped,
+            self.checks + other.checks,
+            self.failed_checks + other.failed_checks,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class RunResult:
-    """The outcome of a whole run."""
+    """The outcome of a whole run.
+
+    ``requests`` holds every result, or, when ``tally`` is given (long runs that stream their
+    results to reporters), only those that did not pass; the counts below cover every request.
+    """
 
     requests: tuple[RequestResult, ...]
     elapsed_ms: float
     interrupted: bool = False
+    tally: RunTally | None = None
+
+    @property
+    def counts(self) -> RunTally:
+        """Counts over every request of the run."""
+        if self.tally is not None:
+            return self.tally
+        tally = RunTally()
+        for result in self.requests:
+            tally = tally.add(result)
+        return tally
 
     @property
     def passed(self) -> bool:
-        return not self.interrupted and all(result.passed for result in self.requests)
+        return not self.interrupted and self.counts.failed == 0
 
     @property
     def exit_code(self) -> int:
@@ -173,8 +219,8 @@ class RunResult:
 
     @property
     def check_count(self) -> int:
-        return sum(len(result.checks) for result in self.requests)
+        return self.counts.checks
 
     @property
     def failed_check_count(self) -> int:
-        return sum(len(result.failed_checks) for result in self.requests)
+        return self.counts.failed_checks

@@ -275,13 +275,11 @@ class ConsoleReporter:
         self._line(f"      {text}")
 
     def _summary(self, run: RunResult) -> None:
-        requests = run.requests
-        failed_requests = sum(1 for result in requests if not result.passed)
-        skipped = sum(1 for result in requests if result.skipped is not None)
-        checks = run.check_count
-        failed_checks = run.failed_check_count
+        counts = run.counts
+        total, failed_requests, skipped = counts.requests, counts.failed, counts.skipped
+        checks, failed_checks = counts.checks, counts.failed_checks
         parts = [
-            f"{len(requests)} request{'s' if len(requests) != 1 else ''}",
+            f"{total} request{'s' if total != 1 else ''}",
             f"{checks} check{'s' if checks != 1 else ''}",
             self._style(f"{checks - failed_checks} passed", fg="green"),
             self._style(f"{failed_checks} failed", fg="red" if failed_checks else None),

@@ -188,10 +188,9 @@ class GitHubReporter:
 
     def render_summary(self, run: RunResult) -> str:
         """The Markdown block for the job summary: heading, totals, then the request table."""
-        requests = run.requests
-        failed = sum(1 for result in requests if not result.passed)
-        skipped = sum(1 for result in requests if result.skipped is not None)
-        passed = len(requests) - failed - skipped
+        counts = run.counts
+        failed, skipped = counts.failed, counts.skipped
+        passed = counts.requests - failed - skipped
         icon = "✅" if run.passed else "❌"
         heading = "postrun"
         if self._collections:
@@ -202,12 +201,12 @@ class GitHubReporter:
         lines = ["", f"## {icon} {escape_cell(heading)}", ""]
         if run.interrupted:
             lines += ["> [!WARNING]", "> The run was interrupted: the results so far.", ""]
-        checks = run.check_count
+        checks = counts.checks
         lines += [
             "| Requests | Passed | Failed | Skipped | Checks | Checks failed | Time |",
             "|--:|--:|--:|--:|--:|--:|--:|",
-            f"| {len(requests)} | {passed} | {failed} | {skipped} | {checks} "
-            f"| {run.failed_check_count} | {run.elapsed_ms / 1000:.2f} s |",
+            f"| {counts.requests} | {passed} | {failed} | {skipped} | {checks} "
+            f"| {counts.failed_checks} | {run.elapsed_ms / 1000:.2f} s |",
             "",
         ]
         rows = (self._failed_rows + self._other_rows)[: self.max_rows]
@@ -223,9 +222,9 @@ class GitHubReporter:
                     f"| {row.status} | {row.time} | {problems} |"
                 )
             lines.append("")
-        if len(requests) > len(rows):
+        if counts.requests > len(rows):
             lines += [
-                f"_Showing {len(rows)} of {len(requests)} requests, failures first; "
+                f"_Showing {len(rows)} of {counts.requests} requests, failures first; "
                 "the JUnit, JSON or HTML report has them all._",
                 "",
             ]

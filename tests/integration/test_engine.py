@@ -509,3 +509,40 @@ requests:
     assert not result.passed and len(result.requests) == 2
     emitted = repr(events) + report.render()
     assert "COOKIEVAL-123" not in emitted and "KEYVAL-456" not in emitted
+
+
+def test_a_streaming_run_keeps_counts_and_only_the_failed_results(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/ok").respond_with_json({"n": 1})
+    path = tmp_path / "collection.yaml"
+    path.write_text(
+        f"""
+requests:
+  - name: Good
+    url: {httpserver.url_for("/ok")}
+    assert: {{status: 200, jsonpath: {{$.n: 1}}}}
+  - name: Bad
+    url: {httpserver.url_for("/ok")}
+    assert: {{status: 201}}
+  - name: Later
+    url: {httpserver.url_for("/ok")}
+    options: {{skip: true}}
+""",
+        encoding="utf-8",
+    )
+    plan = plan_run([load_collection(path, base_dir=tmp_path)], RunOptions(iterations=50))
+    with new_session() as session:
+        kept = Engine(plan, session).run()
+    with new_session() as session:
+        streamed = Engine(plan, session, keep_passed=False).run()
+    assert len(kept.requests) == 150
+    assert [result.name for result in streamed.requests] == ["Bad"] * 50
+    assert streamed.counts == kept.counts
+    assert (streamed.counts.requests, streamed.counts.failed, streamed.counts.skipped) == (
+        150,
+        50,
+        50,
+    )
+    assert (streamed.check_count, streamed.failed_check_count) == (150, 50)
+    assert streamed.exit_code == kept.exit_code == 1
