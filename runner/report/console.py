@@ -23,6 +23,7 @@ from runner.events import (
     RunStarted,
 )
 from runner.report.progress import PROGRESS_MIN_REQUESTS, ProgressLine
+from runner.report.text import cut, show_value
 from runner.results import CheckResult, RequestResult, ResponseData, RunResult, SentRequest
 
 EXCERPT_CHARS = 300
@@ -245,10 +246,10 @@ class ConsoleReporter:
             self._line(self._style(collection, bold=True, underline=True))
 
     def _failed_check(self, check: CheckResult) -> None:
-        message = check.message or f"expected {check.expected}, got {_show(check.actual)}"
+        message = check.message or f"expected {check.expected}, got {show_value(check.actual)}"
         if check.actual_missing and check.expected and check.expected not in message:
             message += f" (expected {check.expected})"
-        text = _printable(f"{check.description}: {_cut(message, MESSAGE_CHARS)}")
+        text = _printable(f"{check.description}: {cut(message, MESSAGE_CHARS)}")
         self._detail(f"{self._mark('fail')} {text}")
         if check.location is not None:
             self._detail(self._style(f"  at {check.location}", dim=True))
@@ -268,7 +269,7 @@ class ConsoleReporter:
             return  # the whole body was just dumped above
         text = " ".join(response.text.split())
         if text:
-            excerpt = _printable(_cut(text, EXCERPT_CHARS))
+            excerpt = _printable(cut(text, EXCERPT_CHARS))
             self._detail(self._style(f"response: {excerpt}", dim=True))
 
     def _detail(self, text: str) -> None:
@@ -348,17 +349,6 @@ def body_lines(message: ResponseData, limit: int = VERBOSE_BODY_BYTES) -> list[s
 
 def _printable(text: str) -> str:
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
-
-
-def _show(value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _heading(collection: str, iteration: int | None) -> str:

@@ -7,13 +7,13 @@ https://docs.github.com/actions/using-workflows/workflow-commands-for-github-act
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from runner.events import RequestFinished, RunFinished, RunStarted
+from runner.report.text import cut, show_value
 from runner.results import CheckResult, RequestResult, RunResult
 from runner.source import SourceLocation
 
@@ -216,7 +216,7 @@ class GitHubReporter:
                 "|:-:|---|---|--:|--:|---|",
             ]
             for row in rows:
-                problems = "<br>".join(escape_cell(_cut(text, CELL_CHARS)) for text in row.problems)
+                problems = "<br>".join(escape_cell(cut(text, CELL_CHARS)) for text in row.problems)
                 lines.append(
                     f"| {row.icon} | {escape_cell(row.collection)} | {escape_cell(row.request)} "
                     f"| {row.status} | {row.time} | {problems} |"
@@ -233,7 +233,7 @@ class GitHubReporter:
 
 def check_message(check: CheckResult) -> str:
     """What a failed check says: its own message, or ``description: expected X, got Y``."""
-    actual = "nothing" if check.actual_missing else _cut(_show(check.actual), ACTUAL_CHARS)
+    actual = "nothing" if check.actual_missing else cut(show_value(check.actual), ACTUAL_CHARS)
     if check.message:
         text = f"{check.description}: {check.message}"
         if check.expected and check.expected not in check.message:
@@ -271,14 +271,3 @@ def _row(result: RequestResult) -> _Row:
         timing,
         tuple(problems),
     )
-
-
-def _show(value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, default=repr)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from runner.events import (
     ResponseReceived,
     RunFinished,
 )
+from runner.report.text import show_value
 from runner.results import CheckResult, RequestResult, ResponseData, SentRequest
 
 EXCERPT_BYTES = 4096
@@ -147,7 +147,7 @@ def _message(check: CheckResult) -> str:
 
 
 def _failure_text(check: CheckResult) -> str:
-    actual = "(missing)" if check.actual_missing else _show(check.actual)
+    actual = "(missing)" if check.actual_missing else show_value(check.actual)
     lines = [f"expected: {check.expected}", f"actual: {actual}"]
     if check.message:
         lines.insert(0, check.message)
@@ -184,15 +184,6 @@ def _body(message: ResponseData, limit: int) -> str:
     if len(body) > limit:
         text += f"\n... (cut at {limit} of {len(body)} bytes)"
     return text
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    try:
-        return json.dumps(value, ensure_ascii=False, default=repr)
-    except (TypeError, ValueError):
-        return repr(value)
 
 
 def _clean(text: str) -> str:
