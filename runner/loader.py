@@ -147,7 +147,17 @@ def load_collection(
 ) -> CollectionSpec:
     """Load a collection file; paths it names must stay inside ``base_dir`` (default: cwd)."""
     with _depth_guard(path):
-        document = _Document.read(path, base_dir=base_dir, allow_outside=allow_outside)
+        text = _read_text(path)
+        if len(text) > _STREAM_CHARS:
+            try:
+                # A large file: its `requests` items are composed one at a time as they are
+                # built, so the node tree of the whole file is never in memory at once.
+                streamed = _Document.streamed(path, text, base_dir, allow_outside)
+                if streamed is not None:
+                    return _CollectionBuilder(streamed).build()
+            except (_NotStreamable, yaml.YAMLError, RecursionError):
+                pass  # read it whole below, which also words any YAML error well
+        document = _Document.read(path, base_dir=base_dir, allow_outside=allow_outside, text=text)
         return _CollectionBuilder(document).build()
 
 
@@ -331,6 +341,94 @@ def _nesting_bound(text: str) -> int:
     return len(_FLOW_OPEN.findall(text)) + 2 * longest + 2
 
 
+# Files larger than this are read with their `requests` items composed one at a time.
+_STREAM_CHARS = 1_000_000
+
+
+class _NotStreamable(Exception):
+    """The file's layout does not allow streaming its requests: read it whole instead."""
+
+
+class _Items(SequenceNode):
+    """The top-level ``requests`` list of a streamed file: items composed as they are read."""
+
+    def __init__(self, loader: Any, start: Any) -> None:
+        super().__init__(_SEQ, [], start.start_mark, start.end_mark, start.flow_style)
+        self.loader = loader
+        self.on_item: Any = None
+        self.value = self._compose_items()  # type: ignore[assignment]
+
+    def _compose_items(self) -> Iterator[Node]:
+        loader = self.loader
+        index = 0
+        try:
+            while not loader.check_event(yaml.SequenceEndEvent):
+                item = loader.compose_node(self, index)
+                index += 1
+                if self.on_item is not None:
+                    self.on_item(item)
+                yield item
+            loader.get_event()
+            if not loader.check_event(yaml.MappingEndEvent):
+                raise _NotStreamable("top-level keys follow `requests`")
+            loader.get_event()
+            loader.get_event()  # DocumentEnd
+            if not loader.check_event(yaml.StreamEndEvent):
+                raise _NotStreamable("more than one document")
+        finally:
+            loader.dispose()
+
+
+@functools.cache
+def _streaming_loader_class() -> type[Any] | None:
+    """libyaml's parser under PyYAML's Python composer, with the core-schema resolvers."""
+    cparser = getattr(getattr(yaml, "_yaml", None), "CParser", None)
+    if cparser is None:
+        return None
+    core = _loader_classes()[-1]
+
+    class StreamingLoader(cparser, yaml.composer.Composer, yaml.resolver.Resolver):  # type: ignore[misc, valid-type]
+        """Python composition (node by node, on demand) of libyaml's parse events."""
+
+        yaml_implicit_resolvers = core.yaml_implicit_resolvers
+
+        def __init__(self, stream: str) -> None:
+            cparser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    return StreamingLoader
+
+
+def _compose_root_until_requests(loader: Any) -> MappingNode:
+    """The root mapping composed up to its ``requests`` key, whose list becomes an _Items."""
+    loader.get_event()  # StreamStart
+    if not loader.check_event(yaml.DocumentStartEvent):
+        raise _NotStreamable("empty file")
+    loader.get_event()
+    if not loader.check_event(yaml.MappingStartEvent):
+        raise _NotStreamable("the top level is not a mapping")
+    start = loader.get_event()
+    if start.anchor is not None or start.tag not in (None, "!", _MAP):
+        raise _NotStreamable("an anchor or tag on the top level")
+    root = MappingNode(_MAP, [], start.start_mark, start.end_mark, start.flow_style)
+    while not loader.check_event(yaml.MappingEndEvent):
+        key = loader.compose_node(root, None)
+        event = loader.peek_event()
+        if (
+            isinstance(key, ScalarNode)
+            and key.tag == _STR
+            and key.value == "requests"
+            and isinstance(event, yaml.SequenceStartEvent)
+            and event.anchor is None
+            and event.tag in (None, "!")
+        ):
+            root.value.append((key, _Items(loader, loader.get_event())))
+            return root
+        root.value.append((key, loader.compose_node(root, key)))
+    raise _NotStreamable("no top-level `requests` list")
+
+
 def _compose_with(loader_class: type[Any], text: str) -> Node | None:
     loader = loader_class(text)
     try:
@@ -391,10 +489,13 @@ class _Document:
     # ------------------------------------------------------------------ reading and checking
 
     @classmethod
-    def read(cls, path: Path, *, base_dir: Path | None, allow_outside: bool) -> _Document:
+    def read(
+        cls, path: Path, *, base_dir: Path | None, allow_outside: bool, text: str | None = None
+    ) -> _Document:
         """Read, decode and compose ``path``; every failure becomes a located LoadError."""
         file = str(path)
-        text = _read_text(path)
+        if text is None:
+            text = _read_text(path)
         try:
             root = _compose(text)
         except yaml.MarkedYAMLError as exc:
@@ -410,8 +511,34 @@ class _Document:
             raise LoadError(f"invalid YAML: {exc}", location=SourceLocation(file, 1, 1)) from None
         document = cls(path, text, root, base_dir=base_dir, allow_outside=allow_outside)
         if root is not None:
-            document.budget += _NODE_BUDGET_PER_NODE * document.check_tree(root)
+            document.check_and_count(root)
         return document
+
+    @classmethod
+    def streamed(
+        cls, path: Path, text: str, base_dir: Path | None, allow_outside: bool
+    ) -> _Document | None:
+        """A document whose top-level ``requests`` list is composed item by item, or None.
+
+        Only when ``requests`` is the last top-level key (the usual layout); otherwise, and on
+        any YAML error, iterating raises _NotStreamable or YAMLError and the caller reads the
+        file whole.
+        """
+        streaming = _streaming_loader_class()
+        if streaming is None:
+            return None
+        loader = streaming(text)
+        root = _compose_root_until_requests(loader)
+        document = cls(path, text, root, base_dir=base_dir, allow_outside=allow_outside)
+        document.check_and_count(root)
+        requests = next((value for key, value in root.value if isinstance(value, _Items)), None)
+        if requests is not None:
+            requests.on_item = document.check_and_count
+        return document
+
+    def check_and_count(self, node: Node) -> None:
+        """Check a tree (or a streamed item) and grow the conversion budget by its size."""
+        self.budget += _NODE_BUDGET_PER_NODE * self.check_tree(node)
 
     def check_tree(self, root: Node) -> int:
         """Reject unknown tags and recursive aliases once, before anything is converted.
@@ -438,8 +565,8 @@ class _Document:
                     node,
                     hint="an alias (*name) may not refer to a node that contains it",
                 )
-            if ident in done or isinstance(node, ScalarNode):
-                continue
+            if ident in done or isinstance(node, (ScalarNode, _Items)):
+                continue  # a streamed list's items are checked as they are composed
             active.add(ident)
             stack.append((node, True))
             if isinstance(node, MappingNode):

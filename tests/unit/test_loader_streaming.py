@@ -1,0 +1,145 @@
+"""Large files are loaded with their `requests` items composed one at a time: same result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner import loader
+from runner.errors import LoadError
+from runner.loader import load_collection
+
+REPO = Path(__file__).resolve().parents[2]
+
+CASES = {
+    "plain": """\
+name: Plain
+variables: {base: "http://h"}
+defaults:
+  headers: {X-Team: qa}
+  assert: {status: 200}
+requests:
+  - name: A
+    url: <<base>>/a
+    assert: {jsonpath: {$.id: {type: integer}}}
+  - name: Folder
+    variables: {page: 2}
+    requests:
+      - name: B
+        method: POST
+        url: <<base>>/b?p=<<page>>
+        body: {json: {a: [1, 2, {b: null}]}}
+""",
+    "anchors across items": """\
+x-checks: &checks
+  jsonpath: {$.ok: true}
+requests:
+  - name: A
+    url: http://h/a
+    assert: *checks
+  - &req
+    name: B
+    url: http://h/b
+  - <<: *req
+    name: C
+""",
+    "keys after requests": """\
+requests:
+  - name: A
+    url: <<base>>/a
+variables: {base: "http://h"}
+""",
+    "duplicate names": """\
+requests:
+  - {name: A, url: 'http://h/a'}
+  - {name: A, url: 'http://h/b'}
+""",
+    "a typo in a later item": """\
+requests:
+  - name: A
+    url: http://h/a
+  - name: B
+    url: http://h/b
+    headres: {X: y}
+""",
+    "broken YAML in a later item": """\
+requests:
+  - name: A
+    url: http://h/a
+  - name: B
+    url: "http://h/b
+""",
+    "an unknown tag in an item": """\
+requests:
+  - name: A
+    url: !!python/name:os.system http://h/a
+""",
+    "two documents": """\
+requests:
+  - {name: A, url: 'http://h/a'}
+---
+requests: []
+""",
+    "requests is not a list": "requests: {name: A}\n",
+    "flow root": "{requests: [{name: A, url: 'http://h/a'}]}\n",
+}
+
+
+def outcome(path: Path) -> object:
+    try:
+        return load_collection(path, base_dir=path.parent)
+    except LoadError as exc:
+        return ("error", exc.message, exc.location, exc.hint)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_streamed_and_whole_loads_agree(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(CASES[name], encoding="utf-8")
+    whole = outcome(path)
+    monkeypatch.setattr(loader, "_STREAM_CHARS", 0)
+    streamed = outcome(path)
+    assert streamed == whole
+
+
+@pytest.mark.parametrize("shipped", ["openai-chat.yaml", "notes-crud.yaml"])
+def test_shipped_collections_load_the_same_streamed(
+    shipped: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = REPO / "collections" / shipped
+    whole = load_collection(path, base_dir=REPO)
+    monkeypatch.setattr(loader, "_STREAM_CHARS", 0)
+    assert load_collection(path, base_dir=REPO) == whole
+
+
+def test_a_large_file_never_holds_every_node_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Items are composed as the builder asks for them, not all before building starts."""
+    path = tmp_path / "big.yaml"
+    items = "".join(f"  - name: R{n}\n    url: http://h/{n}\n" for n in range(50))
+    path.write_text(f"name: Big\nrequests:\n{items}", encoding="utf-8")
+    monkeypatch.setattr(loader, "_STREAM_CHARS", 0)
+    composed: list[int] = []
+    built: list[int] = []
+    original_request = loader._CollectionBuilder.request
+    original_items = loader._Items._compose_items
+
+    def counting_items(self: loader._Items):  # type: ignore[no-untyped-def]
+        for item in original_items(self):
+            composed.append(len(built))
+            yield item
+
+    def counting_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return original_request(self, *args, **kwargs)
+
+    monkeypatch.setattr(loader._Items, "_compose_items", counting_items)
+    monkeypatch.setattr(loader._CollectionBuilder, "request", counting_request)
+    collection = load_collection(path, base_dir=tmp_path)
+    assert len(collection.requests) == 50
+    # Item n was composed after n requests had been built: one at a time.
+    assert composed == list(range(50))
