@@ -541,20 +541,20 @@ class Engine:
         iteration: int | None = None,
     ) -> RequestResult:
         masker = self.plan.masker
-        base = RequestResult(
-            collection=collection.name,
-            name=request.name,
-            path=request.path,
-            method=request.method,
-            url=masker.text(request.url),
-            location=request.location,
-            iteration=iteration,
-        )
+        # Keyword arguments of the RequestResult, which is built once when the outcome is known.
+        base: dict[str, Any] = {
+            "collection": collection.name,
+            "name": request.name,
+            "path": request.path,
+            "method": request.method,
+            "url": masker.text(request.url),
+            "location": request.location,
+            "iteration": iteration,
+        }
         skip = request.options.get("skip")
         if skip:
-            return self._finish(
-                dataclasses.replace(base, skipped=skip if isinstance(skip, str) else "skipped")
-            )
+            reason = skip if isinstance(skip, str) else "skipped"
+            return self._finish(RequestResult(**base, skipped=reason))
         fields = self._fields.get(id(request))
         if fields is None:
             fields = self._fields[id(request)] = templated_fields(request)
@@ -579,19 +579,17 @@ class Engine:
             outgoing = render_request(request, renderer, fields)
             example = self._mock_example(request, renderer)
         except TemplateError as exc:
-            return self._finish(
-                dataclasses.replace(base, error=masker.text(self._explain(exc, state)))
-            )
+            return self._finish(RequestResult(**base, error=masker.text(self._explain(exc, state))))
         delay_ms = request.options.get("delay_ms")
         if delay_ms:
             self.sleep(float(delay_ms) / 1000)
         exchange = self._send_with_retries(request, outgoing, example, renderer)
         response, masked_sent, attempts = exchange.response, exchange.sent, exchange.attempts
-        url = masker.text(outgoing.url)
+        base["url"] = masker.text(outgoing.url)
         if response is None:
             error = masker.text(exchange.error or "")
-            failed = dataclasses.replace(
-                base, url=url, error=error, attempts=attempts, elapsed_ms=exchange.elapsed_ms
+            failed = RequestResult(
+                **base, error=error, attempts=attempts, elapsed_ms=exchange.elapsed_ms
             )
             return self._finish(failed, masked_sent)
         render_checks = "assert" in fields
@@ -603,9 +601,8 @@ class Engine:
             self._capture(spec, request, response, renderer, state, render_captures)
             for spec in request.captures
         )
-        result = dataclasses.replace(
-            base,
-            url=url,
+        result = RequestResult(
+            **base,
             status=response.status,
             elapsed_ms=response.elapsed_ms,
             checks=checks,
@@ -708,7 +705,8 @@ class Engine:
             )
             wait = self._wait_before(attempt, response, retries) if retry else 0.0
             if response is not None:
-                response = dataclasses.replace(response, attempts=attempt)
+                if response.attempts != attempt:
+                    response = dataclasses.replace(response, attempts=attempt)
                 masked_response = self._mask_response(response)
                 self.emit(ResponseReceived(masked_response, attempt, retry, wait))
             else:
@@ -765,13 +763,7 @@ class Engine:
         ):
             masker = masker.with_secrets([result.actual])  # a cookie or token seen in a check
         if masker.active:
-            result = dataclasses.replace(
-                result,
-                description=masker.text(result.description),
-                expected=masker.text(result.expected),
-                actual=masker.value(result.actual),
-                message=masker.text(result.message) if result.message else None,
-            )
+            result = _masked_check(result, masker)
         self.emit(CheckFinished(result))
         return result
 
@@ -825,13 +817,41 @@ class Engine:
         masker = self.plan.masker
         if not masker.enabled:
             return response
+        headers = masker.headers(response.headers)
+        body = masker.body(response.body)
+        url = masker.text(response.url)
+        if (
+            body is response.body
+            and url is response.url
+            and not response.cookies
+            and headers == response.headers
+        ):
+            return response  # nothing secret in it: no copy (and its JSON is parsed once)
         return dataclasses.replace(
             response,
-            headers=masker.headers(response.headers),
-            body=masker.body(response.body),
-            url=masker.text(response.url),
+            headers=headers,
+            body=body,
+            url=url,
             cookies=dict.fromkeys(response.cookies, MASK),  # Set-Cookie values, masked whole
         )
+
+
+def _masked_check(result: CheckResult, masker: Masker) -> CheckResult:
+    """``result`` with secrets hidden; the same object when it holds none (the usual case)."""
+    description = masker.text(result.description)
+    expected = masker.text(result.expected)
+    actual = masker.value(result.actual)
+    message = masker.text(result.message) if result.message else None
+    if (
+        description is result.description
+        and expected is result.expected
+        and actual is result.actual
+        and message is result.message
+    ):
+        return result
+    return dataclasses.replace(
+        result, description=description, expected=expected, actual=actual, message=message
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -858,21 +878,11 @@ def templated_fields(request: RequestSpec) -> frozenset[str]:
         "assert": [(check.target, check.matcher) for check in request.checks],
         "capture": [spec.source for spec in request.captures],
     }
-    fields.update(name for name, value in parts.items() if _mentions_brackets(value))
+    # A text holding ``<<`` keeps it in its repr (``<`` is never escaped, and the quotes around
+    # each text keep two texts from forming one), so one repr in C replaces a walk of the tree.
+    # A false positive only renders a part that did not need it.
+    fields.update(name for name, value in parts.items() if "<<" in repr(value))
     return frozenset(fields)
-
-
-def _mentions_brackets(value: Any) -> bool:
-    """Whether ``<<`` appears in any text of a value tree (matchers included)."""
-    if isinstance(value, str):
-        return "<<" in value
-    if isinstance(value, Matcher):
-        return any(_mentions_brackets(argument) for _, argument in value.operators)
-    if isinstance(value, Mapping):
-        return any(_mentions_brackets(k) or _mentions_brackets(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(_mentions_brackets(item) for item in value)
-    return False
 
 
 def render_request(

@@ -212,7 +212,12 @@ class Renderer:
                 if name is not None:
                     return self._resolve(name, chain, budget)
             return self._render_str(value, chain, budget)
-        if isinstance(value, Mapping):
+        # Plain lists, dicts and scalars first: the ABC check for Mapping costs more than they do.
+        if isinstance(value, list):
+            return [self._render_any(item, chain, budget, typed=typed) for item in value]
+        if value is None or isinstance(value, (int, float)):
+            return value
+        if isinstance(value, (dict, Mapping)):
             rendered: dict[Any, Any] = {}
             sources: dict[Any, Any] = {}
             for key, item in value.items():
@@ -226,8 +231,6 @@ class Renderer:
                 sources[new_key] = key
                 rendered[new_key] = self._render_any(item, chain, budget, typed=typed)
             return rendered
-        if isinstance(value, list):
-            return [self._render_any(item, chain, budget, typed=typed) for item in value]
         if isinstance(value, tuple):
             return tuple(self._render_any(item, chain, budget, typed=typed) for item in value)
         return value
