@@ -247,6 +247,25 @@ def discover_collections(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]
 # ------------------------------------------------------------------------------ YAML and nodes
 
 
+class _CoreResolve:
+    """PyYAML's ``resolve`` for loaders with implicit resolvers only (no path resolvers).
+
+    The composer calls it for every node; PyYAML's general version does several dictionary
+    look-ups and builds a list per scalar, a good part of the time a collection takes to load.
+    """
+
+    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:  # plain (unquoted), so its spelling decides its type
+                for tag, pattern in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if pattern.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+
 @functools.cache
 def _loader_classes() -> tuple[type[Any], ...]:
     """Loaders resolving plain scalars by the YAML 1.2 core schema (plus ``<<`` keys).
@@ -255,7 +274,7 @@ def _loader_classes() -> tuple[type[Any], ...]:
     words errors better, so it is used for files that do not load, and when libyaml is missing.
     """
 
-    class CoreSchemaLoader(yaml.SafeLoader):
+    class CoreSchemaLoader(_CoreResolve, yaml.SafeLoader):
         """SafeLoader resolving plain scalars by the YAML 1.2 core schema."""
 
         # A fresh dict, so PyYAML's YAML 1.1 resolvers (yes/no, timestamps, 0123 octal,
@@ -273,7 +292,7 @@ def _loader_classes() -> tuple[type[Any], ...]:
     if fast is None:
         return (CoreSchemaLoader,)
 
-    class CoreSchemaCLoader(fast):  # type: ignore[misc, valid-type]
+    class CoreSchemaCLoader(_CoreResolve, fast):  # type: ignore[misc, valid-type]
         """CSafeLoader with the same resolvers."""
 
         yaml_implicit_resolvers = CoreSchemaLoader.yaml_implicit_resolvers
@@ -341,6 +360,9 @@ def _nesting_bound(text: str) -> int:
     return len(_FLOW_OPEN.findall(text)) + 2 * longest + 2
 
 
+# A block mapping's `requests` key at column 0: the top level of a collection.
+_TOP_LEVEL_REQUESTS = re.compile(r"^requests[ \t]*:(?:[ \t]|$)", re.MULTILINE)
+
 # Files larger than this are read with their `requests` items composed one at a time.
 _STREAM_CHARS = 1_000_000
 
@@ -387,7 +409,9 @@ def _streaming_loader_class() -> type[Any] | None:
         return None
     core = _loader_classes()[-1]
 
-    class StreamingLoader(cparser, yaml.composer.Composer, yaml.resolver.Resolver):  # type: ignore[misc, valid-type]
+    class StreamingLoader(  # type: ignore[misc, valid-type]
+        _CoreResolve, cparser, yaml.composer.Composer, yaml.resolver.Resolver
+    ):
         """Python composition (node by node, on demand) of libyaml's parse events."""
 
         yaml_implicit_resolvers = core.yaml_implicit_resolvers
@@ -485,6 +509,8 @@ class _Document:
         self.base_dir = (base_dir if base_dir is not None else Path.cwd()).resolve()
         self.allow_outside = allow_outside
         self.budget = _NODE_BUDGET_BASE
+        # Without an anchor there is no alias, so no node can repeat or contain itself.
+        self.has_anchors = "&" in text
 
     # ------------------------------------------------------------------ reading and checking
 
@@ -547,6 +573,8 @@ class _Document:
         """
         if root.tag not in _KNOWN_TAGS:
             self.unknown_tag(root)
+        if not self.has_anchors:
+            return self.check_tags(root)
         done: set[int] = set()
         active: set[int] = set()
         count = 1
@@ -581,6 +609,26 @@ class _Document:
                 if not isinstance(child, ScalarNode):
                     nested.append((child, False))
             stack.extend(reversed(nested))
+        return count
+
+    def check_tags(self, root: Node) -> int:
+        """``check_tree`` for a document without anchors, where every node is written once."""
+        count = 1
+        stack: list[Node] = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, MappingNode):
+                children = [child for pair in node.value for child in pair]
+            elif isinstance(node, SequenceNode) and not isinstance(node, _Items):
+                children = node.value
+            else:
+                continue
+            count += len(children)
+            for child in children:
+                if child.tag not in _KNOWN_TAGS:
+                    self.unknown_tag(child)
+            # Reversed, so the first unknown tag in the text is the one reported.
+            stack.extend(child for child in reversed(children) if not isinstance(child, ScalarNode))
         return count
 
     def unknown_tag(self, node: Node) -> NoReturn:
@@ -676,17 +724,22 @@ class _Document:
         """
         explicit: dict[str, Node] = {}
         merge_key: Node | None = None
-        for key, _value in node.value:
+        result: list[_Pair] = []
+        for key, value in node.value:
             if key.tag == _MERGE:
                 if merge_key is not None:
                     self.duplicate_key("<<", merge_key, key)
                 merge_key = key
                 continue
-            text = self.key_text(key)
+            text = key.value if isinstance(key, ScalarNode) else self.key_text(key)
             if text in explicit:
                 self.duplicate_key(text, explicit[text], key)
             explicit[text] = key
-        result: list[_Pair] = []
+            if not (skip_x and text.startswith("x-")):
+                result.append((text, key, value))
+        if merge_key is None:
+            return result  # the usual case: one pass
+        result = []
         seen = set(explicit)
         for key, value in node.value:
             if key.tag != _MERGE:
@@ -2049,6 +2102,11 @@ def _looks_like_collection(path: Path) -> bool:
         return False
     if "requests" not in text:
         return False
+    if _TOP_LEVEL_REQUESTS.search(text):
+        # The usual layout, settled without composing the file (it is composed again to load):
+        # at column 0, `requests:` is a key of the top-level mapping (a multi-line text there
+        # would have to be indented), and a file that is not valid YAML is loaded to say why.
+        return True
     try:
         root = _compose(text)
     except (yaml.YAMLError, RecursionError):
