@@ -58,7 +58,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
             "url": "https://api.github.com/user/repos",
             "params": {"per_page": "50", "sort": "updated"},
             "headers": {"Accept": "application/vnd.github+json"},
-            "auth": {"basic": {"username": "octocat", "password": "ghp_abc123"}},
+            "auth": {"basic": {"username": "octocat", "password": "<<BASIC_PASSWORD>>"}},
         },
     ),
     (
@@ -155,7 +155,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
             "headers": {
                 "User-Agent": "my-agent/1",
                 "Referer": "https://ref.example.com",
-                "Cookie": "a=1; b=2",
+                "Cookie": "<<COOKIE>>",
             },
         },
     ),
@@ -178,7 +178,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
             "name": "GET /status",
             "method": "GET",
             "url": "http://10.0.0.1:8080/status",
-            "auth": {"digest": {"username": "admin", "password": "pw"}},
+            "auth": {"digest": {"username": "admin", "password": "<<DIGEST_PASSWORD>>"}},
         },
     ),
     (
@@ -251,7 +251,7 @@ def test_parse_curl(command: str, expected: dict[str, Any]) -> None:
         ("curl -b cookies.txt https://e.com/", "reading cookies from a file is not imported"),
         ("curl -d '{\"a\": 1}' https://e.com/", "looks like JSON but no JSON Content-Type"),
         ("curl -d @body.txt https://e.com/", "curl strips newlines"),
-        ("curl -H 'Authorization: Bearer sk-live' https://e.com/", "literal credential"),
+        ("curl -U me:pw-proxy-77 https://e.com/", "--proxy-user: not imported"),
         ("curl https://a.com/ https://b.com/", "only the first URL"),
         ("curl -u alice https://e.com/", "has no password"),
         ("curl -F a=1 -d b=2 https://e.com/", "refuses -F together with -d"),
@@ -338,11 +338,13 @@ def test_append_keeps_the_file_and_matches_indentation(
     path.write_text(EXISTING, encoding="utf-8")
     notes = import_to_file(parse_curl('curl -H "Authorization: Bearer $TOKEN" e.com/users'), path)
     text = path.read_text(encoding="utf-8")
-    assert text.startswith(EXISTING)
-    assert text[len(EXISTING) :].startswith("    - name: GET /users (2)\n      method: GET\n")
+    # The shell variable is declared in a new `secrets:` list just before `requests:`.
+    before = EXISTING.replace("requests:\n", "secrets:\n  - TOKEN\nrequests:\n")
+    assert text.startswith(before)
+    assert text[len(before) :].startswith("    - name: GET /users (2)\n      method: GET\n")
     assert notes == (
         "a request named 'GET /users' exists; this one is 'GET /users (2)'",
-        f"add TOKEN to `secrets:` in {path} (the request uses them)",
+        f"declared TOKEN under `secrets:` in {path}",
     )
     names = [r.name for r in load_collection(path, base_dir=tmp_path).requests]
     assert names == ["GET /users", "GET /users (2)"]
