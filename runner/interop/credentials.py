@@ -150,10 +150,15 @@ class SecretVault:
     def scrub(self, value: Any) -> Any:
         """``value`` (a string, or lists and mappings of them) with every known secret replaced."""
         if isinstance(value, str):
-            for secret in sorted(self.scrubbed, key=len, reverse=True):
-                if secret in value:
-                    value = value.replace(secret, f"<<{self.scrubbed[secret]}>>")
-            return value
+            # Only the text between placeholders: a value may also spell part of a secret's name.
+            pieces = re.split(f"({PLACEHOLDER.pattern})", value)
+            for index in range(0, len(pieces), 2):
+                for secret in sorted(self.scrubbed, key=len, reverse=True):
+                    if secret in pieces[index]:
+                        pieces[index] = pieces[index].replace(
+                            secret, f"<<{self.scrubbed[secret]}>>"
+                        )
+            return "".join(pieces)
         if isinstance(value, dict):
             return {self.scrub(key): self.scrub(item) for key, item in value.items()}
         if isinstance(value, list):
