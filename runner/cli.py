@@ -567,7 +567,10 @@ def import_group() -> None:
 @_traceback_option
 @_handle_errors
 def import_curl_command(command: str | None, output: Path | None) -> None:
-    """Turn a curl command (an argument, or stdin when COMMAND is '-' or left out) into YAML."""
+    """Turn a curl command (an argument, or stdin when COMMAND is '-' or left out) into YAML.
+
+    Literal credentials in the command become declared secrets; their values are not written.
+    """
     from runner.interop.credentials import secrets_help
     from runner.interop.curl import collection_text, import_to_file, parse_curl, taken_names
 
