@@ -20,6 +20,7 @@ from runner.report.files import write_atomic
 
 __all__ = [
     "CurlImport",
+    "add_secrets",
     "append_request",
     "collection_text",
     "curl_command",
