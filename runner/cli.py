@@ -567,8 +567,12 @@ def import_group() -> None:
 @_traceback_option
 @_handle_errors
 def import_curl_command(command: str | None, output: Path | None) -> None:
-    """Turn a curl command (an argument, or stdin when COMMAND is '-' or left out) into YAML."""
-    from runner.interop.curl import collection_text, import_to_file, parse_curl
+    """Turn a curl command (an argument, or stdin when COMMAND is '-' or left out) into YAML.
+
+    Literal credentials in the command become declared secrets; their values are not written.
+    """
+    from runner.interop.credentials import secrets_help
+    from runner.interop.curl import collection_text, import_to_file, parse_curl, taken_names
 
     if command is None or command == "-":
         if sys.stdin.isatty():
@@ -577,15 +581,20 @@ def import_curl_command(command: str | None, output: Path | None) -> None:
                 hint="pass it quoted: postrun import curl 'curl https://...', or pipe it in",
             )
         command = sys.stdin.read()
-    imported = parse_curl(command)
+    imported = parse_curl(command, taken=taken_names(output) if output else ())
     for warning in imported.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for note in imported.notes:
+        click.echo(f"note: {note}", err=True)
     if output is None:
         click.echo(collection_text(imported), nl=False)
-        return
-    for note in import_to_file(imported, output):
-        click.echo(f"note: {note}", err=True)
-    click.echo(f"added '{imported.request['name']}' to {output}", err=True)
+    else:
+        for note in import_to_file(imported, output):
+            click.echo(f"note: {note}", err=True)
+        click.echo(f"added '{imported.request['name']}' to {output}", err=True)
+    # The YAML may be piped on: the secrets to set go to stderr with the other messages.
+    for line in secrets_help(imported.secret_names):
+        click.echo(line, err=True)
 
 
 @import_group.command("postman")

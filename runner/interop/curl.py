@@ -7,7 +7,8 @@ and layout stay exactly as they were.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from runner.report.files import write_atomic
 
 __all__ = [
     "CurlImport",
+    "add_secrets",
     "append_request",
     "collection_text",
     "curl_command",
@@ -26,16 +28,17 @@ __all__ = [
     "import_to_file",
     "parse_curl",
     "split_command",
+    "taken_names",
 ]
 
 
 def collection_text(imported: CurlImport, name: str | None = None) -> str:
-    """A new collection file holding the imported request (and its shell variables as secrets)."""
+    """A new collection file holding the imported request and declaring the secrets it uses."""
     data: dict[str, Any] = {}
     if name:
         data["name"] = name
-    if imported.variables:
-        data["secrets"] = list(imported.variables)
+    if imported.secret_names:
+        data["secrets"] = list(imported.secret_names)
     data["requests"] = [imported.request]
     return dump_yaml(data)
 
@@ -43,26 +46,105 @@ def collection_text(imported: CurlImport, name: str | None = None) -> str:
 def import_to_file(imported: CurlImport, path: Path) -> tuple[str, ...]:
     """Create ``path`` as a new collection, or append the request to the collection there.
 
-    Returns notes for the user (a renamed request, secrets to declare). The file is written only
-    when the new text is known to be a valid extension of the old one.
+    Returns notes for the user (a renamed request, secrets declared or still to declare). The
+    secrets the request uses join the file's ``secrets:`` list (one is started before
+    ``requests:`` when there is none). The file is written only when the new text is known to be
+    a valid extension of the old one.
     """
     if not path.exists() or not path.read_text(encoding="utf-8").strip():
         write_atomic(path, collection_text(imported))
         return ()
     text = path.read_text(encoding="utf-8")
     request = dict(imported.request)
-    taken, secrets = _existing_names(text, str(path))
+    existing = _existing_names(text, str(path))
     notes: list[str] = []
-    unique = _unique_name(str(request["name"]), taken)
+    unique = _unique_name(str(request["name"]), existing.requests)
     if unique != request["name"]:
         notes.append(f"a request named '{request['name']}' exists; this one is '{unique}'")
         request = {"name": unique, **{k: v for k, v in request.items() if k != "name"}}
-    missing = [name for name in imported.variables if name not in secrets]
+    # A name the file defines as a variable already has a value there.
+    missing = [
+        name
+        for name in imported.secret_names
+        if name not in existing.secrets and name not in existing.variables
+    ]
     if missing:
         listing = ", ".join(missing)
-        notes.append(f"add {listing} to `secrets:` in {path} (the request uses them)")
+        declared = add_secrets(text, missing, str(path))
+        if declared is None:
+            notes.append(f"add {listing} to `secrets:` in {path} (the request uses them)")
+        else:
+            text = declared
+            notes.append(f"declared {listing} under `secrets:` in {path}")
     write_atomic(path, append_request(text, request, str(path)))
     return tuple(notes)
+
+
+def taken_names(path: Path) -> frozenset[str]:
+    """The variable and secret names the collection at ``path`` declares (none when missing).
+
+    New secrets from an import must not take one of them.
+    """
+    if not path.is_file():
+        return frozenset()
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        return frozenset()
+    existing = _existing_names(text, str(path))
+    return frozenset(existing.variables | existing.secrets)
+
+
+def add_secrets(text: str, names: Sequence[str], file: str = "<collection>") -> str | None:
+    """``text`` with ``names`` added to its top-level ``secrets:`` list, or None when unsafe.
+
+    A block list gets new ``- NAME`` lines after its last item, a one-line ``[...]`` list is
+    rewritten in place, and a file without the key gets one just before ``requests:``. Nothing
+    else changes; None means the text could not be changed with certainty (the caller says so).
+    """
+    import yaml
+
+    root = _compose(text, file)
+    if not isinstance(root, yaml.MappingNode) or not names:
+        return None
+    pairs = {
+        key.value: (key, value) for key, value in root.value if isinstance(key, yaml.ScalarNode)
+    }
+    if "secrets" not in pairs:
+        if "requests" not in pairs:
+            return None
+        key = pairs["requests"][0]
+        start = text.rfind("\n", 0, key.start_mark.index) + 1
+        pad = " " * key.start_mark.column
+        block = f"{pad}secrets:\n" + "".join(f"{pad}  - {name}\n" for name in names)
+        updated = text[:start] + block + text[start:]
+    else:
+        node = pairs["secrets"][1]
+        if not isinstance(node, yaml.SequenceNode):
+            return None
+        if node.flow_style:
+            if node.start_mark.line != node.end_mark.line:
+                return None
+            items = [text[item.start_mark.index : item.end_mark.index] for item in node.value]
+            flow = "[" + ", ".join([*items, *names]) + "]"
+            updated = text[: node.start_mark.index] + flow + text[node.end_mark.index :]
+        elif node.value:
+            end = text.find("\n", node.value[-1].end_mark.index)
+            end = len(text) if end < 0 else end + 1
+            pad = " " * node.start_mark.column
+            lines = "".join(f"{pad}- {name}\n" for name in names)
+            head = text[:end] if text[:end].endswith("\n") else text[:end] + "\n"
+            updated = head + lines + text[end:]
+        else:
+            return None
+    # The result must declare exactly the old secrets and the new ones, and nothing else moved.
+    try:
+        after = _existing_names(updated, file)
+    except PostrunError:
+        return None
+    before = _existing_names(text, file)
+    if after.secret_list != (*before.secret_list, *names) or after.requests != before.requests:
+        return None
+    return updated
 
 
 def append_request(text: str, request: Mapping[str, Any], file: str = "<collection>") -> str:
@@ -136,15 +218,29 @@ def _not_appendable(file: str, why: str) -> PostrunError:
     )
 
 
-def _existing_names(text: str, file: str) -> tuple[set[str], set[str]]:
-    """Names of the top-level requests and the secrets the file declares."""
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """What a collection file declares at its top level."""
+
+    requests: frozenset[str]
+    secret_list: tuple[str, ...]
+    variables: frozenset[str]
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return frozenset(self.secret_list)
+
+
+def _existing_names(text: str, file: str) -> _Names:
+    """Names of the top-level requests, secrets and variables the file declares."""
     import yaml
 
     root = _compose(text, file)
     names: set[str] = set()
-    secrets: set[str] = set()
+    secrets: list[str] = []
+    variables: set[str] = set()
     if not isinstance(root, yaml.MappingNode):
-        return names, secrets
+        return _Names(frozenset(), (), frozenset())
     for key, value in root.value:
         if key.value == "requests" and isinstance(value, yaml.SequenceNode):
             for item in value.value:
@@ -155,8 +251,10 @@ def _existing_names(text: str, file: str) -> tuple[set[str], set[str]]:
                         if k.value == "name" and isinstance(v, yaml.ScalarNode)
                     )
         if key.value == "secrets" and isinstance(value, yaml.SequenceNode):
-            secrets.update(str(v.value) for v in value.value if isinstance(v, yaml.ScalarNode))
-    return names, secrets
+            secrets.extend(str(v.value) for v in value.value if isinstance(v, yaml.ScalarNode))
+        if key.value == "variables" and isinstance(value, yaml.MappingNode):
+            variables.update(str(k.value) for k, _ in value.value if isinstance(k, yaml.ScalarNode))
+    return _Names(frozenset(names), tuple(secrets), frozenset(variables))
 
 
 def _unique_name(name: str, taken: set[str]) -> str:

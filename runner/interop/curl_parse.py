@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from runner.errors import PostrunError
+from runner.interop.credentials import PLACEHOLDER, SecretVault
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -182,27 +183,38 @@ _OTHER_WITH_ARG = frozenset(
         "--quote",
     }
 )
+# Options whose argument is a credential: a warning names the option, never the argument.
+_SECRET_ARGUMENT = frozenset({"--proxy-user", "--pass"})
 _UNSUPPORTED_AUTH = frozenset(
     {"--ntlm", "--ntlm-wb", "--negotiate", "--anyauth", "--aws-sigv4", "--proxy-user"}
 )
 # `$NAME` or `${NAME}` outside single quotes: a shell variable, usually a secret (OpenAI's docs).
 _SHELL_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-_PLACEHOLDER = re.compile(r"<<\s*[$A-Za-z0-9_.\-]+\s*>>")
 _CURL_NAMES = ("curl", "curl.exe")
 
 
 @dataclass(frozen=True, slots=True)
 class CurlImport:
-    """A request read from a curl command, what was dropped, and the shell variables it used.
+    """A request read from a curl command, what was dropped, and the secrets it needs.
 
-    ``request`` is a plain dict in the collection format. ``variables`` are the names of shell
-    variables (``$OPENAI_API_KEY``) that became ``<<OPENAI_API_KEY>>`` placeholders: declare them
-    under ``secrets:`` (a new collection file does this itself).
+    ``request`` is a plain dict in the collection format, holding no literal credential.
+    ``variables`` are the names of shell variables (``$OPENAI_API_KEY``) that became
+    ``<<OPENAI_API_KEY>>`` placeholders; ``secrets`` are the names of new secrets that replaced
+    credentials written out in the command (``-u ann:pw`` -> ``<<BASIC_PASSWORD>>``), and
+    ``notes`` say which credential became which. Both kinds belong under ``secrets:`` (a new
+    collection file declares them itself); their values were never kept.
     """
 
     request: dict[str, Any]
     warnings: tuple[str, ...] = ()
     variables: tuple[str, ...] = field(default=())
+    secrets: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def secret_names(self) -> tuple[str, ...]:
+        """Every secret the request uses: shell variables first, then the new ones."""
+        return tuple(dict.fromkeys((*self.variables, *self.secrets)))
 
 
 @dataclass
@@ -228,8 +240,12 @@ class _Parsed:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_curl(command: str) -> CurlImport:
-    """Turn a pasted curl command line into a request mapping, with warnings for what it drops."""
+def parse_curl(command: str, *, taken: Collection[str] = ()) -> CurlImport:
+    """Turn a pasted curl command line into a request mapping, with warnings for what it drops.
+
+    Credentials written out in the command become placeholders of new secrets whose names avoid
+    ``taken`` (the variables and secrets of the file the request will join).
+    """
     variables: list[str] = []
     tokens = split_command(command, variables)
     if tokens and tokens[0] in ("$", ">", "%"):  # a pasted shell prompt
@@ -253,14 +269,17 @@ def parse_curl(command: str) -> CurlImport:
             "the curl command has no URL", hint="curl needs a URL: curl https://host/path"
         )
     request = _build_request(parsed)
-    warnings = list(parsed.warnings)
+    vault = SecretVault(taken=frozenset({*taken, *variables}))
+    request = _secure(request, vault, parsed.warnings)
+    warnings = [vault.scrub(warning) for warning in parsed.warnings]
     if variables:
         names = ", ".join(f"${name}" for name in variables)
         warnings.append(
             f"shell variables {names} became placeholders; declare them under `secrets:`"
         )
-    warnings.extend(_literal_secret_warnings(request))
-    return CurlImport(request, tuple(warnings), tuple(variables))
+    return CurlImport(
+        request, tuple(warnings), tuple(variables), tuple(vault.created), tuple(vault.notes)
+    )
 
 
 def split_command(command: str, variables: list[str] | None = None) -> list[str]:
@@ -507,6 +526,8 @@ def _apply(parsed: _Parsed, name: str, argument: str) -> None:
             parsed.options["follow_redirects"] = False
     elif name in _QUIET_WITH_ARG:
         return
+    elif name in _SECRET_ARGUMENT:
+        parsed.warnings.append(f"{name}: not imported (its argument is not repeated here)")
     else:
         parsed.warnings.append(f"{name} {argument}: not imported")
 
@@ -835,23 +856,108 @@ def _auth(parsed: _Parsed) -> dict[str, Any] | None:
     return {kind: {"username": username, "password": password}}
 
 
-def _literal_secret_warnings(request: Mapping[str, Any]) -> list[str]:
-    """Credentials written out in the command end up in the file: say so."""
-    found: list[str] = []
-    for name, value in request.get("headers", {}).items():
-        if name.lower() in ("authorization", "cookie", "x-api-key", "api-key", "apikey") and (
-            value and not _PLACEHOLDER.search(value)
-        ):
-            found.append(f"header {name}")
-    auth = request.get("auth") or {}
-    for kind in ("basic", "digest"):
-        password = (auth.get(kind) or {}).get("password")
-        if password and not _PLACEHOLDER.search(password):
-            found.append(f"the {kind} auth password")
-    if "bearer" in auth and not _PLACEHOLDER.search(auth["bearer"]):
-        found.append("the bearer token")
-    return [
-        f"{item} holds a literal credential; replace it with a placeholder such as <<API_KEY>> "
-        "and list API_KEY under `secrets:` before committing the file"
-        for item in found
-    ]
+def _secure(request: dict[str, Any], vault: SecretVault, warnings: list[str]) -> dict[str, Any]:
+    """``request`` with each literal credential replaced by the placeholder of a new secret.
+
+    The same rules as ``import postman``: auth passwords and tokens, and headers and query
+    parameters named like a credential; then the values found are scrubbed from every other
+    string (a token repeated in the URL or the body).
+    """
+    secured = dict(request)
+    _url_credentials(secured, warnings)
+    headers = dict(secured.get("headers") or {})
+    if "auth" not in secured:
+        _basic_header_to_auth(secured, headers)
+    auth = secured.get("auth")
+    if isinstance(auth, dict) and "bearer" in auth:
+        secured["auth"] = {
+            "bearer": vault.for_literal(auth["bearer"], "BEARER_TOKEN", "the bearer token")
+        }
+    elif isinstance(auth, dict):
+        ((kind, fields),) = auth.items()
+        password = vault.for_literal(
+            fields["password"], f"{kind.upper()}_PASSWORD", f"the {kind} auth password"
+        )
+        secured["auth"] = {kind: {**fields, "password": password}}
+    secured.pop("headers", None)
+    if headers:
+        secured["headers"] = {
+            name: vault.credential(name, value, f"header {name}") for name, value in headers.items()
+        }
+    params = secured.get("params")
+    if params:
+        secured["params"] = {
+            name: [vault.credential(name, item, f"query parameter {name}") for item in value]
+            if isinstance(value, list)
+            else vault.credential(name, value, f"query parameter {name}")
+            for name, value in params.items()
+        }
+    proxy = (secured.get("options") or {}).get("proxy")
+    if isinstance(proxy, str):
+        stripped = _without_userinfo(proxy)
+        if stripped != proxy:
+            secured["options"] = {**secured["options"], "proxy": stripped}
+            warnings.append(
+                "-x: the proxy's user and password were left out of the file; "
+                "give them when running: postrun run --proxy URL"
+            )
+    scrubbed: dict[str, Any] = vault.scrub(secured)
+    # Keys in the order _build_request writes them, whatever was added or removed here.
+    order = ("name", "method", "url", "params", "headers", "auth", "body", "options")
+    rank = {key: index for index, key in enumerate(order)}
+    return {key: scrubbed[key] for key in sorted(scrubbed, key=lambda key: rank.get(key, 99))}
+
+
+def _url_credentials(request: dict[str, Any], warnings: list[str]) -> None:
+    """``https://user:pw@host/`` is basic auth to curl: it becomes ``auth`` (-u wins over it)."""
+    from urllib.parse import unquote
+
+    url = str(request["url"])
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return
+    if "@" not in parts.netloc or parts.password is None:
+        return
+    request["url"] = _without_userinfo(url)
+    if "auth" in request:
+        warnings.append("the user and password in the URL were left out; -u gives the login")
+        return
+    username, password = unquote(parts.username or ""), unquote(parts.password)
+    request["auth"] = {"basic": {"username": username, "password": password}}
+
+
+def _without_userinfo(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _basic_header_to_auth(request: dict[str, Any], headers: dict[str, str]) -> None:
+    """``Authorization: Basic <base64 of user:pw>`` becomes ``auth: {basic: ...}``, as -u would.
+
+    Only when the login is plain ASCII, so that the header postrun sends is the same bytes.
+    """
+    import base64
+    import binascii
+
+    for name, value in headers.items():
+        if name.lower() != "authorization":
+            continue
+        scheme, _, encoded = value.strip().partition(" ")
+        if scheme.lower() != "basic" or PLACEHOLDER.search(encoded):
+            return
+        try:
+            login = base64.b64decode(encoded.strip(), validate=True).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError):
+            return
+        username, colon, password = login.partition(":")
+        if not colon or not login.isprintable():
+            return
+        del headers[name]
+        request["auth"] = {"basic": {"username": username, "password": password}}
+        return

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from runner.errors import LoadError, PostrunError
+from runner.interop.credentials import PLACEHOLDER, SecretVault, looks_secret, secrets_help
 from runner.interop.postman_scripts import translate_test_script
 from runner.interop.yaml_out import dump_yaml
 from runner.report.files import write_atomic
@@ -37,53 +38,7 @@ DYNAMIC_MAP: Mapping[str, str] = {
     "$randomAlphaNumeric": "$randomString",  # the closest: Postman's gives one character
 }
 _POSTMAN_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
-_OUR_PLACEHOLDER = re.compile(r"<<[ \t]*\$?[A-Za-z0-9_.\-]+[ \t]*>>")
 _VARIABLE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
-_SECRET_WORDS = frozenset(
-    [
-        "key",
-        "apikey",
-        "token",
-        "password",
-        "passwd",
-        "pwd",
-        "pass",
-        "secret",
-        "secrets",
-        "auth",
-        "authorization",
-        "credential",
-        "credentials",
-        "bearer",
-        "jwt",
-        "session",
-        "cookie",
-        "private",
-        "signature",
-        "sig",
-        "otp",
-        "pin",
-    ]
-)
-# A name ending in one of these words describes a secret without holding one (token_url).
-_NOT_SECRET_TAILS = frozenset(
-    [
-        "url",
-        "uri",
-        "endpoint",
-        "host",
-        "domain",
-        "path",
-        "type",
-        "name",
-        "id",
-        "header",
-        "expiry",
-        "expires",
-        "ttl",
-        "length",
-    ]
-)
 _RAW_CONTENT_TYPES: Mapping[str, str] = {
     "json": "application/json",
     "xml": "application/xml",
@@ -151,9 +106,7 @@ class ImportSummary:
             lines.extend(f"  - {note}" for note in self.notes)
         if self.secrets:
             lines.append("")
-            lines.append("Secrets (their values were not written; set them before running):")
-            lines.extend(f"  export {name}=..." for name in self.secrets)
-            lines.append("  (or put NAME=value lines in a .env file, or pass --var NAME=value)")
+            lines.extend(secrets_help(self.secrets))
         return "\n".join(lines)
 
 
@@ -165,16 +118,6 @@ def slugify(name: str) -> str:
     """A file name for a collection or environment name: ``My API (v2)`` -> ``my-api-v2``."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug or "collection"
-
-
-def looks_secret(name: str) -> bool:
-    """True for a variable name that names a credential (``api_key``, ``accessToken`` ...)."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    words = [word.lower() for word in re.split(r"[^A-Za-z0-9]+", spaced) if word]
-    if not words or words[-1] in _NOT_SECRET_TAILS:
-        return False
-    joined = "".join(words)
-    return any(word in _SECRET_WORDS for word in words) or joined in ("apikey", "accesstoken")
 
 
 def import_postman(
@@ -327,12 +270,15 @@ class _Importer:
     """Holds what one import learns along the way: secrets, notes, per-request reports."""
 
     source: Path
-    secret_values: dict[str, str] = field(default_factory=dict)  # value -> name
-    secrets: dict[str, None] = field(default_factory=dict)
     collection_secrets: dict[str, None] = field(default_factory=dict)
     typed_names: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     reports: list[RequestReport] = field(default_factory=list)
+    vault: SecretVault = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The vault writes into our notes so they keep the order things were found in.
+        self.vault = SecretVault(notes=self.notes)
 
     # ------------------------------------------------------------------ secrets
 
@@ -359,49 +305,32 @@ class _Importer:
         for environment in environments:
             for entry in _enabled(environment.get("values")):
                 name = _text(entry.get("key"))
-                if name in self.secrets:
+                if name in self.vault.names:
                     self.add_secret(name, entry.get("value"))
 
     def add_secret(self, name: str, value: Any) -> None:
-        self.secrets[name] = None
-        text = _text(value)
-        if len(text) >= 4:  # shorter values would be replaced inside ordinary words
-            self.secret_values.setdefault(text, name)
+        self.vault.add(name, _text(value))
 
     def secret_names(self) -> list[str]:
-        return list(self.secrets)
+        return list(self.vault.names)
 
     def secret_for_literal(self, value: str, label: str, what: str = "auth") -> str:
         """A literal credential becomes ``<<NAME>>`` of a new secret, its value left behind."""
-        if not value or _OUR_PLACEHOLDER.search(value):
-            return value
-        if value in self.secret_values:
-            return f"<<{self.secret_values[value]}>>"
-        name = label
-        number = 2
-        while name in self.secrets:
-            name = f"{label}_{number}"
-            number += 1
-        self.add_secret(name, value)
-        self.secret_values[value] = name
-        self.collection_secrets[name] = None
-        self.notes.append(f"a literal credential in {what} became the secret {name}")
-        return f"<<{name}>>"
+        placeholder = self.vault.for_literal(value, label, what)
+        self.collection_secrets.update(self.vault.created)
+        return placeholder
 
     def credential(self, name: str, value: str, where: str) -> str:
         """A header or param named like a credential, written literally, becomes a secret."""
-        if not looks_secret(name) or _OUR_PLACEHOLDER.search(value):
-            return value
-        label = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper() or "SECRET"
-        scheme = re.match(r"(?i)(bearer|basic|token|digest)\s+", value)
-        prefix = scheme.group(0) if scheme else ""
-        return prefix + self.secret_for_literal(value[len(prefix) :], label, f"{name} of {where}")
+        placeholder = self.vault.credential(name, value, f"{name} of {where}")
+        self.collection_secrets.update(self.vault.created)
+        return placeholder
 
     # ------------------------------------------------------------------ text
 
     def convert(self, value: Any, where: str) -> str:
         """``{{var}}`` -> ``<<var>>``; an existing ``<<var>>`` is escaped to stay literal."""
-        text = _OUR_PLACEHOLDER.sub(lambda match: "\\" + match.group(0), _text(value))
+        text = PLACEHOLDER.sub(lambda match: "\\" + match.group(0), _text(value))
 
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
@@ -428,22 +357,13 @@ class _Importer:
         return dump_yaml(self.scrub(data))
 
     def scrub(self, value: Any) -> Any:
-        if isinstance(value, str):
-            for secret in sorted(self.secret_values, key=len, reverse=True):
-                if secret in value:
-                    value = value.replace(secret, f"<<{self.secret_values[secret]}>>")
-            return value
-        if isinstance(value, dict):
-            return {self.scrub(key): self.scrub(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self.scrub(item) for item in value]
-        return value
+        return self.vault.scrub(value)
 
     def variables(self, entries: Any, where: str) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for entry in _enabled(entries):
             name = _text(entry.get("key") or entry.get("id"))
-            if name in self.secrets:
+            if name in self.vault.names:
                 continue
             if not _VARIABLE_NAME.fullmatch(name):
                 self.notes.append(f"variable '{name}' in {where} is not a valid name: left out")
@@ -478,7 +398,7 @@ class _Importer:
         secrets = [
             _text(entry.get("key"))
             for entry in _enabled(environment.get("values"))
-            if _text(entry.get("key")) in self.secrets
+            if _text(entry.get("key")) in self.vault.names
         ]
         if secrets:
             data["secrets"] = list(dict.fromkeys(secrets))
@@ -659,7 +579,7 @@ class _Importer:
     def convert_tree(self, value: Any, where: str) -> Any:
         """Expected values of checks: only escape our own ``<<`` syntax (scripts had none)."""
         if isinstance(value, str):
-            return _OUR_PLACEHOLDER.sub(
+            return PLACEHOLDER.sub(
                 lambda match: (
                     match.group(0)
                     if value.strip() == match.group(0) and value.startswith("<<")
@@ -996,7 +916,7 @@ def _has_url(request: Any) -> bool:
 
 def _escape(text: str) -> str:
     # Postman does not template saved responses: our own syntax in them must stay literal.
-    return _OUR_PLACEHOLDER.sub(lambda match: "\\" + match.group(0), text)
+    return PLACEHOLDER.sub(lambda match: "\\" + match.group(0), text)
 
 
 def _escape_tree(value: Any) -> Any:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import shlex
+import subprocess
 from pathlib import Path
 
+import pytest
+import yaml
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
@@ -199,3 +204,131 @@ def test_export_postman_leaves_secrets_empty_unless_asked(
         tmp_path / "out/ci.postman_environment.json"
     ).read_text(encoding="utf-8")
     assert "key-value-123" in written and "token-value-456" in written
+
+
+# A literal credential in a pasted command: (id, command with {url}, the literals that must not
+# be written or printed, {secret name: value to set when running}, where the credential goes).
+BASIC_B64 = base64.b64encode(b"ann:pw-basic-88").decode()
+LITERAL_CASES = [
+    (
+        "bearer header",
+        "curl -H 'Authorization: Bearer sk-live-abc123' {url}",
+        ["sk-live-abc123"],
+        {"AUTHORIZATION": "sk-live-abc123"},
+        "Authorization",
+    ),
+    (
+        "basic -u",
+        "curl -u ann:pw-literal-77 {url}",
+        ["pw-literal-77", base64.b64encode(b"ann:pw-literal-77").decode()],
+        {"BASIC_PASSWORD": "pw-literal-77"},
+        "Authorization",
+    ),
+    (
+        "basic header",
+        f"curl -H 'Authorization: Basic {BASIC_B64}' {{url}}",
+        ["pw-basic-88", BASIC_B64],
+        {"BASIC_PASSWORD": "pw-basic-88"},
+        "Authorization",
+    ),
+    (
+        "api-key header",
+        "curl -H 'x-api-key: ak-literal-55' {url}",
+        ["ak-literal-55"],
+        {"X_API_KEY": "ak-literal-55"},
+        "x-api-key",
+    ),
+    (
+        "cookie header",
+        "curl -H 'Cookie: session=sess-literal-66' {url}",
+        ["sess-literal-66"],
+        {"COOKIE": "session=sess-literal-66"},
+        "Cookie",
+    ),
+    (
+        "cookie -b",
+        "curl -b 'session=sess-literal-67; theme=dark' {url}",
+        ["sess-literal-67"],
+        {"COOKIE": "session=sess-literal-67; theme=dark"},
+        "Cookie",
+    ),
+    (
+        "query api_key",
+        "curl '{url}?api_key=qk-literal-44&page=2'",
+        ["qk-literal-44"],
+        {"API_KEY": "qk-literal-44"},
+        "?api_key",
+    ),
+    (
+        "oauth2 bearer",
+        "curl --oauth2-bearer ob-literal-33 {url}",
+        ["ob-literal-33"],
+        {"BEARER_TOKEN": "ob-literal-33"},
+        "Authorization",
+    ),
+    (
+        "login in the URL",
+        "curl {userinfo_url}",
+        ["pw-url-11", base64.b64encode(b"ann:pw-url-11").decode()],
+        {"BASIC_PASSWORD": "pw-url-11"},
+        "Authorization",
+    ),
+]
+
+
+def _sent(httpserver: HTTPServer, where: str) -> str | None:
+    request = httpserver.log[-1][0]
+    if where.startswith("?"):
+        return request.args.get(where[1:])
+    return request.headers.get(where)
+
+
+@pytest.mark.parametrize(
+    ("command", "literals", "secrets", "where"),
+    [case[1:] for case in LITERAL_CASES],
+    ids=[case[0] for case in LITERAL_CASES],
+)
+def test_import_curl_never_writes_a_literal_credential(
+    cli_runner: CliRunner,
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    command: str,
+    literals: list[str],
+    secrets: dict[str, str],
+    where: str,
+) -> None:
+    httpserver.expect_request("/v1/items").respond_with_data("ok")
+    url = httpserver.url_for("/v1/items")
+    pasted = command.format(url=url, userinfo_url=url.replace("://", "://ann:pw-url-11@"))
+    printed = cli_runner.invoke(cli, ["import", "curl", pasted])
+    written = cli_runner.invoke(cli, ["import", "curl", "-o", "c.yaml", pasted])
+    assert printed.exit_code == 0 and written.exit_code == 0, printed.output + written.output
+    text = (tmp_path / "c.yaml").read_text(encoding="utf-8")
+    assert printed.stdout == text
+    for literal in literals:
+        for output in (text, printed.stdout, printed.stderr, written.stdout, written.stderr):
+            assert literal not in output
+    data = yaml.safe_load(text)
+    assert data["secrets"] == list(secrets)
+    assert all(f"<<{name}>>" in text for name in secrets)
+    for name in secrets:
+        assert f"export {name}=..." in written.stderr
+        assert f"became the secret {name}" in written.stderr
+    assert ".env" in written.stderr
+
+    # The real curl, then the imported collection with the secret set: the same credential.
+    args = shlex.split(pasted)
+    done = subprocess.run(
+        ["/usr/bin/curl", "-sS", "-o", "/dev/null", *args[1:]],
+        capture_output=True,
+        timeout=20,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    original = _sent(httpserver, where)
+    assert original is not None
+    ran = cli_runner.invoke(cli, ["run", "c.yaml"], env=secrets)
+    assert ran.exit_code == 0, ran.output
+    assert len(httpserver.log) == 2
+    assert _sent(httpserver, where) == original
+    assert all(literal not in ran.output for literal in literals)

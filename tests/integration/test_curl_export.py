@@ -331,25 +331,59 @@ def test_export_selects_by_pattern_and_runs(tmp_path: Path, echo: tuple[str, lis
         _export(tmp_path, base, "Nothing*")
 
 
+def _import_export_send(
+    tmp_path: Path, seen: list[Seen], original: str, environ: dict[str, str] | None = None
+) -> tuple[Seen, Seen]:
+    """What ``original`` sends, then what its import, exported again (secrets shown), sends."""
+    from runner.interop.curl import collection_text
+
+    text = collection_text(parse_curl(original))
+    for value in (environ or {}).values():
+        assert value not in text
+    path = tmp_path / "imported.yaml"
+    path.write_text(text, encoding="utf-8")
+    options = RunOptions(environ=environ or {}, show_secrets=True)
+    ((_, exported),) = export_commands([load_collection(path, base_dir=tmp_path)], options)
+    _run_curl(original)
+    _run_curl(exported)
+    first, second = seen
+    assert (first.method, first.path) == (second.method, second.path)
+    return first, second
+
+
 def test_import_then_export_sends_the_pasted_request(
     tmp_path: Path, echo: tuple[str, list[Seen]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A pasted command, imported and exported again, sends what the original command sends."""
-    from runner.interop.curl import collection_text
-
     base, seen = echo
     monkeypatch.chdir(tmp_path)
     original = (
         f"curl -sS {base}/v1/chat?x=1 -H 'Content-Type: application/json' "
         """-H 'X-Trace: t1' -d '{"model": "m", "n": [1, 2]}'"""
     )
-    path = tmp_path / "imported.yaml"
-    path.write_text(collection_text(parse_curl(original)), encoding="utf-8")
-    ((_, exported),) = export_commands([load_collection(path, base_dir=tmp_path)], RunOptions())
-    _run_curl(original)
-    _run_curl(exported)
-    first, second = seen
-    assert (first.method, first.path) == (second.method, second.path)
+    first, second = _import_export_send(tmp_path, seen, original)
     assert first.headers["Content-Type"] == second.headers["Content-Type"]
     assert first.headers["X-Trace"] == second.headers["X-Trace"]
     assert json.loads(first.body) == json.loads(second.body)
+
+
+def test_import_with_literal_credentials_then_export_sends_them_again(
+    tmp_path: Path, echo: tuple[str, list[Seen]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The credentials became secrets; with them set, the exported command sends the original."""
+    base, seen = echo
+    monkeypatch.chdir(tmp_path)
+    original = (
+        f"curl -u ann:pw-round-trip-1 -H 'X-Api-Key: ak-round-trip-2' "
+        f"'{base}/v1/items?token=tk-round-trip-3&page=2' -b 'sid=sd-round-trip-4'"
+    )
+    assert parse_curl(original).secrets == ("BASIC_PASSWORD", "X_API_KEY", "COOKIE", "TOKEN")
+    environ = {
+        "BASIC_PASSWORD": "pw-round-trip-1",
+        "X_API_KEY": "ak-round-trip-2",
+        "COOKIE": "sid=sd-round-trip-4",
+        "TOKEN": "tk-round-trip-3",
+    }
+    first, second = _import_export_send(tmp_path, seen, original, environ)
+    for header in ("Authorization", "X-Api-Key", "Cookie"):
+        assert first.headers[header] == second.headers[header]

@@ -8,12 +8,15 @@ from typing import Any
 import pytest
 
 from runner.errors import PostrunError
+from runner.interop.credentials import SecretVault
 from runner.interop.curl import (
+    add_secrets,
     append_request,
     collection_text,
     import_to_file,
     parse_curl,
     split_command,
+    taken_names,
 )
 from runner.loader import load_collection
 
@@ -58,7 +61,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
             "url": "https://api.github.com/user/repos",
             "params": {"per_page": "50", "sort": "updated"},
             "headers": {"Accept": "application/vnd.github+json"},
-            "auth": {"basic": {"username": "octocat", "password": "ghp_abc123"}},
+            "auth": {"basic": {"username": "octocat", "password": "<<BASIC_PASSWORD>>"}},
         },
     ),
     (
@@ -155,7 +158,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
             "headers": {
                 "User-Agent": "my-agent/1",
                 "Referer": "https://ref.example.com",
-                "Cookie": "a=1; b=2",
+                "Cookie": "<<COOKIE>>",
             },
         },
     ),
@@ -178,7 +181,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
             "name": "GET /status",
             "method": "GET",
             "url": "http://10.0.0.1:8080/status",
-            "auth": {"digest": {"username": "admin", "password": "pw"}},
+            "auth": {"digest": {"username": "admin", "password": "<<DIGEST_PASSWORD>>"}},
         },
     ),
     (
@@ -251,7 +254,7 @@ def test_parse_curl(command: str, expected: dict[str, Any]) -> None:
         ("curl -b cookies.txt https://e.com/", "reading cookies from a file is not imported"),
         ("curl -d '{\"a\": 1}' https://e.com/", "looks like JSON but no JSON Content-Type"),
         ("curl -d @body.txt https://e.com/", "curl strips newlines"),
-        ("curl -H 'Authorization: Bearer sk-live' https://e.com/", "literal credential"),
+        ("curl -U me:pw-proxy-77 https://e.com/", "--proxy-user: not imported"),
         ("curl https://a.com/ https://b.com/", "only the first URL"),
         ("curl -u alice https://e.com/", "has no password"),
         ("curl -F a=1 -d b=2 https://e.com/", "refuses -F together with -d"),
@@ -338,11 +341,13 @@ def test_append_keeps_the_file_and_matches_indentation(
     path.write_text(EXISTING, encoding="utf-8")
     notes = import_to_file(parse_curl('curl -H "Authorization: Bearer $TOKEN" e.com/users'), path)
     text = path.read_text(encoding="utf-8")
-    assert text.startswith(EXISTING)
-    assert text[len(EXISTING) :].startswith("    - name: GET /users (2)\n      method: GET\n")
+    # The shell variable is declared in a new `secrets:` list just before `requests:`.
+    before = EXISTING.replace("requests:\n", "secrets:\n  - TOKEN\nrequests:\n")
+    assert text.startswith(before)
+    assert text[len(before) :].startswith("    - name: GET /users (2)\n      method: GET\n")
     assert notes == (
         "a request named 'GET /users' exists; this one is 'GET /users (2)'",
-        f"add TOKEN to `secrets:` in {path} (the request uses them)",
+        f"declared TOKEN under `secrets:` in {path}",
     )
     names = [r.name for r in load_collection(path, base_dir=tmp_path).requests]
     assert names == ["GET /users", "GET /users (2)"]
@@ -420,3 +425,148 @@ def test_chrome_copy_as_curl_json_body_becomes_json() -> None:
 def test_an_unclosed_ansi_c_string_is_an_input_error() -> None:
     with pytest.raises(PostrunError, match=r"\$'...' string is not closed"):
         split_command("curl https://h/x -d $'open")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected", "secrets"),
+    [
+        (
+            "curl -H 'Authorization: Token tk-1234' -H 'token: tk-1234' e.com",
+            {"headers": {"Authorization": "Token <<AUTHORIZATION>>", "token": "<<AUTHORIZATION>>"}},
+            ("AUTHORIZATION",),
+        ),
+        (
+            "curl 'https://e.com/k/sk-repeated-9?key=sk-repeated-9&key=other-77&q=1'",
+            {
+                "url": "https://e.com/k/<<KEY>>",
+                "params": {"key": ["<<KEY>>", "<<KEY_2>>"], "q": "1"},
+            },
+            ("KEY", "KEY_2"),
+        ),
+        (
+            "curl -u ann:p http://e.com/p",
+            {
+                "url": "http://e.com/p",
+                "auth": {"basic": {"username": "ann", "password": "<<BASIC_PASSWORD>>"}},
+            },
+            ("BASIC_PASSWORD",),
+        ),
+        (
+            "curl -u ann:pw-1234 https://bob:other-55@e.com/",
+            {
+                "url": "https://e.com/",
+                "auth": {"basic": {"username": "ann", "password": "<<BASIC_PASSWORD>>"}},
+            },
+            ("BASIC_PASSWORD",),
+        ),
+        (
+            "curl -H 'Authorization: Basic bm90LWEtbG9naW4=' e.com",
+            {"headers": {"Authorization": "Basic <<AUTHORIZATION>>"}},
+            ("AUTHORIZATION",),
+        ),
+        (
+            "curl -x http://pu:pp-secret@proxy:3128 -H 'X-Token-Type: Bearer' e.com",
+            {"headers": {"X-Token-Type": "Bearer"}, "options": {"proxy": "http://proxy:3128"}},
+            (),
+        ),
+    ],
+    ids=[
+        "one value one secret",
+        "repeated and in the URL",
+        "short password",
+        "-u wins over the URL",
+        "basic without colon",
+        "proxy login and a non-secret name",
+    ],
+)
+def test_literal_credentials_become_secrets(
+    command: str, expected: dict[str, Any], secrets: tuple[str, ...]
+) -> None:
+    imported = parse_curl(command)
+    assert {key: imported.request[key] for key in expected} == expected
+    assert imported.secrets == secrets
+    assert len(imported.notes) == len(secrets)
+    for value in ("tk-1234", "sk-repeated-9", "other-77", "pw-1234", "other-55", "pp-secret"):
+        assert value not in repr(imported)
+
+
+def test_new_secret_names_avoid_the_taken_ones() -> None:
+    imported = parse_curl(
+        "curl -H \"Authorization: Bearer $API_KEY\" 'e.com?api_key=ak-12345' -H 'X-Key: xk-12345'",
+        taken={"X_KEY", "X_KEY_2"},
+    )
+    assert imported.request["params"] == {"api_key": "<<API_KEY_2>>"}
+    assert imported.request["headers"]["X-Key"] == "<<X_KEY_3>>"
+    assert imported.secret_names == ("API_KEY", "X_KEY_3", "API_KEY_2")
+
+
+def test_scrub_leaves_placeholder_names_alone() -> None:
+    vault = SecretVault()
+    assert vault.for_literal("AUTH", "AUTHORIZATION") == "<<AUTHORIZATION>>"
+    assert vault.scrub({"a": "AUTH and <<AUTHORIZATION>>"}) == {
+        "a": "<<AUTHORIZATION>> and <<AUTHORIZATION>>"
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "name: x\nsecrets:\n  - A   # the first\nrequests: []\n",
+            "name: x\nsecrets:\n  - A   # the first\n  - B\n  - C\nrequests: []\n",
+        ),
+        (
+            "secrets: [A, 'b']  # keep\nrequests: []\n",
+            "secrets: [A, 'b', B, C]  # keep\nrequests: []\n",
+        ),
+        ("secrets: []\nrequests: []\n", "secrets: [B, C]\nrequests: []\n"),
+        (
+            "# top\nname: x\nrequests:\n  - {name: a, url: 'http://h'}\n",
+            "# top\nname: x\nsecrets:\n  - B\n  - C\nrequests:\n  - {name: a, url: 'http://h'}\n",
+        ),
+        ("secrets:\nrequests: []\n", None),
+        ("secrets: [A,\n  Z]\nrequests: []\n", None),
+        ("secrets: {A: 1}\nrequests: []\n", None),
+    ],
+)
+def test_add_secrets_extends_the_list_or_says_it_cannot(text: str, expected: str | None) -> None:
+    assert add_secrets(text, ["B", "C"]) == expected
+
+
+def test_append_declares_new_secrets_without_clashing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "api.yaml"
+    existing = (
+        "# the API\nvariables:\n  BEARER_TOKEN: not-a-secret\nsecrets:\n  - AUTHORIZATION\n"
+        "requests:\n  - name: one  # first\n    url: https://e.com/one\n"
+    )
+    path.write_text(existing, encoding="utf-8")
+    command = "curl --oauth2-bearer ob-12345 -H 'Authorization: Bearer au-12345' https://e.com/two"
+    imported = parse_curl(command, taken=taken_names(path))
+    assert imported.secrets == ("BEARER_TOKEN_2", "AUTHORIZATION_2")
+    notes = import_to_file(imported, path)
+    assert notes == (f"declared BEARER_TOKEN_2, AUTHORIZATION_2 under `secrets:` in {path}",)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(
+        existing.replace(
+            "AUTHORIZATION\n", "AUTHORIZATION\n  - BEARER_TOKEN_2\n  - AUTHORIZATION_2\n"
+        )
+    )
+    assert "ob-12345" not in text and "au-12345" not in text
+    collection = load_collection(path, base_dir=tmp_path)
+    assert collection.secrets == ("AUTHORIZATION", "BEARER_TOKEN_2", "AUTHORIZATION_2")
+    assert [r.name for r in collection.requests] == ["one", "GET /two"]
+
+
+def test_append_notes_secrets_it_cannot_declare(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "api.yaml"
+    path.write_text("secrets: [A,\n  Z]\nrequests: []\n", encoding="utf-8")
+    notes = import_to_file(parse_curl("curl -H 'api-key: ak-12345' https://e.com/"), path)
+    assert notes == (f"add API_KEY to `secrets:` in {path} (the request uses them)",)
+    assert "<<API_KEY>>" in path.read_text(encoding="utf-8")
+    assert taken_names(tmp_path / "missing.yaml") == frozenset()
