@@ -693,10 +693,10 @@ border-radius:1rem;font-size:.8rem;color:var(--muted)}
 .body-of-request{padding:0 .9rem .8rem;border-top:1px solid var(--line)}
 table{border-collapse:collapse;width:100%;margin:.2rem 0}
 .checks table,.captures table{table-layout:fixed}
-col.col-result{width:6.5rem}
-col.col-value{width:24%}
-col.col-where{width:13rem}
-col.col-name{width:22%}
+col.col-result{width:10%}
+col.col-value{width:21%}
+col.col-where{width:17%}
+col.col-name{width:20%}
 code.value{display:block;max-height:10rem;overflow:auto;white-space:pre-wrap}
 th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top;
 overflow-wrap:anywhere}
@@ -725,7 +725,7 @@ table.headers th{width:38%}
 td[data-label]::before{content:attr(data-label);display:block;font-size:.75rem;
 color:var(--muted)}}
 @media print{.filter,.filter-label{display:none}
-summary,tr,h4,.line{break-inside:avoid}
+summary,h4,.line{break-inside:avoid}
 h2,h4,summary{break-after:avoid}
-pre.payload,code.value{max-height:none;overflow:visible}}
+pre.payload{max-height:none;overflow:visible}}
 """
