@@ -45,8 +45,11 @@ CROSS = "✗"
 DASH = "–"
 
 # One JSON token at a time: a string literal (escapes included), a punctuation mark, or a run
-# of anything else (numbers, true, false, null). Whitespace between tokens is dropped.
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.DOTALL)
+# of anything else (numbers, true, false, null). Whitespace between tokens is dropped. The
+# second alternative is a string the cut ended inside: kept whole, or its spaces would be lost.
+_JSON_TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*\\?\Z|[{}\[\],:]|[^\s{}\[\],:"]+', re.DOTALL
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,8 +528,9 @@ def _body(body: _Body | None) -> str:
     # An incremental decoder drops a character split by the cut instead of showing garbage.
     decoder = codecs.getincrementaldecoder(_codec(body.encoding))(errors="replace")
     text = decoder.decode(body.head, final=not cut)
-    if not cut:
-        text = _pretty_json(text, body.content_type)
+    # A cut JSON body cannot be parsed, but a long list is exactly what needs indenting to
+    # be read, so its first part is re-indented when the server says it is JSON.
+    text = _pretty_json(text, body.content_type, cut=bool(cut))
     out = f'<pre class="payload"><code>{_e(text)}</code></pre>'
     if cut:
         out += (
@@ -547,19 +551,25 @@ def _excerpt(
     return _Body(len(data), data[: max(0, limit)], probe.content_type, False, encoding)
 
 
-def _pretty_json(text: str, content_type: str) -> str:
+def _pretty_json(text: str, content_type: str, *, cut: bool = False) -> str:
     """Re-indent JSON without decoding its strings, so masked text stays exactly as it was.
 
     Decoding and re-encoding could turn ``\\u0073k-...`` into the secret the masker never saw
-    in its escaped spelling; copying every string literal verbatim cannot.
+    in its escaped spelling; copying every string literal verbatim cannot. A ``cut`` text is
+    the start of a body: it is re-indented only when the content type says JSON and it starts
+    like JSON, since it cannot be parsed to make sure.
     """
     stripped = text.strip()
     if not stripped or not ("json" in content_type or stripped[0] in "{["):
         return text
-    try:
-        json.loads(stripped)
-    except ValueError:
-        return text
+    if cut:
+        if "json" not in content_type or stripped[0] not in "{[":
+            return text
+    else:
+        try:
+            json.loads(stripped)
+        except ValueError:
+            return text
     out: list[str] = []
     depth = 0
     pieces = [match.group() for match in _JSON_TOKEN.finditer(stripped)]
