@@ -704,8 +704,8 @@ border-radius:1rem;font-size:.8rem;color:var(--muted)}
 table{border-collapse:collapse;width:100%;margin:.2rem 0}
 .checks table,.captures table{table-layout:fixed}
 col.col-result{width:10%}
-col.col-value{width:21%}
-col.col-where{width:17%}
+col.col-value{width:20%}
+col.col-where{width:20%}
 col.col-name{width:20%}
 code.value{display:block;max-height:10rem;overflow:auto;white-space:pre-wrap}
 th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top;
