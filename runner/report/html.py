@@ -22,6 +22,7 @@ from html import escape
 from typing import Any
 
 from runner.events import (
+    AttemptFailed,
     Note,
     RequestFinished,
     RequestStarted,
@@ -44,8 +45,11 @@ CROSS = "✗"
 DASH = "–"
 
 # One JSON token at a time: a string literal (escapes included), a punctuation mark, or a run
-# of anything else (numbers, true, false, null). Whitespace between tokens is dropped.
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.DOTALL)
+# of anything else (numbers, true, false, null). Whitespace between tokens is dropped. The
+# second alternative is a string the cut ended inside: kept whole, or its spaces would be lost.
+_JSON_TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*\\?\Z|[{}\[\],:]|[^\s{}\[\],:"]+', re.DOTALL
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +66,10 @@ class _Body:
 
 @dataclass(frozen=True, slots=True)
 class _Retry:
-    """One attempt whose response was not final: what came back and how long we waited."""
+    """One attempt that was not final: what came back (or what failed) and how long we waited."""
 
     attempt: int
-    status: int
-    reason: str
+    outcome: str  # "503 Service Unavailable", or the transport error, already masked
     wait_seconds: float
 
 
@@ -125,9 +128,12 @@ class HtmlReporter:
             self._retries = []
         elif isinstance(event, ResponseReceived) and event.will_retry:
             response = event.response
-            self._retries.append(
-                _Retry(event.attempt, response.status, response.reason, event.wait_seconds)
-            )
+            outcome = f"{response.status} {response.reason}".rstrip()
+            self._retries.append(_Retry(event.attempt, outcome, event.wait_seconds))
+        elif isinstance(event, AttemptFailed) and event.will_retry:
+            # A refused connection is retried too; without this the page said "2 attempts"
+            # and listed none of them.
+            self._retries.append(_Retry(event.attempt, event.error, event.wait_seconds))
         elif isinstance(event, RequestFinished):
             self._entries.append(self._entry(event))
             self._retries = []
@@ -405,7 +411,7 @@ def _request(number: int, entry: _Entry) -> str:
 
 def _retries(attempts: int, retries: tuple[_Retry, ...]) -> str:
     lines = [
-        f"<li>attempt {retry.attempt}: {retry.status} {_e(retry.reason)}, "
+        f"<li>attempt {retry.attempt}: {_e(retry.outcome)}, "
         f"retried after {retry.wait_seconds:.2f} s</li>"
         for retry in retries
     ]
@@ -420,15 +426,19 @@ def _checks(checks: tuple[CheckResult, ...]) -> str:
         mark = f"{TICK} pass" if check.passed else f"{CROSS} fail"
         actual = "(missing)" if check.actual_missing else _value(check.actual)
         message = f'<div class="message">{_e(check.message)}</div>' if check.message else ""
+        # data-label names each cell where a narrow screen stacks the row (see _CSS).
         rows.append(
             f'<tr class="check {state}"><td class="outcome {state}">{mark}</td>'
-            f"<td>{_e(check.description)}{message}</td>"
-            f'<td class="expected"><code>{_e(check.expected)}</code></td>'
-            f'<td class="actual"><code>{_e(actual)}</code></td>'
-            f"<td>{_location(check.location)}</td></tr>"
+            f'<td data-label="Check">{_e(check.description)}{message}</td>'
+            f'<td class="expected" data-label="Expected">'
+            f'<code class="value">{_e(check.expected)}</code></td>'
+            f'<td class="actual" data-label="Actual"><code class="value">{_e(actual)}</code></td>'
+            f'<td data-label="Where">{_location(check.location)}</td></tr>'
         )
     return (
         '<div class="checks"><h4>Checks</h4><table>'
+        '<colgroup><col class="col-result"><col><col class="col-value"><col class="col-value">'
+        '<col class="col-where"></colgroup>'
         '<thead><tr><th scope="col">Result</th><th scope="col">Check</th>'
         '<th scope="col">Expected</th><th scope="col">Actual</th>'
         '<th scope="col">Where</th></tr></thead>'
@@ -441,17 +451,21 @@ def _captures(result: RequestResult) -> str:
     for capture in result.captures:
         if capture.found:
             cells = f'<td class="outcome passed">{TICK} found</td>'
-            cells += f"<td><code>{_e(_value(capture.value))}</code></td>"
+            value = _e(_value(capture.value))
+            cells += f'<td data-label="Value"><code class="value">{value}</code></td>'
         else:
             message = capture.message or "found nothing"
-            cells = f'<td class="outcome failed">{CROSS} not found</td><td>{_e(message)}</td>'
+            cells = f'<td class="outcome failed">{CROSS} not found</td>'
+            cells += f'<td data-label="Value">{_e(message)}</td>'
         state = "found" if capture.found else "missing"
         rows.append(
             f'<tr class="capture {state}"><td><code>{_e(capture.name)}</code></td>{cells}'
-            f"<td>{_location(capture.location)}</td></tr>"
+            f'<td data-label="Where">{_location(capture.location)}</td></tr>'
         )
     return (
         '<div class="captures"><h4>Captures</h4><table>'
+        '<colgroup><col class="col-name"><col class="col-result"><col>'
+        '<col class="col-where"></colgroup>'
         '<thead><tr><th scope="col">Variable</th><th scope="col">Result</th>'
         '<th scope="col">Value</th><th scope="col">Where</th></tr></thead>'
         "<tbody>" + "".join(rows) + "</tbody></table></div>"
@@ -514,8 +528,9 @@ def _body(body: _Body | None) -> str:
     # An incremental decoder drops a character split by the cut instead of showing garbage.
     decoder = codecs.getincrementaldecoder(_codec(body.encoding))(errors="replace")
     text = decoder.decode(body.head, final=not cut)
-    if not cut:
-        text = _pretty_json(text, body.content_type)
+    # A cut JSON body cannot be parsed, but a long list is exactly what needs indenting to
+    # be read, so its first part is re-indented when the server says it is JSON.
+    text = _pretty_json(text, body.content_type, cut=bool(cut))
     out = f'<pre class="payload"><code>{_e(text)}</code></pre>'
     if cut:
         out += (
@@ -536,19 +551,25 @@ def _excerpt(
     return _Body(len(data), data[: max(0, limit)], probe.content_type, False, encoding)
 
 
-def _pretty_json(text: str, content_type: str) -> str:
+def _pretty_json(text: str, content_type: str, *, cut: bool = False) -> str:
     """Re-indent JSON without decoding its strings, so masked text stays exactly as it was.
 
     Decoding and re-encoding could turn ``\\u0073k-...`` into the secret the masker never saw
-    in its escaped spelling; copying every string literal verbatim cannot.
+    in its escaped spelling; copying every string literal verbatim cannot. A ``cut`` text is
+    the start of a body: it is re-indented only when the content type says JSON and it starts
+    like JSON, since it cannot be parsed to make sure.
     """
     stripped = text.strip()
     if not stripped or not ("json" in content_type or stripped[0] in "{["):
         return text
-    try:
-        json.loads(stripped)
-    except ValueError:
-        return text
+    if cut:
+        if "json" not in content_type or stripped[0] not in "{[":
+            return text
+    else:
+        try:
+            json.loads(stripped)
+        except ValueError:
+            return text
     out: list[str] = []
     depth = 0
     pieces = [match.group() for match in _JSON_TOKEN.finditer(stripped)]
@@ -632,7 +653,8 @@ _CSS = """
 --badbg:#3c1618;--okbg:#12261e}}
 *{box-sizing:border-box}
 body{margin:0 auto;max-width:80rem;padding:1rem 1.5rem;background:var(--bg);color:var(--fg);
-font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif}
+font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
+overflow-wrap:break-word}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
 h1{font-size:1.5rem;margin:.2rem 0 .8rem}
 h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
@@ -643,8 +665,10 @@ h4{font-size:.95rem;margin:.9rem 0 .3rem}
 .verdict.bad{background:var(--badbg);color:var(--bad)}
 .banner{padding:.5rem .8rem;border-radius:.4rem}
 .banner.bad{background:var(--badbg);color:var(--bad)}
+header.top{margin-bottom:.9rem}
 .summary{display:flex;flex-wrap:wrap;gap:.5rem;margin:0 0 1rem;padding:0}
-.stat{border:1px solid var(--line);border-radius:.4rem;padding:.35rem .7rem;background:var(--panel)}
+.stat{border:1px solid var(--line);border-radius:.4rem;padding:.35rem .7rem;background:var(--panel);
+min-width:0;max-width:100%;overflow-wrap:anywhere}
 .stat dt{font-size:.75rem;color:var(--muted)}
 .stat dd{margin:0;font-weight:600}
 .stat.ok dd{color:var(--ok)}
@@ -678,19 +702,40 @@ summary:focus-visible{outline:2px solid var(--fg)}
 border-radius:1rem;font-size:.8rem;color:var(--muted)}
 .body-of-request{padding:0 .9rem .8rem;border-top:1px solid var(--line)}
 table{border-collapse:collapse;width:100%;margin:.2rem 0}
+.checks table,.captures table{table-layout:fixed}
+col.col-result{width:10%}
+col.col-value{width:20%}
+col.col-where{width:20%}
+col.col-name{width:20%}
+code.value{display:block;max-height:10rem;overflow:auto;white-space:pre-wrap}
 th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top;
 overflow-wrap:anywhere}
 thead th,caption{background:var(--panel);font-size:.8rem}
 caption{text-align:left;padding:.2rem .5rem;border:1px solid var(--line);border-bottom:0}
+table.headers{table-layout:fixed}
 table.headers th{width:16rem;font-weight:500}
 tr.check.failed td{background:var(--badbg)}
 .message{color:var(--muted);font-size:.85rem}
 pre.payload{background:var(--panel);border:1px solid var(--line);border-radius:.3rem;
 padding:.5rem .7rem;max-height:32rem;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere}
 .cut,.binary{color:var(--muted);font-style:italic}
+.line{overflow-wrap:anywhere}
 .line code{font-weight:600}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
 white-space:nowrap}
 footer{margin-top:2rem;font-size:.8rem}
-@media print{details.request{break-inside:avoid}.filter,.filter-label{display:none}}
+@media (max-width:40rem){body{padding:.6rem .7rem}.body-of-request{padding:0 .5rem .6rem}
+table.headers th{width:38%}
+.checks table,.checks tbody,.checks tr,.checks td,.captures table,.captures tbody,.captures tr,
+.captures td{display:block;width:auto}
+.checks thead,.captures thead,.checks colgroup,.captures colgroup{display:none}
+.checks tr,.captures tr{border:1px solid var(--line);margin:0 0 .4rem}
+.checks td,.captures td{border:0;border-top:1px solid var(--line)}
+.checks td:first-child,.captures td:first-child{border-top:0}
+td[data-label]::before{content:attr(data-label);display:block;font-size:.75rem;
+color:var(--muted)}}
+@media print{.filter,.filter-label{display:none}
+summary,h4,.line{break-inside:avoid}
+h2,h4,summary{break-after:avoid}
+pre.payload{max-height:none;overflow:visible}}
 """

@@ -17,7 +17,14 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from runner.engine import Engine, RunOptions, plan_run
-from runner.events import Note, RequestFinished, RequestStarted, RunFinished, RunStarted
+from runner.events import (
+    AttemptFailed,
+    Note,
+    RequestFinished,
+    RequestStarted,
+    RunFinished,
+    RunStarted,
+)
 from runner.loader import load_collection
 from runner.report.html import HtmlReporter
 from runner.results import (
@@ -342,7 +349,10 @@ def page_of(body: bytes, content_type: str, *, limit: int = 64) -> str:
         (b"<h1>x</h1>", "text/html", "<h1>x</h1>", "bytes of"),
         ("é".encode() * 40, "text/plain", "é" * 32, "\ufffd"),  # the cut splits no character
         (b"b" * 100, "text/plain", "first 64 of 100 bytes (36 bytes not shown)", "b" * 65),
-        (b'{"k":"' + b"v" * 100 + b'"}', "application/json", "Cut", '"k": '),
+        # A cut JSON body cannot be parsed but is still indented; a cut text one is left alone.
+        (b'{"k":"' + b"v" * 100 + b'"}', "application/json", '{\n  "k": "' + "v" * 58, "v" * 59),
+        (b'[{"a": "x y ' + b"w" * 100, "application/json", '[\n  {\n    "a": "x y www', '"xy'),
+        (b"[1, 2, " + b"3" * 100, "text/plain", "[1, 2, 333", "[\n"),
     ],
 )
 def test_body_rendering(body: bytes, content_type: str, shown: str, absent: str) -> None:
@@ -410,3 +420,104 @@ def test_bodies_stop_being_kept_past_the_run_limit() -> None:
     assert "z" * 50 in page.text_by_id["r1"] and "z" * 50 in page.text_by_id["r2"]
     assert "Not kept: 50 bytes. This report already holds 100 bytes" in page.text_by_id["r3"]
     assert "z" not in page.text_by_id["r3"].split("Response", 1)[1]
+
+
+def test_a_refused_attempt_that_was_retried_is_listed() -> None:
+    reporter = HtmlReporter(version="0")
+    error = "connection refused by 127.0.0.1:9"
+    result = RequestResult("c", "r", "r", "GET", "http://x", None, error=error, attempts=2)
+    reporter(RequestStarted("c", "r", 1, 1))
+    reporter(AttemptFailed(error, 1, will_retry=True, wait_seconds=0.5))
+    reporter(AttemptFailed(error, 2))  # the last attempt: not a retry
+    reporter(RequestFinished(result, None, None))
+    text = parse(reporter.render()).text_by_id["r1"]
+    assert "2 attempts in all." in text
+    assert "attempt 1: connection refused by 127.0.0.1:9, retried after 0.50 s" in text
+    assert "attempt 2" not in text
+
+
+# The page's stylesheet, read rule by rule: what a browser showed wrong, pinned without one ----
+
+
+def css_rules(page: str) -> dict[tuple[str, str], dict[str, str]]:
+    """Each rule of the page's <style> as {(media, selector): {property: value}}."""
+    css = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    rules: dict[tuple[str, str], dict[str, str]] = {}
+    media = ""
+    for match in re.finditer(r"([^{}]*)\{([^{}]*)\}|([^{}]*)\{|\}", css):
+        if match.group(3) is not None:  # "@media x{": the rules up to its "}" are inside it
+            media = match.group(3).strip()
+            continue
+        if match.group(1) is None:
+            media = ""
+            continue
+        declarations = {
+            part.split(":", 1)[0].strip(): part.split(":", 1)[1].strip()
+            for part in match.group(2).split(";")
+            if ":" in part
+        }
+        for selector in match.group(1).split(","):
+            rules.setdefault((media, selector.strip()), {}).update(declarations)
+    return rules
+
+
+@pytest.fixture
+def rules(report: Report) -> dict[tuple[str, str], dict[str, str]]:
+    return css_rules(report.text)
+
+
+def test_css_reader_sees_media_blocks(rules: dict[tuple[str, str], dict[str, str]]) -> None:
+    assert rules[("", "*")] == {"box-sizing": "border-box"}
+    assert ("@media print", ".filter") in rules
+    assert ("@media (prefers-color-scheme:dark)", ":root") in rules
+
+
+def test_long_lines_wrap_or_scroll_inside_the_page(
+    rules: dict[tuple[str, str], dict[str, str]],
+) -> None:
+    # A long URL once made the whole page 2,700 px wide: the request line must break anywhere.
+    assert rules[("", ".line")]["overflow-wrap"] == "anywhere"
+    assert rules[("", "body")]["overflow-wrap"] == "break-word"
+    assert rules[("", "pre.payload")]["overflow"] == "auto"
+    value = rules[("", "code.value")]
+    assert value["overflow"] == "auto" and value["max-height"].endswith("rem")
+
+
+def test_check_and_capture_tables_keep_their_columns(
+    report: Report, rules: dict[tuple[str, str], dict[str, str]]
+) -> None:
+    # With automatic layout one long actual value squeezed the other columns to one letter.
+    assert rules[("", ".checks table")]["table-layout"] == "fixed"
+    assert rules[("", ".captures table")]["table-layout"] == "fixed"
+    widths = [value["width"] for (media, selector), value in rules.items() if "col." in selector]
+    assert widths and all(width.endswith("%") for width in widths)  # they must fit paper too
+    cols = [attrs.get("class") for tag, attrs in report.page.starts if tag == "col"]
+    assert cols[:5] == ["col-result", None, "col-value", "col-value", "col-where"]  # checks
+    assert cols[5:9] == ["col-name", "col-result", None, "col-where"]  # Ok's captures
+
+
+def test_narrow_screens_stack_each_check_with_labels(
+    report: Report, rules: dict[tuple[str, str], dict[str, str]]
+) -> None:
+    narrow = "@media (max-width:40rem)"
+    assert rules[(narrow, ".checks tr")] and rules[(narrow, ".checks td")]
+    assert rules[(narrow, ".checks td")]["display"] == "block"
+    assert rules[(narrow, "td[data-label]::before")]["content"] == "attr(data-label)"
+    labels = [attrs.get("data-label") for tag, attrs in report.page.starts if tag == "td"]
+    for name in ("Check", "Expected", "Actual", "Where", "Value"):
+        assert name in labels
+
+
+def test_printing_lets_long_requests_break_and_shows_whole_bodies(
+    rules: dict[tuple[str, str], dict[str, str]],
+) -> None:
+    # Keeping each request on one page left half of the first page empty.
+    assert ("@media print", "details.request") not in rules
+    assert rules[("@media print", "pre.payload")]["max-height"] == "none"
+    assert rules[("@media print", ".filter-label")]["display"] == "none"
+
+
+def test_dark_mode_sets_every_colour(rules: dict[tuple[str, str], dict[str, str]]) -> None:
+    light = rules[("", ":root")]
+    dark = rules[("@media (prefers-color-scheme:dark)", ":root")]
+    assert set(light) == set(dark) and all(name.startswith("--") for name in light)
