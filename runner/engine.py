@@ -233,11 +233,20 @@ def check_placeholders(
         for collection in collections:
             if options.files_apart:
                 captured = set()
+            # Requests of one folder see the same variables: one stack per folder, and each
+            # name's cycle check once per stack (names that resolved cleanly are remembered).
+            # Keyed by identity (the loader shares one tuple per folder); each entry keeps its
+            # tuple alive, so an id is never reused for another folder's.
+            stacks: dict[int, tuple[object, VariableStack, set[str]]] = {}
             for request in collection.requests:
-                stack = request_stack(request, collection, options, secrets, {}, row)
-                known.update(stack.names())
+                scopes = id(request.folder_scopes)
+                if scopes not in stacks:
+                    stack = request_stack(request, collection, options, secrets, {}, row)
+                    known.update(stack.names())
+                    stacks[scopes] = (request.folder_scopes, stack, set())
+                _, stack, resolved = stacks[scopes]
                 found = find_undefined(request.placeholders, stack, also_defined=captured)
-                _check_cycles(request, stack)
+                _check_cycles(request, stack, resolved)
                 for name, uses in found.items():
                     known_uses = undefined.setdefault(name, [])
                     known_uses.extend(use for use in uses if use not in known_uses)
@@ -257,10 +266,12 @@ def check_placeholders(
         raise error
 
 
-def _check_cycles(request: RequestSpec, stack: VariableStack) -> None:
-    """A variable whose value refers back to itself (or nests too deep) is an input error."""
+def _check_cycles(request: RequestSpec, stack: VariableStack, checked: set[str]) -> None:
+    """A variable whose value refers back to itself (or nests too deep) is an input error.
+
+    ``checked`` holds the names already resolved with ``stack``; it grows with this request's.
+    """
     renderer = Renderer(stack.lookup)
-    checked: set[str] = set()
     for use in request.placeholders:
         if use.name in checked or not stack.defined(use.name):
             continue

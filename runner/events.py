@@ -10,8 +10,11 @@ from dataclasses import dataclass
 
 from runner.results import CheckResult, RequestResult, ResponseData, RunResult, SentRequest
 
+# Events are messages, not values: they compare by identity (eq=False), which also spares the
+# generated __eq__ and __hash__, each compiled at start-up.
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, eq=False)
 class RunStarted:
     collections: tuple[str, ...]
     total_requests: int
@@ -19,14 +22,14 @@ class RunStarted:
     mock: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Note:
     """Something worth telling the user that is not a failure (a mock secret, a short secret)."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RequestStarted:
     collection: str
     path: str
@@ -35,13 +38,13 @@ class RequestStarted:
     iteration: int | None = None  # 1-based, in data-driven runs (--data, --iterations)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RequestSent:
     request: SentRequest
     attempt: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ResponseReceived:
     response: ResponseData
     attempt: int
@@ -49,7 +52,7 @@ class ResponseReceived:
     wait_seconds: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class AttemptFailed:
     """An attempt got no response (refused, timeout, reset); ``error`` is one masked line."""
 
@@ -59,12 +62,12 @@ class AttemptFailed:
     wait_seconds: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CheckFinished:
     result: CheckResult
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RequestFinished:
     """A request is done; ``response`` is only here, so results do not keep bodies."""
 
@@ -74,7 +77,7 @@ class RequestFinished:
     index: int = 0  # 1-based plan position; reports sort by it (--jobs ends out of order)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RunFinished:
     result: RunResult
 
