@@ -886,7 +886,11 @@ def templated_fields(request: RequestSpec) -> frozenset[str]:
         "headers": request.headers,
         "body": request.body.value if request.body else None,
         "auth": request.auth.params if request.auth else None,
-        "assert": [(check.target, check.matcher) for check in request.checks],
+        # A matcher's operators, not the matcher: a dataclass repr costs more than a tuple's.
+        "assert": [
+            (check.target, check.matcher.operators if check.matcher else None)
+            for check in request.checks
+        ],
         "capture": [spec.source for spec in request.captures],
     }
     # A text holding ``<<`` keeps it in its repr (``<`` is never escaped, and the quotes around
