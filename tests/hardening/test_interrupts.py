@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from hardening_support import REPO
-from rawserver import serving
+from rawserver import RawServer, serving
 
 REQUESTS = 12  # 6 s of work: far longer than the test waits
 
@@ -98,9 +98,14 @@ def start_run(folder: Path, url: str, *extra: str) -> Running:
 
 
 @pytest.fixture
-def slow_url() -> Iterator[str]:
+def slow_server() -> Iterator[RawServer]:
     with serving() as server:
-        yield server.url("/slow")
+        yield server
+
+
+@pytest.fixture
+def slow_url(slow_server: RawServer) -> str:
+    return slow_server.url("/slow")
 
 
 def _check_reports(folder: Path, finished_at_least: int) -> None:
@@ -179,16 +184,23 @@ def test_ctrl_c_twice_still_ends_cleanly(tmp_path: Path, slow_url: str) -> None:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
-def test_an_interrupt_stops_parallel_jobs_too(tmp_path: Path, slow_url: str, signum: int) -> None:
+def test_an_interrupt_stops_parallel_jobs_too(
+    tmp_path: Path, slow_server: RawServer, signum: int
+) -> None:
     """With --jobs the requests run in worker threads; the signal must still stop them all."""
-    running = start_run(tmp_path, slow_url, "long-copy.yaml", "--jobs", "2")
+    running = start_run(tmp_path, slow_server.url("/slow"), "long-copy.yaml", "--jobs", "2")
     (tmp_path / "long-copy.yaml").write_text(
         (tmp_path / "long.yaml").read_text(encoding="utf-8").replace("Long", "Copy"),
         encoding="utf-8",
     )
-    # Output of parallel collections is printed per collection: wait by time instead.
+    # Output of parallel collections is printed per collection, so wait on the server: a worker
+    # sends its next request only once the last one finished, so a third request received means
+    # one has finished (waiting a fixed time failed on a loaded machine).
     running.wait_for_line("24 requests")
-    time.sleep(1.2)
+    deadline = time.monotonic() + 15
+    while len(slow_server.requests) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(slow_server.requests) >= 3, f"only {len(slow_server.requests)} requests arrived"
     running.process.send_signal(signum)
     status, stdout, stderr = running.finish()
     assert status == (130 if signum == signal.SIGINT else 143), stdout + stderr
