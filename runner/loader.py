@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -54,6 +54,9 @@ from runner.model import (
 )
 from runner.source import SourceLocation, location_from_mark
 from runner.templating import DYNAMIC_NAMES, find_placeholders
+
+if TYPE_CHECKING:
+    from runner.compact import RequestPacker
 
 __all__ = ["discover_collections", "find_environment", "load_collection", "load_environment"]
 
@@ -999,6 +1002,7 @@ class _CollectionBuilder:
 
     def __init__(self, document: _Document) -> None:
         self.doc = document
+        self.packer: RequestPacker | None = None
 
     def build(self) -> CollectionSpec:
         doc = self.doc
@@ -1016,13 +1020,20 @@ class _CollectionBuilder:
                 length=1,
             )
         scopes: list[VariableScope] = [variables]
+        if isinstance(keys["requests"][1], _Items):
+            # A large file: each request is packed as it is built (runner.compact).
+            from runner.compact import RequestPacker
+
+            self.packer = RequestPacker()
         requests = self.items(keys["requests"][1], (), (), (), defaults, scopes)
         doc.check_secret_conflicts(secret_locations, scopes)
         return CollectionSpec(
             name=name,
             file=doc.file,
             variables=variables,
-            requests=tuple(requests),
+            requests=tuple(cast("list[RequestSpec]", requests))
+            if self.packer is None
+            else self.packer.sequence(cast("list[bytes]", requests)),
             secrets=secrets,
             description=doc.description(keys.get("description")),
             secret_locations=secret_locations,
@@ -1038,11 +1049,12 @@ class _CollectionBuilder:
         tags: tuple[str, ...],
         inherited: _Layer,
         all_scopes: list[VariableScope],
-    ) -> list[RequestSpec]:
-        """The requests of a ``requests`` list, folders flattened depth first."""
+    ) -> list[RequestSpec | bytes]:
+        """The requests of a ``requests`` list, folders flattened depth first (packed bytes
+        instead of RequestSpecs for a large file)."""
         doc = self.doc
         sequence = doc.sequence(node, "requests", hint="write requests: followed by '- name: ...'")
-        result: list[RequestSpec] = []
+        result: list[RequestSpec | bytes] = []
         names: dict[str, Node] = {}
         for item in sequence.value:
             if not isinstance(item, MappingNode):
@@ -1075,7 +1087,7 @@ class _CollectionBuilder:
                 )
             else:
                 request = self.request(item, keys, name, folders, folder_scopes, tags, inherited)
-                result.append(request)
+                result.append(request if self.packer is None else self.packer.pack(request))
         return result
 
     def folder(
@@ -1087,7 +1099,7 @@ class _CollectionBuilder:
         tags: tuple[str, ...],
         inherited: _Layer,
         all_scopes: list[VariableScope],
-    ) -> list[RequestSpec]:
+    ) -> list[RequestSpec | bytes]:
         doc = self.doc
         doc.description(keys.get("description"))  # checked, not kept: folders are flattened
         scope = doc.variables(keys.get("variables"), f"folder {name}")
