@@ -380,6 +380,22 @@ class _Items(SequenceNode):
                 raise _NotStreamable("more than one document")
         finally:
             loader.dispose()
+            # The document refers to this node and ``on_item`` to the document: without this
+            # cycle the text and the parser's copy of it are freed as soon as loading ends.
+            self.on_item = self.loader = None
+
+
+class _TextChunks:
+    """A text read piece by piece, as a file would be (libyaml's parser asks for chunks)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = 0
+
+    def read(self, size: int) -> str:
+        chunk = self.text[self.position : self.position + size]
+        self.position += len(chunk)
+        return chunk
 
 
 @functools.cache
@@ -530,7 +546,8 @@ class _Document:
         streaming = _streaming_loader_class()
         if streaming is None:
             return None
-        loader = streaming(text)
+        # Read in chunks: given the whole text, libyaml would hold a UTF-8 copy of all of it.
+        loader = streaming(_TextChunks(text))
         root = _compose_root_until_requests(loader)
         document = cls(path, text, root, base_dir=base_dir, allow_outside=allow_outside)
         document.check_and_count(root)
