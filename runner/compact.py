@@ -80,7 +80,7 @@ class RequestPacker:
 
     def sequence(self, packed: Sequence[bytes]) -> CompactRequests:
         """The packed requests, in order, as a sequence of RequestSpec."""
-        return CompactRequests(tuple(packed), _Codec(self.zdict, tuple(self.scopes)))
+        return CompactRequests(tuple(packed), self.zdict, tuple(self.scopes))
 
     def _pickle(self, request: RequestSpec) -> bytes:
         buffer = io.BytesIO()
@@ -94,21 +94,6 @@ class RequestPacker:
             index = self._scope_ids[id(scope)] = len(self.scopes)
             self.scopes.append(scope)  # kept alive here, so its id is never reused
         return index
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Codec:
-    """What decoding needs besides the bytes: the preset dictionary and the shared scopes."""
-
-    zdict: bytes
-    scopes: tuple[VariableScope, ...]
-
-    def decode(self, packed: bytes) -> RequestSpec:
-        import zlib
-
-        data = zlib.decompressobj(_WBITS, self.zdict).decompress(packed)
-        request: RequestSpec = _pickle_classes()[1](io.BytesIO(data), self.scopes).load()
-        return request
 
 
 def _folder_scope(index: int) -> VariableScope:
@@ -164,16 +149,18 @@ class CompactRequests(Sequence[RequestSpec]):
     request as it is decoded. Equal to any sequence of the same requests, a tuple included.
     """
 
-    __slots__ = ("_codec", "_options", "_packed")
+    __slots__ = ("_options", "_packed", "_scopes", "_zdict")
 
     def __init__(
         self,
         packed: tuple[bytes, ...],
-        codec: _Codec,
+        zdict: bytes,
+        scopes: tuple[VariableScope, ...],
         options: Mapping[str, Any] | None = None,
     ) -> None:
         self._packed = packed
-        self._codec = codec
+        self._zdict = zdict  # the preset dictionary every request was deflated against
+        self._scopes = scopes  # folder scopes, shared by the decoded requests
         self._options = dict(options) if options else None
 
     def __len__(self) -> int:
@@ -210,14 +197,18 @@ class CompactRequests(Sequence[RequestSpec]):
     def keep(self, wanted: Callable[[RequestSpec], bool]) -> CompactRequests:
         """The requests for which ``wanted`` is true, still packed (nothing is re-encoded)."""
         kept = tuple(packed for packed in self._packed if wanted(self._decode(packed)))
-        return CompactRequests(kept, self._codec, self._options)
+        return CompactRequests(kept, self._zdict, self._scopes, self._options)
 
     def with_options(self, overrides: Mapping[str, Any]) -> CompactRequests:
         """The same requests with ``overrides`` over each one's options when decoded."""
-        return CompactRequests(self._packed, self._codec, {**(self._options or {}), **overrides})
+        options = {**(self._options or {}), **overrides}
+        return CompactRequests(self._packed, self._zdict, self._scopes, options)
 
     def _decode(self, packed: bytes) -> RequestSpec:
-        request = self._codec.decode(packed)
+        import zlib
+
+        data = zlib.decompressobj(_WBITS, self._zdict).decompress(packed)
+        request: RequestSpec = _pickle_classes()[1](io.BytesIO(data), self._scopes).load()
         if self._options is None:
             return request
         return dataclasses.replace(request, options={**request.options, **self._options})
