@@ -8,7 +8,8 @@ preset dictionary: about 100 bytes for a typical request) into a CompactRequests
 RequestSpec; nothing decoded is cached, so a pass over the requests holds one at a time.
 
 Folder variable scopes are shared by many requests: they are kept once, outside the packed
-bytes, and every decoded request refers to the same VariableScope objects.
+bytes, and every decoded request refers to the same VariableScope objects. Only bytes packed by
+this process are ever unpickled; they never leave it.
 """
 
 from __future__ import annotations
