@@ -7,9 +7,9 @@ preset dictionary: about 100 bytes for a typical request) into a CompactRequests
 ``Sequence[RequestSpec]`` like the tuple of a small file. Reading an item decodes a new
 RequestSpec; nothing decoded is cached, so a pass over the requests holds one at a time.
 
-Folder variable scopes are shared by many requests: they are kept once, outside the packed
-bytes, and every decoded request refers to the same VariableScope objects. Only bytes packed by
-this process are ever unpickled; they never leave it.
+The requests of a folder share its variable scopes (one tuple): it is kept once, outside the
+packed bytes, and every decoded request of the folder refers to that same tuple. Only bytes
+packed by this process are ever unpickled; they never leave it.
 """
 
 from __future__ import annotations
@@ -56,6 +56,12 @@ _PACKED_TYPES = (
 )
 
 
+_Scopes = tuple[VariableScope, ...]
+
+# Where ``folder_scopes`` is among RequestSpec's fields.
+_SCOPES_AT = [field.name for field in dataclasses.fields(RequestSpec)].index("folder_scopes")
+
+
 class RequestPacker:
     """Packs the requests of one collection; they share its dictionary and folder scopes."""
 
@@ -63,7 +69,7 @@ class RequestPacker:
 
     def __init__(self) -> None:
         self.zdict = b""
-        self.scopes: list[VariableScope] = []
+        self.scopes: list[_Scopes] = []
         self._scope_ids: dict[int, int] = {}
 
     def pack(self, request: RequestSpec) -> bytes:
@@ -88,21 +94,30 @@ class RequestPacker:
         _pickle_classes()[0](buffer, self).dump(request)
         return buffer.getvalue()
 
-    def scope_id(self, scope: VariableScope) -> int:
-        """The index of ``scope`` among the shared scopes, adding it on first sight."""
-        index = self._scope_ids.get(id(scope))
+    def scopes_id(self, scopes: _Scopes) -> int:
+        """The index of a folder's scopes among the shared ones, adding them on first sight."""
+        index = self._scope_ids.get(id(scopes))
         if index is None:
-            index = self._scope_ids[id(scope)] = len(self.scopes)
-            self.scopes.append(scope)  # kept alive here, so its id is never reused
+            index = self._scope_ids[id(scopes)] = len(self.scopes)
+            self.scopes.append(scopes)  # kept alive here, so its id is never reused
         return index
 
 
-def _folder_scope(index: int) -> VariableScope:
-    """Stands for shared folder scope ``index`` in packed bytes; never called.
+class _SharedScopes:
+    """Takes the place of a request's ``folder_scopes`` while it is pickled."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def _folder_scopes(index: int) -> _Scopes:
+    """Stands for shared folder scopes ``index`` in packed bytes; never called.
 
     The unpickler resolves this name to a lookup in the collection's shared scopes instead.
     """
-    raise LookupError(f"folder scope {index} is only read back by runner.compact's unpickler")
+    raise LookupError(f"folder scopes {index} are only read back by runner.compact's unpickler")
 
 
 @functools.cache
@@ -124,19 +139,25 @@ def _pickle_classes() -> tuple[Any, Any]:
             # Called for objects other than plain containers, numbers and strings only.
             cls = type(obj)
             getter = getters.get(cls)
-            if getter is not None:
-                return cls, getter(obj)
-            if cls is VariableScope:
-                return _folder_scope, (self.packer.scope_id(obj),)
-            return NotImplemented
+            if getter is None:
+                if cls is _SharedScopes:
+                    return _folder_scopes, (obj.index,)
+                return NotImplemented
+            values = getter(obj)
+            if cls is RequestSpec and obj.folder_scopes:
+                # Every request of a folder gets back the same tuple: what the engine keys its
+                # per-folder variable stacks by.
+                shared = _SharedScopes(self.packer.scopes_id(obj.folder_scopes))
+                values = (*values[:_SCOPES_AT], shared, *values[_SCOPES_AT + 1 :])
+            return cls, values
 
     class Unpickler(pickle.Unpickler):
-        def __init__(self, file: io.BytesIO, scopes: tuple[VariableScope, ...]) -> None:
+        def __init__(self, file: io.BytesIO, scopes: tuple[_Scopes, ...]) -> None:
             super().__init__(file)
             self.scopes = scopes
 
         def find_class(self, module: str, name: str) -> Any:
-            if name == "_folder_scope" and module == __name__:
+            if name == "_folder_scopes" and module == __name__:
                 return self.scopes.__getitem__
             return super().find_class(module, name)
 
@@ -156,12 +177,12 @@ class CompactRequests(Sequence[RequestSpec]):
         self,
         packed: tuple[bytes, ...],
         zdict: bytes,
-        scopes: tuple[VariableScope, ...],
+        scopes: tuple[_Scopes, ...],
         options: Mapping[str, Any] | None = None,
     ) -> None:
         self._packed = packed
         self._zdict = zdict  # the preset dictionary every request was deflated against
-        self._scopes = scopes  # folder scopes, shared by the decoded requests
+        self._scopes = scopes  # each folder's scopes, shared by its decoded requests
         self._options = dict(options) if options else None
 
     def __len__(self) -> int:
