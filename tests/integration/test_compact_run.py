@@ -89,7 +89,9 @@ def _serve(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/slow").respond_with_handler(slow)
 
 
-def _load_both(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CollectionSpec, ...]:
+def _load_both(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[CollectionSpec, CollectionSpec]:
     packed = load_collection(path, base_dir=path.parent)
     with monkeypatch.context() as patch:
         patch.setattr(loader, "_STREAM_CHARS", 10**9)
