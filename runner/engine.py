@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.captures import capture
 from runner.checks import evaluate, matches_all
+from runner.compact import CompactRequests
 from runner.data import DataSet
 from runner.errors import PostrunError, TemplateError, TransportError
 from runner.events import (
@@ -328,10 +329,14 @@ def _sensitive_capture(spec: CaptureSpec, masker: Masker) -> bool:
 
 
 def _with_options(collection: CollectionSpec, overrides: Mapping[str, Any]) -> CollectionSpec:
-    requests = tuple(
-        dataclasses.replace(request, options={**request.options, **overrides})
-        for request in collection.requests
-    )
+    requests: Sequence[RequestSpec]
+    if isinstance(collection.requests, CompactRequests):
+        requests = collection.requests.with_options(overrides)  # applied as each is decoded
+    else:
+        requests = tuple(
+            dataclasses.replace(request, options={**request.options, **overrides})
+            for request in collection.requests
+        )
     return dataclasses.replace(collection, requests=requests)
 
 
@@ -515,6 +520,9 @@ class Engine:
         total = self.plan.total_requests
         try:
             for unit in units:
+                # A large file's requests are decoded afresh each time (runner.compact): their
+                # ids are reused once freed, so what _run_request keeps by id must go with them.
+                transient = isinstance(unit.collection.requests, CompactRequests)
                 for position, request in enumerate(unit.collection.requests):
                     if stop is not None and stop.is_set():
                         return results, True
@@ -530,6 +538,8 @@ class Engine:
                         )
                     except Exception as exc:  # a bug must cost one request, never the run
                         result = self._internal_error(unit, request, exc)
+                    if transient:
+                        self._forget(request, state)
                     self.tally = self.tally.add(result)
                     if self.keep_passed or not result.passed:
                         results.append(result)
@@ -540,6 +550,11 @@ class Engine:
         except KeyboardInterrupt:
             return results, True
         return results, False
+
+    def _forget(self, request: RequestSpec, state: _RunState) -> None:
+        """Drop what _run_request cached for ``request`` (by id), which is about to be freed."""
+        self._fields.pop(id(request), None)
+        self._stacks.pop((id(request), id(state.captured)), None)
 
     # One request -------------------------------------------------------------------------
 

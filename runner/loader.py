@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -54,6 +54,9 @@ from runner.model import (
 )
 from runner.source import SourceLocation, location_from_mark
 from runner.templating import DYNAMIC_NAMES, find_placeholders
+
+if TYPE_CHECKING:
+    from runner.compact import RequestPacker
 
 __all__ = ["discover_collections", "find_environment", "load_collection", "load_environment"]
 
@@ -399,6 +402,22 @@ class _Items(SequenceNode):
                 raise _NotStreamable("more than one document")
         finally:
             loader.dispose()
+            # The document refers to this node and ``on_item`` to the document: without this
+            # cycle the text and the parser's copy of it are freed as soon as loading ends.
+            self.on_item = self.loader = None
+
+
+class _TextChunks:
+    """A text read piece by piece, as a file would be (libyaml's parser asks for chunks)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = 0
+
+    def read(self, size: int) -> str:
+        chunk = self.text[self.position : self.position + size]
+        self.position += len(chunk)
+        return chunk
 
 
 @functools.cache
@@ -553,7 +572,8 @@ class _Document:
         streaming = _streaming_loader_class()
         if streaming is None:
             return None
-        loader = streaming(text)
+        # Read in chunks: given the whole text, libyaml would hold a UTF-8 copy of all of it.
+        loader = streaming(_TextChunks(text))
         root = _compose_root_until_requests(loader)
         document = cls(path, text, root, base_dir=base_dir, allow_outside=allow_outside)
         document.check_and_count(root)
@@ -1052,6 +1072,7 @@ class _CollectionBuilder:
 
     def __init__(self, document: _Document) -> None:
         self.doc = document
+        self.packer: RequestPacker | None = None
 
     def build(self) -> CollectionSpec:
         doc = self.doc
@@ -1069,13 +1090,20 @@ class _CollectionBuilder:
                 length=1,
             )
         scopes: list[VariableScope] = [variables]
+        if isinstance(keys["requests"][1], _Items):
+            # A large file: each request is packed as it is built (runner.compact).
+            from runner.compact import RequestPacker
+
+            self.packer = RequestPacker()
         requests = self.items(keys["requests"][1], (), (), (), defaults, scopes)
         doc.check_secret_conflicts(secret_locations, scopes)
         return CollectionSpec(
             name=name,
             file=doc.file,
             variables=variables,
-            requests=tuple(requests),
+            requests=tuple(cast("list[RequestSpec]", requests))
+            if self.packer is None
+            else self.packer.sequence(cast("list[bytes]", requests)),
             secrets=secrets,
             description=doc.description(keys.get("description")),
             secret_locations=secret_locations,
@@ -1091,11 +1119,12 @@ class _CollectionBuilder:
         tags: tuple[str, ...],
         inherited: _Layer,
         all_scopes: list[VariableScope],
-    ) -> list[RequestSpec]:
-        """The requests of a ``requests`` list, folders flattened depth first."""
+    ) -> list[RequestSpec | bytes]:
+        """The requests of a ``requests`` list, folders flattened depth first (packed bytes
+        instead of RequestSpecs for a large file)."""
         doc = self.doc
         sequence = doc.sequence(node, "requests", hint="write requests: followed by '- name: ...'")
-        result: list[RequestSpec] = []
+        result: list[RequestSpec | bytes] = []
         names: dict[str, Node] = {}
         for item in sequence.value:
             if not isinstance(item, MappingNode):
@@ -1128,7 +1157,7 @@ class _CollectionBuilder:
                 )
             else:
                 request = self.request(item, keys, name, folders, folder_scopes, tags, inherited)
-                result.append(request)
+                result.append(request if self.packer is None else self.packer.pack(request))
         return result
 
     def folder(
@@ -1140,7 +1169,7 @@ class _CollectionBuilder:
         tags: tuple[str, ...],
         inherited: _Layer,
         all_scopes: list[VariableScope],
-    ) -> list[RequestSpec]:
+    ) -> list[RequestSpec | bytes]:
         doc = self.doc
         doc.description(keys.get("description"))  # checked, not kept: folders are flattened
         scope = doc.variables(keys.get("variables"), f"folder {name}")

@@ -7,7 +7,7 @@ rendered at run time by ``templating``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -182,12 +182,16 @@ class RequestSpec:
 
 @dataclass(frozen=True, slots=True)
 class CollectionSpec:
-    """A collection file; ``requests`` holds every request in run order (folders depth first)."""
+    """A collection file; ``requests`` holds every request in run order (folders depth first).
+
+    ``requests`` is a tuple, or for a large file a ``runner.compact.CompactRequests`` that
+    decodes each request when read: walk it, or ``len`` it, but do not turn it into a tuple.
+    """
 
     name: str
     file: str
     variables: VariableScope
-    requests: tuple[RequestSpec, ...]
+    requests: Sequence[RequestSpec]
     secrets: tuple[str, ...] = ()
     description: str | None = None
     secret_locations: Mapping[str, SourceLocation] = field(default_factory=dict)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from runner.compact import CompactRequests
 from runner.errors import PostrunError
 from runner.model import CollectionSpec, RequestSpec
 
@@ -48,9 +49,7 @@ def select(
         return tuple(collections)
     chosen = []
     for collection in collections:
-        requests = tuple(
-            request for request in collection.requests if is_selected(request, selection)
-        )
+        requests = keep_requests(collection.requests, lambda r: is_selected(r, selection))
         if requests:
             chosen.append(dataclasses.replace(collection, requests=requests))
     if not chosen:
@@ -58,6 +57,15 @@ def select(
             f"no request matches {describe(selection)}", hint=_available(collections)
         )
     return tuple(chosen)
+
+
+def keep_requests(
+    requests: Sequence[RequestSpec], wanted: Callable[[RequestSpec], bool]
+) -> Sequence[RequestSpec]:
+    """The requests ``wanted`` says yes to; a large file's stay packed (runner.compact)."""
+    if isinstance(requests, CompactRequests):
+        return requests.keep(wanted)
+    return tuple(request for request in requests if wanted(request))
 
 
 def describe(selection: Selection) -> str:
@@ -69,10 +77,18 @@ def describe(selection: Selection) -> str:
 
 
 def _available(collections: Sequence[CollectionSpec]) -> str:
-    requests = [request for collection in collections for request in collection.requests]
-    tags = sorted({tag for request in requests for tag in request.tags})
-    shown = [request.path for request in requests[:20]]
-    more = f" (and {len(requests) - 20} more)" if len(requests) > 20 else ""
+    # One pass, keeping names and tags only: a large file's requests are decoded one at a time.
+    shown: list[str] = []
+    found: set[str] = set()
+    count = 0
+    for collection in collections:
+        for request in collection.requests:
+            if count < 20:
+                shown.append(request.path)
+            count += 1
+            found.update(request.tags)
+    tags = sorted(found)
+    more = f" (and {count - 20} more)" if count > 20 else ""
     listing = f"requests: {', '.join(shown)}{more}"
     tag_text = f"; tags: {', '.join(tags)}" if tags else "; no request has tags"
     return f"{listing}{tag_text} (see `postrun list`)"

@@ -76,19 +76,21 @@ def validate(
 
 def broken_placeholder_warnings(path: Path) -> list[str]:
     """Warn about text that looks like a broken ``<<placeholder>>``, with file:line:column."""
+    warnings: list[str] = []
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # Line by line: a large collection's lines as a list would take several times its size.
+        with path.open(encoding="utf-8-sig") as lines:
+            for number, ending in enumerate(lines, start=1):
+                line = ending.rstrip("\r\n")
+                code = _COMMENT.sub("", line) if "#" in line else line
+                for fragment in find_broken_placeholders(code):
+                    column = code.find(fragment) + 1
+                    warnings.append(
+                        f"warning: {path}:{number}:{column}: '{fragment}' looks like a broken "
+                        "placeholder (write <<name>>, or \\<< for a literal <<)"
+                    )
     except (OSError, UnicodeDecodeError):
         return []
-    warnings: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        code = _COMMENT.sub("", line) if "#" in line else line
-        for fragment in find_broken_placeholders(code):
-            column = code.find(fragment) + 1
-            warnings.append(
-                f"warning: {path}:{number}:{column}: '{fragment}' looks like a broken placeholder "
-                "(write <<name>>, or \\<< for a literal <<)"
-            )
     return warnings
 
 

@@ -82,6 +82,13 @@ requests:
 requests: []
 """,
     "requests is not a list": "requests: {name: A}\n",
+    # Read in chunks: multi-byte characters across chunk ends keep every line and column.
+    "non-ASCII text": "name: Café ☕\nrequests:\n"
+    + "".join(
+        f"  - name: Grüße {n}\n    description: {'é☕日本' * 300}\n    url: http://h/ä{n}\n"
+        for n in range(40)
+    )
+    + "  - name: 日本\n    url: http://h/b\n    headres: {X: y}\n",
     "flow root": "{requests: [{name: A, url: 'http://h/a'}]}\n",
 }
 

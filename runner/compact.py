@@ -1,0 +1,236 @@
+"""The requests of a large collection, kept compressed and decoded one at a time when read.
+
+A RequestSpec with its checks, placeholder uses and locations takes about 5 KB of objects; a
+10,000-request file would hold 50 MB of them for the whole run. The loader packs each request
+of a large file as it is built (a pickle, deflated against the first request's pickle as a
+preset dictionary: about 100 bytes for a typical request) into a CompactRequests, which is a
+``Sequence[RequestSpec]`` like the tuple of a small file. Reading an item decodes a new
+RequestSpec; nothing decoded is cached, so a pass over the requests holds one at a time.
+
+The requests of a folder share its variable scopes (one tuple): it is kept once, outside the
+packed bytes, and every decoded request of the folder refers to that same tuple. Only bytes
+packed by this process are ever unpickled; they never leave it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import io
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, overload
+
+from runner.model import (
+    AuthSpec,
+    BodySpec,
+    CaptureSpec,
+    CheckSpec,
+    ExampleSpec,
+    Matcher,
+    PlaceholderUse,
+    RequestSpec,
+    VariableScope,
+)
+from runner.source import SourceLocation
+
+# Raw deflate (no header or checksum: the bytes never leave the process) with a 4 KB window:
+# a packed request refers back only to itself and the dictionary, and a small window makes
+# each compressor and decompressor cheap to set up.
+_WBITS = -12
+_LEVEL = 6
+_MEM_LEVEL = 8
+
+# Model classes pickled as (class, field values): smaller and faster than their default
+# pickling, which names every field in every object.
+_PACKED_TYPES = (
+    RequestSpec,
+    SourceLocation,
+    PlaceholderUse,
+    CheckSpec,
+    Matcher,
+    CaptureSpec,
+    BodySpec,
+    AuthSpec,
+    ExampleSpec,
+)
+
+
+_Scopes = tuple[VariableScope, ...]
+
+# Where ``folder_scopes`` is among RequestSpec's fields.
+_SCOPES_AT = [field.name for field in dataclasses.fields(RequestSpec)].index("folder_scopes")
+
+
+class RequestPacker:
+    """Packs the requests of one collection; they share its dictionary and folder scopes."""
+
+    __slots__ = ("_scope_ids", "scopes", "zdict")
+
+    def __init__(self) -> None:
+        self.zdict = b""
+        self.scopes: list[_Scopes] = []
+        self._scope_ids: dict[int, int] = {}
+
+    def pack(self, request: RequestSpec) -> bytes:
+        """The compressed bytes of ``request``."""
+        import zlib
+
+        data = self._pickle(request)
+        if not self.zdict:
+            # The first request is the dictionary: later ones differ from it in a few values.
+            self.zdict = data
+        compressor = zlib.compressobj(
+            _LEVEL, zlib.DEFLATED, _WBITS, _MEM_LEVEL, zlib.Z_DEFAULT_STRATEGY, self.zdict
+        )
+        return compressor.compress(data) + compressor.flush()
+
+    def sequence(self, packed: Sequence[bytes]) -> CompactRequests:
+        """The packed requests, in order, as a sequence of RequestSpec."""
+        return CompactRequests(tuple(packed), self.zdict, tuple(self.scopes))
+
+    def _pickle(self, request: RequestSpec) -> bytes:
+        buffer = io.BytesIO()
+        _pickle_classes()[0](buffer, self).dump(request)
+        return buffer.getvalue()
+
+    def scopes_id(self, scopes: _Scopes) -> int:
+        """The index of a folder's scopes among the shared ones, adding them on first sight."""
+        index = self._scope_ids.get(id(scopes))
+        if index is None:
+            index = self._scope_ids[id(scopes)] = len(self.scopes)
+            self.scopes.append(scopes)  # kept alive here, so its id is never reused
+        return index
+
+
+class _SharedScopes:
+    """Takes the place of a request's ``folder_scopes`` while it is pickled."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def _folder_scopes(index: int) -> _Scopes:
+    """Stands for shared folder scopes ``index`` in packed bytes; never called.
+
+    The unpickler resolves this name to a lookup in the collection's shared scopes instead.
+    """
+    raise LookupError(f"folder scopes {index} are only read back by runner.compact's unpickler")
+
+
+@functools.cache
+def _pickle_classes() -> tuple[Any, Any]:
+    """A pickler that packs model objects compactly and keeps scopes out; its unpickler."""
+    import pickle
+
+    getters = {
+        cls: operator.attrgetter(*(field.name for field in dataclasses.fields(cls)))
+        for cls in _PACKED_TYPES
+    }
+
+    class Pickler(pickle.Pickler):
+        def __init__(self, file: io.BytesIO, packer: RequestPacker) -> None:
+            super().__init__(file, pickle.HIGHEST_PROTOCOL)
+            self.packer = packer
+
+        def reducer_override(self, obj: Any) -> Any:
+            # Called for objects other than plain containers, numbers and strings only.
+            cls = type(obj)
+            getter = getters.get(cls)
+            if getter is None:
+                if cls is _SharedScopes:
+                    return _folder_scopes, (obj.index,)
+                return NotImplemented
+            values = getter(obj)
+            if cls is RequestSpec and obj.folder_scopes:
+                # Every request of a folder gets back the same tuple: what the engine keys its
+                # per-folder variable stacks by.
+                shared = _SharedScopes(self.packer.scopes_id(obj.folder_scopes))
+                values = (*values[:_SCOPES_AT], shared, *values[_SCOPES_AT + 1 :])
+            return cls, values
+
+    class Unpickler(pickle.Unpickler):
+        def __init__(self, file: io.BytesIO, scopes: tuple[_Scopes, ...]) -> None:
+            super().__init__(file)
+            self.scopes = scopes
+
+        def find_class(self, module: str, name: str) -> Any:
+            if name == "_folder_scopes" and module == __name__:
+                return self.scopes.__getitem__
+            return super().find_class(module, name)
+
+    return Pickler, Unpickler
+
+
+class CompactRequests(Sequence[RequestSpec]):
+    """Packed requests, decoded afresh on every read (never cached).
+
+    ``options`` are the command line's option overrides (``--timeout`` ...), applied to each
+    request as it is decoded. Equal to any sequence of the same requests, a tuple included.
+    """
+
+    __slots__ = ("_options", "_packed", "_scopes", "_zdict")
+
+    def __init__(
+        self,
+        packed: tuple[bytes, ...],
+        zdict: bytes,
+        scopes: tuple[_Scopes, ...],
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._packed = packed
+        self._zdict = zdict  # the preset dictionary every request was deflated against
+        self._scopes = scopes  # each folder's scopes, shared by its decoded requests
+        self._options = dict(options) if options else None
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+    @overload
+    def __getitem__(self, index: int) -> RequestSpec: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[RequestSpec, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> RequestSpec | tuple[RequestSpec, ...]:
+        if isinstance(index, slice):
+            return tuple(self._decode(packed) for packed in self._packed[index])
+        return self._decode(self._packed[index])
+
+    def __iter__(self) -> Iterator[RequestSpec]:
+        for packed in self._packed:
+            yield self._decode(packed)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(
+            mine == theirs for mine, theirs in zip(self, other, strict=True)
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))  # equal to the tuple of the same requests, so hashed alike
+
+    def __repr__(self) -> str:
+        return f"<CompactRequests: {len(self)} requests>"
+
+    def keep(self, wanted: Callable[[RequestSpec], bool]) -> CompactRequests:
+        """The requests for which ``wanted`` is true, still packed (nothing is re-encoded)."""
+        kept = tuple(packed for packed in self._packed if wanted(self._decode(packed)))
+        return CompactRequests(kept, self._zdict, self._scopes, self._options)
+
+    def with_options(self, overrides: Mapping[str, Any]) -> CompactRequests:
+        """The same requests with ``overrides`` over each one's options when decoded."""
+        options = {**(self._options or {}), **overrides}
+        return CompactRequests(self._packed, self._zdict, self._scopes, options)
+
+    def _decode(self, packed: bytes) -> RequestSpec:
+        import zlib
+
+        data = zlib.decompressobj(_WBITS, self._zdict).decompress(packed)
+        request: RequestSpec = _pickle_classes()[1](io.BytesIO(data), self._scopes).load()
+        if self._options is None:
+            return request
+        return dataclasses.replace(request, options={**request.options, **self._options})
