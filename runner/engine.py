@@ -480,8 +480,12 @@ class Engine:
         self.keep_passed = keep_passed
         self.tally = RunTally()
         self._index = 0  # plan position of the request being run
-        self._fields: dict[int, frozenset[str]] = {}  # templated parts of each request
-        self._stacks: dict[tuple[int, int], VariableStack] = {}
+        # Per request (by id, with the request kept to tell a reused id): its templated parts,
+        # and its variables for the current captures.
+        self._fields: dict[int, tuple[RequestSpec, frozenset[str]]] = {}
+        self._stacks: dict[
+            tuple[int, int], tuple[RequestSpec, Mapping[str, Any], VariableStack]
+        ] = {}
         self._stacks_row: Mapping[str, Any] | None = None
         self.dynamic = SystemDynamic()
         self._masked_learnt = 0
@@ -520,8 +524,8 @@ class Engine:
         total = self.plan.total_requests
         try:
             for unit in units:
-                # A large file's requests are decoded afresh each time (runner.compact): their
-                # ids are reused once freed, so what _run_request keeps by id must go with them.
+                # A large file's requests are decoded afresh each time (runner.compact): the
+                # per-request caches would keep every one alive, so each entry goes after use.
                 transient = isinstance(unit.collection.requests, CompactRequests)
                 for position, request in enumerate(unit.collection.requests):
                     if stop is not None and stop.is_set():
@@ -552,7 +556,7 @@ class Engine:
         return results, False
 
     def _forget(self, request: RequestSpec, state: _RunState) -> None:
-        """Drop what _run_request cached for ``request`` (by id), which is about to be freed."""
+        """Drop what _run_request cached for ``request``, so the decoded request can be freed."""
         self._fields.pop(id(request), None)
         self._stacks.pop((id(request), id(state.captured)), None)
 
@@ -581,18 +585,26 @@ class Engine:
         if skip:
             reason = skip if isinstance(skip, str) else "skipped"
             return self._finish(RequestResult(**base, skipped=reason))
-        fields = self._fields.get(id(request))
-        if fields is None:
-            fields = self._fields[id(request)] = templated_fields(request)
+        # Caches keyed by id keep the request itself too: an id is reused once its object is
+        # freed (a large file's requests are decoded afresh), and an entry for another object
+        # must never be taken for this one.
+        cached_fields = self._fields.get(id(request))
+        if cached_fields is None or cached_fields[0] is not request:
+            cached_fields = self._fields[id(request)] = (request, templated_fields(request))
+        fields = cached_fields[1]
         # A stack holds the live captured mapping, so one per request serves a whole iteration;
         # kept for the current data row only, so a long data file does not pile them up.
         if self._stacks_row is not data_row:
             self._stacks.clear()
             self._stacks_row = data_row
         key = (id(request), id(state.captured))
-        stack = self._stacks.get(key)
-        if stack is None:
-            stack = self._stacks[key] = request_stack(
+        cached_stack = self._stacks.get(key)
+        if (
+            cached_stack is None
+            or cached_stack[0] is not request
+            or cached_stack[1] is not state.captured
+        ):
+            stack = request_stack(
                 request,
                 collection,
                 self.plan.options,
@@ -600,6 +612,8 @@ class Engine:
                 state.captured,
                 data_row,
             )
+            cached_stack = self._stacks[key] = (request, state.captured, stack)
+        stack = cached_stack[2]
         renderer = Renderer(stack.lookup, self.dynamic)
         try:
             outgoing = render_request(request, renderer, fields)
