@@ -776,7 +776,38 @@ def _discover(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while collections load; what they built is frozen after.
+
+    Loading builds a large, long-lived model and frees its garbage by reference counting, so
+    the collector's passes over the growing heap were pure cost (a tenth of a 200-request run);
+    frozen, the loaded model is not scanned again by the collections during the run.
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def _load(
+    paths: Sequence[Path],
+    env_name: str | None,
+    variables: Sequence[str],
+    env_file: Path | None,
+    allow_outside: bool,
+) -> Loaded:
+    with _collector_paused():
+        return _load_all(paths, env_name, variables, env_file, allow_outside)
+
+
+def _load_all(
     paths: Sequence[Path],
     env_name: str | None,
     variables: Sequence[str],
