@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from runner.results import CheckResult, RequestResult, ResponseData, RunResult, SentRequest
 
 # Events are messages, not values: they compare by identity (eq=False), which also spares the
-# generated __eq__ and __hash__, each compiled at start-up.
+# generated __eq__ and __hash__, each compiled at start-up. Every event has a docstring, else
+# dataclass would compute one from its signature at import.
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class RunStarted:
+    """The run begins: the collections in it and how many requests it will send."""
+
     collections: tuple[str, ...]
     total_requests: int
     environment: str | None = None
@@ -31,6 +34,8 @@ class Note:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class RequestStarted:
+    """A request is about to be rendered and sent (``index`` of ``total``, 1-based)."""
+
     collection: str
     path: str
     index: int
@@ -40,12 +45,16 @@ class RequestStarted:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class RequestSent:
+    """One attempt of a request went on the wire (masked)."""
+
     request: SentRequest
     attempt: int
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ResponseReceived:
+    """One attempt got a response (masked); ``will_retry`` says whether another follows."""
+
     response: ResponseData
     attempt: int
     will_retry: bool = False
@@ -64,6 +73,8 @@ class AttemptFailed:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CheckFinished:
+    """One assertion was evaluated."""
+
     result: CheckResult
 
 
@@ -79,6 +90,8 @@ class RequestFinished:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class RunFinished:
+    """The run is over, finished or interrupted."""
+
     result: RunResult
 
 
