@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from runner.captures import capture
 from runner.checks import evaluate, matches_all
 from runner.compact import CompactRequests
-from runner.data import DataSet
 from runner.errors import PostrunError, TemplateError, TransportError
 from runner.events import (
     AttemptFailed,
@@ -69,6 +68,7 @@ from runner.variables import (
 
 if TYPE_CHECKING:
     from runner.auth import TokenCache
+    from runner.data import DataSet  # only with --data: not imported for other runs
     from runner.mock import MockAdapter
     from runner.transport import OutgoingRequest, Session
 
