@@ -7,6 +7,7 @@ injected provider, so it does no I/O and keeps no state between calls.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import random
 import re
@@ -91,6 +92,42 @@ def single_placeholder(text: str) -> str | None:
     """The name when ``text`` is exactly one placeholder (spaces inside the brackets), else None."""
     match = _SINGLE.fullmatch(text)
     return match.group(1) if match else None
+
+
+def template_parts(text: str) -> tuple[tuple[str, str | None], ...]:
+    """``text`` split into (static text, placeholder name) pairs, the last name None.
+
+    ``\\<<`` is static ``<<``. The same texts are rendered request after request (a header, a
+    body field), so the split of a short text is kept (like compiled JSONPaths) and rendering
+    only joins; a long one (a raw body) is split each time rather than held.
+    """
+    if len(text) > _CACHED_TEMPLATE_CHARS:
+        return _split_template(text)
+    return _cached_split(text)
+
+
+_CACHED_TEMPLATE_CHARS = 1024
+
+
+def _split_template(text: str) -> tuple[tuple[str, str | None], ...]:
+    parts: list[tuple[str, str | None]] = []
+    static: list[str] = []
+    pos = 0
+    for match in _TOKEN.finditer(text):
+        static.append(text[pos : match.start()])
+        name = match.group(1)
+        if name is None:
+            static.append("<<")
+        else:
+            parts.append(("".join(static), name))
+            static = []
+        pos = match.end()
+    static.append(text[pos:])
+    parts.append(("".join(static), None))
+    return tuple(parts)
+
+
+_cached_split = functools.lru_cache(maxsize=4096)(_split_template)
 
 
 def find_placeholders(text: str) -> tuple[str, ...]:
@@ -239,18 +276,12 @@ class Renderer:
         if "<<" not in text:
             return text
         parts: list[str] = []
-        pos = 0
-        for match in _TOKEN.finditer(text):
-            parts.append(text[pos : match.start()])
-            name = match.group(1)
-            if name is None:
-                parts.append("<<")
-            else:
+        for static, name in template_parts(text):
+            parts.append(static)
+            if name is not None:
                 value = to_text(self._resolve(name, chain, budget))
                 budget.spend(0, len(value), (*chain, name))
                 parts.append(value)
-            pos = match.end()
-        parts.append(text[pos:])
         return "".join(parts)
 
     def _resolve(self, name: str, chain: tuple[str, ...], budget: _Budget) -> Any:

@@ -20,6 +20,7 @@ from runner.templating import (
     find_placeholders,
     referenced_names,
     single_placeholder,
+    template_parts,
     to_text,
 )
 
@@ -355,3 +356,25 @@ def test_default_provider_knows_every_dynamic_name() -> None:
 )
 def test_referenced_names(value: Any, names: tuple[str, ...]) -> None:
     assert referenced_names(value) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("plain", (("plain", None),)),
+        ("<<a>>", (("", "a"), ("", None))),
+        ("Bearer << token >>!", (("Bearer ", "token"), ("!", None))),
+        ("<<a>><<b>>", (("", "a"), ("", "b"), ("", None))),
+        ("x \\<<a>> <<b>>", (("x <<a>> ", "b"), ("", None))),
+        ("<<not closed", (("<<not closed", None),)),
+    ],
+)
+def test_template_parts_split_static_text_from_names(
+    text: str, parts: tuple[tuple[str, str | None], ...]
+) -> None:
+    assert template_parts(text) == parts
+    # A long text (not cached) splits the same way.
+    padding = "-" * 2000
+    long_parts = template_parts(padding + text)
+    assert long_parts[0][0] == padding + parts[0][0]
+    assert long_parts[1:] == parts[1:]
