@@ -65,6 +65,10 @@ _NOT_SECRET_TAILS = frozenset(
 _SCHEME = re.compile(r"(?i)(bearer|basic|token|digest)\s+")
 # Shorter values would be replaced inside ordinary words (a password `p` in every `http`).
 _MIN_SCRUB_LENGTH = 4
+# Inside longer text (a URL, a body, a name) only a value this long is replaced: a short one,
+# like a password `test`, would turn `api.test.com` into `api.<<BASIC_PASSWORD>>.com`. Shorter
+# values are still replaced where they are a whole value (a body field, a header).
+_MIN_SUBSTRING_SCRUB_LENGTH = 8
 
 
 def looks_secret(name: str) -> bool:
@@ -150,14 +154,23 @@ class SecretVault:
     def scrub(self, value: Any) -> Any:
         """``value`` (a string, or lists and mappings of them) with every known secret replaced."""
         if isinstance(value, str):
-            # Only the text between placeholders: a value may also spell part of a secret's name.
+            if value in self.scrubbed:
+                return f"<<{self.scrubbed[value]}>>"
+            long_values = [
+                secret for secret in self.scrubbed if len(secret) >= _MIN_SUBSTRING_SCRUB_LENGTH
+            ]
+            if not long_values:
+                return value
+            # One pass, longest first, so a placeholder put in is never matched again; and only
+            # the text between placeholders, since a value may spell part of a secret's name.
+            pattern = re.compile(
+                "|".join(map(re.escape, sorted(long_values, key=len, reverse=True)))
+            )
             pieces = re.split(f"({PLACEHOLDER.pattern})", value)
             for index in range(0, len(pieces), 2):
-                for secret in sorted(self.scrubbed, key=len, reverse=True):
-                    if secret in pieces[index]:
-                        pieces[index] = pieces[index].replace(
-                            secret, f"<<{self.scrubbed[secret]}>>"
-                        )
+                pieces[index] = pattern.sub(
+                    lambda match: f"<<{self.scrubbed[match.group(0)]}>>", pieces[index]
+                )
             return "".join(pieces)
         if isinstance(value, dict):
             return {self.scrub(key): self.scrub(item) for key, item in value.items()}

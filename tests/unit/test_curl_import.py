@@ -502,10 +502,28 @@ def test_new_secret_names_avoid_the_taken_ones() -> None:
 
 def test_scrub_leaves_placeholder_names_alone() -> None:
     vault = SecretVault()
-    assert vault.for_literal("AUTH", "AUTHORIZATION") == "<<AUTHORIZATION>>"
-    assert vault.scrub({"a": "AUTH and <<AUTHORIZATION>>"}) == {
+    assert vault.for_literal("AUTHORIZ", "AUTHORIZATION") == "<<AUTHORIZATION>>"
+    assert vault.scrub({"a": "AUTHORIZ and <<AUTHORIZATION>>"}) == {
         "a": "<<AUTHORIZATION>> and <<AUTHORIZATION>>"
     }
+
+
+def test_scrub_never_nests_one_placeholder_in_another() -> None:
+    """A secret that is part of another secret's name must not be replaced inside it."""
+    imported = parse_curl(
+        "curl https://h/x -H 'X-Api-Key: TOKEN' -H 'X-Auth-Token: abcdefgh' -d 'v=abcdefgh'"
+    )
+    assert imported.request["headers"]["X-Auth-Token"] == "<<X_AUTH_TOKEN>>"
+    assert imported.request["body"] == {"form": {"v": "<<X_AUTH_TOKEN>>"}}
+
+
+def test_a_short_password_is_replaced_only_where_it_stands_whole() -> None:
+    """`-u test:test` must not turn api.test.com into api.<<BASIC_PASSWORD>>.com."""
+    imported = parse_curl("curl -u ann:test https://api.test.com/tests -d 'name=test'")
+    assert imported.request["url"] == "https://api.test.com/tests"
+    assert imported.request["name"] == "POST /tests"
+    assert imported.request["auth"]["basic"]["password"] == "<<BASIC_PASSWORD>>"
+    assert imported.request["body"] == {"form": {"name": "<<BASIC_PASSWORD>>"}}
 
 
 @pytest.mark.parametrize(
