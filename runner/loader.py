@@ -365,6 +365,11 @@ def _nesting_bound(text: str) -> int:
 
 # A block mapping's `requests` key at column 0: the top level of a collection.
 _TOP_LEVEL_REQUESTS = re.compile(r"^requests[ \t]*:(?:[ \t]|$)", re.MULTILINE)
+# A file whose first line of content (after blank lines, comments and `---`) is a plain key.
+_BLOCK_MAPPING_START = re.compile(
+    r"(?:[ \t]*(?:#[^\n]*)?\r?\n|---[ \t]*(?:#[^\n]*)?\r?\n)*[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|\r?$)",
+    re.MULTILINE,
+)
 
 # Files larger than this are read with their `requests` items composed one at a time.
 _STREAM_CHARS = 1_000_000
@@ -2131,10 +2136,11 @@ def _looks_like_collection(path: Path) -> bool:
         return False
     if "requests" not in text:
         return False
-    if _TOP_LEVEL_REQUESTS.search(text):
+    if _BLOCK_MAPPING_START.match(text) and _TOP_LEVEL_REQUESTS.search(text):
         # The usual layout, settled without composing the file (it is composed again to load):
-        # at column 0, `requests:` is a key of the top-level mapping (a multi-line text there
-        # would have to be indented), and a file that is not valid YAML is loaded to say why.
+        # a file that opens with a plain key is a block mapping, whose `requests:` at column 0
+        # is a top-level key (text inside it would be indented); a file that is not valid YAML
+        # is loaded to say why.
         return True
     try:
         root = _compose(text)

@@ -1616,6 +1616,8 @@ def test_discover_collections(tmp_path: Path) -> None:
     write(root, "requests: [\n", "a/broken.yaml")  # looks like one: its error is shown
     write(root, "requets: []\n", "typo.yaml")
     write(root, "- requests\n", "list.yaml")
+    # `requests:` at column 0, but inside a flow mapping of a list: not a collection.
+    write(root, "- one\n- two: {x: 1,\nrequests: 3}\n", "flow.yaml")
     write(root, "name: x\n", "notes.yaml")
     write(root, REQUEST, "environments/dev.yaml")
     write(root, REQUEST, "a/environments/x.yaml")
@@ -1626,6 +1628,7 @@ def test_discover_collections(tmp_path: Path) -> None:
     # a file given by name is a collection; one found in a folder must have `requests`
     assert collections == [root / "a/broken.yaml", root / "a/z.yml", root / "b.yaml", explicit]
     assert skipped == [
+        root / "flow.yaml",
         root / "latin1.yaml",
         root / "list.yaml",
         root / "notes.yaml",
