@@ -175,7 +175,18 @@ def variable_scopes(
     collections: Iterable[CollectionSpec], environment: EnvironmentSpec | None
 ) -> list[VariableScope]:
     """Every scope a variable can be defined in, for the secret/variable conflict check."""
+    return _scan(collections, environment)[0]
+
+
+def _scan(
+    collections: Iterable[CollectionSpec], environment: EnvironmentSpec | None
+) -> tuple[list[VariableScope], set[str]]:
+    """Variable scopes (see variable_scopes) and apikey header names, in one pass.
+
+    One pass, because each pass over a large file decodes every request again (runner.compact).
+    """
     scopes = [environment.variables] if environment is not None else []
+    apikey_headers: set[str] = set()
     for collection in collections:
         scopes.append(collection.variables)
         seen: set[int] = set()
@@ -184,7 +195,11 @@ def variable_scopes(
                 if id(scope) not in seen:
                     seen.add(id(scope))
                     scopes.append(scope)
-    return scopes
+            auth = request.auth
+            if auth is not None and auth.kind == "apikey" and auth.params.get("header"):
+                # Masked by name, like Authorization.
+                apikey_headers.add(str(auth.params["header"]))
+    return scopes, apikey_headers
 
 
 def plan_run(collections: Sequence[CollectionSpec], options: RunOptions) -> RunPlan:
@@ -195,7 +210,8 @@ def plan_run(collections: Sequence[CollectionSpec], options: RunOptions) -> RunP
         collections = [_with_options(c, options.option_overrides) for c in collections]
     _check_iterations(options)
     declared = declared_secrets(collections, options.environment)
-    check_secret_conflicts(declared, variable_scopes(collections, options.environment))
+    scopes, apikey_headers = _scan(collections, options.environment)
+    check_secret_conflicts(declared, scopes)
     secrets = resolve_secrets(
         declared,
         cli_vars=options.cli_vars,
@@ -215,7 +231,7 @@ def plan_run(collections: Sequence[CollectionSpec], options: RunOptions) -> RunP
         _check_mock_example(collections, options.mock_example)
     masker = Masker.create(
         secrets.to_mask,
-        extra_sensitive_headers=_apikey_headers(collections),
+        extra_sensitive_headers=apikey_headers,
         enabled=not options.show_secrets,
     )
     return RunPlan(tuple(collections), options, secrets, masker, secrets.notes)
@@ -307,18 +323,6 @@ def request_stack(
         folder_scopes=request.folder_scopes,
         collection=collection.variables,
     )
-
-
-def _apikey_headers(collections: Iterable[CollectionSpec]) -> set[str]:
-    """Header names that carry an API key (`auth: {apikey: {header: ...}}`): masked by name."""
-    return {
-        str(request.auth.params["header"])
-        for collection in collections
-        for request in collection.requests
-        if request.auth is not None
-        and request.auth.kind == "apikey"
-        and request.auth.params.get("header")
-    }
 
 
 def _sensitive_capture(spec: CaptureSpec, masker: Masker) -> bool:
