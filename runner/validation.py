@@ -79,16 +79,20 @@ def broken_placeholder_warnings(path: Path) -> list[str]:
     warnings: list[str] = []
     try:
         # Line by line: a large collection's lines as a list would take several times its size.
-        with path.open(encoding="utf-8-sig") as lines:
-            for number, ending in enumerate(lines, start=1):
-                line = ending.rstrip("\r\n")
-                code = _COMMENT.sub("", line) if "#" in line else line
-                for fragment in find_broken_placeholders(code):
-                    column = code.find(fragment) + 1
-                    warnings.append(
-                        f"warning: {path}:{number}:{column}: '{fragment}' looks like a broken "
-                        "placeholder (write <<name>>, or \\<< for a literal <<)"
-                    )
+        with path.open(encoding="utf-8-sig") as physical_lines:
+            number = 0
+            for physical in physical_lines:
+                # Split further as str.splitlines does: YAML marks count NEL, LS and PS as line
+                # breaks too, and the line numbers must match the loader's.
+                for line in physical.splitlines():
+                    number += 1
+                    code = _COMMENT.sub("", line) if "#" in line else line
+                    for fragment in find_broken_placeholders(code):
+                        column = code.find(fragment) + 1
+                        warnings.append(
+                            f"warning: {path}:{number}:{column}: '{fragment}' looks like a broken "
+                            "placeholder (write <<name>>, or \\<< for a literal <<)"
+                        )
     except (OSError, UnicodeDecodeError):
         return []
     return warnings

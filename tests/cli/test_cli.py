@@ -206,6 +206,23 @@ def test_validate_ok(cli_runner: CliRunner, tmp_path: Path) -> None:
     assert "ok c.yaml: Simple, 1 request" in result.output
 
 
+def test_validate_warns_of_broken_placeholders_at_the_loaders_line(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    """A U+2028 in a value is a line break to YAML, so the warning counts it as one too."""
+    text = (
+        "name: Broken\n"
+        "description: \"first\u2028second\"\n"
+        "requests:\n"
+        "  - name: one\n"
+        "    url: http://127.0.0.1:9/<<id\n"
+    )
+    (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
+    result = invoke(cli_runner, ["validate", "c.yaml"])
+    assert "c.yaml:6:" in result.output, result.output
+    assert "'<<id' looks like a broken placeholder" in result.output
+
+
 def test_validate_shipped(cli_runner: CliRunner, shipped: Path) -> None:
     result = invoke(cli_runner, ["validate", "collections"])
     assert result.exit_code == 0
