@@ -822,11 +822,17 @@ class _Document:
         *,
         suggest: Sequence[str] = (),
         label: str | None = None,
+        entries: list[_Pair] | None = None,
     ) -> dict[str, tuple[Node, Node]]:
-        """The keys of an object the format defines; unknown keys are errors with a hint."""
+        """The keys of an object the format defines; unknown keys are errors with a hint.
+
+        ``entries`` are the mapping's pairs (``skip_x``) when the caller has them already.
+        """
         mapping = self.mapping(node, label or what)
         found: dict[str, tuple[Node, Node]] = {}
-        for text, key, value in self.pairs(mapping, skip_x=True):
+        if entries is None:
+            entries = self.pairs(mapping, skip_x=True)
+        for text, key, value in entries:
             if text not in allowed:
                 close = _suggest(text, (*allowed, *suggest))
                 hint = (
@@ -1138,10 +1144,11 @@ class _CollectionBuilder:
                     f"got {_describe(item)}",
                     item,
                 )
-            is_folder = any(text == "requests" for text, _, _ in doc.pairs(item, skip_x=True))
+            entries = doc.pairs(item, skip_x=True)
+            is_folder = any(text == "requests" for text, _, _ in entries)
             what = "folder" if is_folder else "request"
             allowed = _FOLDER_KEYS if is_folder else _REQUEST_KEYS
-            keys = doc.object(item, what, allowed, suggest=("requests",))
+            keys = doc.object(item, what, allowed, suggest=("requests",), entries=entries)
             if "name" not in keys:
                 doc.fail(f"a {what} needs a 'name'", item, hint="add name: ...", length=1)
             name_node = keys["name"][1]
