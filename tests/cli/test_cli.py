@@ -212,7 +212,7 @@ def test_validate_warns_of_broken_placeholders_at_the_loaders_line(
     """A U+2028 in a value is a line break to YAML, so the warning counts it as one too."""
     text = (
         "name: Broken\n"
-        "description: \"first\u2028second\"\n"
+        'description: "first\u2028second"\n'
         "requests:\n"
         "  - name: one\n"
         "    url: http://127.0.0.1:9/<<id\n"
