@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from runner.jsonquery import JsonPathError, compile_path, query
-from runner.matchers import compile_regex
+from runner.matchers import RegexTimeout, search_regex
 from runner.model import MISSING, CaptureSpec
 from runner.results import CaptureResult, ResponseData
 
@@ -55,9 +55,11 @@ def _jsonpath(spec: CaptureSpec, response: ResponseData) -> CaptureResult:
 
 def _regex(spec: CaptureSpec, response: ResponseData) -> CaptureResult:
     try:
-        match = compile_regex(spec.source).search(response.text)
+        match = search_regex(spec.source, response.text)
     except re.error as exc:
         return _not_found(spec, f"invalid regex '{spec.source}': {exc}")
+    except RegexTimeout as exc:
+        return _not_found(spec, str(exc))
     if match is None:
         return _not_found(spec, f"no match for regex '{spec.source}' in the body")
     value = match.group(1) if match.re.groups else match.group(0)

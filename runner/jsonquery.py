@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from runner.matchers import comparable, compile_regex, json_equal
+from runner.matchers import RegexTimeout, comparable, compile_regex, json_equal, search_regex
 from runner.model import MISSING
 
 # The jsonpath-ng parser object keeps its parse stacks on itself, so one shared instance must not
@@ -231,7 +231,12 @@ def _filter_holds(op: str, value: Any, literal: Any) -> bool:
     if op == "!=":
         return not json_equal(value, literal)
     if op == "=~":
-        return isinstance(value, str) and compile_regex(literal).search(value) is not None
+        if not isinstance(value, str):
+            return False
+        try:
+            return search_regex(literal, value) is not None
+        except RegexTimeout as exc:
+            raise JsonPathError(str(exc)) from None
     if not comparable(value, literal):
         return False
     if op == "<":
