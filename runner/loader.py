@@ -22,6 +22,7 @@ import contextlib
 import difflib
 import functools
 import json
+import math
 import os
 import re
 import warnings
@@ -349,7 +350,9 @@ def _nesting_exceeds(loader_class: type[Any], text: str, limit: int) -> bool:
 
 # A flow collection can only open after a separator or another flow indicator (libyaml refuses
 # `!t[` and `&a[`), so `$.items[0]` inside a plain scalar does not count.
-_FLOW_OPEN = re.compile(r"(?:(?<=[\s\[{,:])|^)[\[{]")
+# The bracket comes first in the pattern, so the regex engine jumps from bracket to bracket
+# instead of trying its look-behind at every character.
+_FLOW_OPEN = re.compile(r"[\[{](?:(?<=^.)|(?<=[\s\[{,:].))", re.MULTILINE)
 
 
 def _nesting_bound(text: str) -> int:
@@ -486,6 +489,17 @@ def _compose_with(loader_class: type[Any], text: str) -> Node | None:
         loader.dispose()
 
 
+def _may_hold_tags(text: str) -> bool:
+    """Whether a `!` stands where a tag (`!name`, `!!str`) can start: after a space, a flow
+    indicator or at a line start. A `!` inside words ("Hello!") cannot."""
+    index = text.find("!")  # found in C; a regex with a look-behind would visit every character
+    while index >= 0:
+        if index == 0 or text[index - 1] in " \t\r\n[{,:?-":
+            return True
+        index = text.find("!", index + 1)
+    return False
+
+
 def _describe(node: Node) -> str:
     """What a node holds, for 'expected X, got Y' messages."""
     if isinstance(node, MappingNode):
@@ -532,9 +546,12 @@ class _Document:
         self.folder = path.parent.resolve()
         self.base_dir = (base_dir if base_dir is not None else Path.cwd()).resolve()
         self.allow_outside = allow_outside
-        self.budget = _NODE_BUDGET_BASE
-        # Without an anchor there is no alias, so no node can repeat or contain itself.
+        # Without an anchor there is no alias: no node can repeat or contain itself, and none is
+        # converted twice, so there is no budget to keep. Without a `!` where a tag can start,
+        # every tag is one the resolver gave, so there is nothing to check either.
         self.has_anchors = "&" in text
+        self.has_tags = _may_hold_tags(text)
+        self.budget: float = _NODE_BUDGET_BASE if self.has_anchors else math.inf
 
     # ------------------------------------------------------------------ reading and checking
 
@@ -589,7 +606,10 @@ class _Document:
 
     def check_and_count(self, node: Node) -> None:
         """Check a tree (or a streamed item) and grow the conversion budget by its size."""
-        self.budget += _NODE_BUDGET_PER_NODE * self.check_tree(node)
+        if self.has_anchors:
+            self.budget += _NODE_BUDGET_PER_NODE * self.check_tree(node)
+        elif self.has_tags:
+            self.check_tree(node)
 
     def check_tree(self, root: Node) -> int:
         """Reject unknown tags and recursive aliases once, before anything is converted.
