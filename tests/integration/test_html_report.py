@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,9 +13,10 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+from test_reports import SECRET, free_port
+from test_reports import run_yaml as run_reports_yaml
 from werkzeug import Request, Response
 
-from runner.engine import Engine, RunOptions, plan_run
 from runner.events import (
     AttemptFailed,
     Note,
@@ -25,7 +25,6 @@ from runner.events import (
     RunFinished,
     RunStarted,
 )
-from runner.loader import load_collection
 from runner.report.html import HtmlReporter
 from runner.results import (
     CaptureResult,
@@ -36,9 +35,7 @@ from runner.results import (
     SentRequest,
 )
 from runner.source import SourceLocation
-from runner.transport import new_session
 
-SECRET = "sk-secret-xyz"
 XSS = "<script>alert(1)</script>"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 BIG = b"a" * 200_000
@@ -107,20 +104,8 @@ def parse(text: str) -> Page:
     return page
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on (bound then closed), so connecting is refused."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def run_yaml(tmp_path: Path, text: str, listeners: list[Callable[[Any], None]]) -> RunResult:
-    path = tmp_path / "collection.yaml"
-    path.write_text(text, encoding="utf-8")
-    collection = load_collection(path, base_dir=tmp_path)
-    plan = plan_run([collection], RunOptions(environ={"API_KEY": SECRET}))
-    with new_session() as session:
-        return Engine(plan, session, listeners, sleep=lambda _: None).run()
+    return run_reports_yaml(tmp_path, text, listeners, sleep=lambda _: None)  # retries at once
 
 
 def echo(request: Request) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -33,13 +34,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_yaml(tmp_path: Path, text: str, listeners: list[Callable[[Any], None]]) -> RunResult:
+def run_yaml(
+    tmp_path: Path,
+    text: str,
+    listeners: list[Callable[[Any], None]],
+    sleep: Callable[[float], None] = time.sleep,
+) -> RunResult:
+    """Run a collection written to ``tmp_path`` with API_KEY set to SECRET (a declared secret)."""
     path = tmp_path / "collection.yaml"
     path.write_text(text, encoding="utf-8")
     collection = load_collection(path, base_dir=tmp_path)
     plan = plan_run([collection], RunOptions(environ={"API_KEY": SECRET}))
     with new_session() as session:
-        return Engine(plan, session, listeners).run()
+        return Engine(plan, session, listeners, sleep=sleep).run()
 
 
 @pytest.fixture
