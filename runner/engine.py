@@ -373,14 +373,17 @@ def _explain_unselected(
                 continue
             for spec in request.captures:
                 if spec.name in error.names:
-                    return TemplateError(
-                        error.message,
-                        names=error.names,
-                        location=error.location,
-                        hint=f"'{spec.name}' is captured by '{request.path}', which the selection "
+                    return _rehinted(
+                        error,
+                        f"'{spec.name}' is captured by '{request.path}', which the selection "
                         f"leaves out: add --request '{request.path}'",
                     )
     return error
+
+
+def _rehinted(error: TemplateError, hint: str) -> TemplateError:
+    """The same error with another hint."""
+    return TemplateError(error.message, names=error.names, location=error.location, hint=hint)
 
 
 def _explain_files_apart(
@@ -391,11 +394,9 @@ def _explain_files_apart(
         for request in collection.requests:
             for spec in request.captures:
                 if spec.name in error.names:
-                    return TemplateError(
-                        error.message,
-                        names=error.names,
-                        location=error.location,
-                        hint=f"'{spec.name}' is captured by '{request.path}' in {collection.file}; "
+                    return _rehinted(
+                        error,
+                        f"'{spec.name}' is captured by '{request.path}' in {collection.file}; "
                         "with --jobs each file runs on its own: capture it in this file too, "
                         "or run without --jobs",
                     )
