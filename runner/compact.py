@@ -9,7 +9,8 @@ RequestSpec; nothing decoded is cached, so a pass over the requests holds one at
 
 The requests of a folder share its variable scopes (one tuple): it is kept once, outside the
 packed bytes, and every decoded request of the folder refers to that same tuple. Only bytes
-packed by this process are ever unpickled; they never leave it.
+packed by this process (or by the child that loaded for it, runner/preload.py) are ever
+unpickled; they never leave it.
 """
 
 from __future__ import annotations

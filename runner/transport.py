@@ -73,6 +73,11 @@ def new_session() -> requests.Session:
     return session
 
 
+def import_requests() -> None:
+    """Import requests now (about 0.1 s), for example while a child process loads collections."""
+    import requests  # noqa: F401
+
+
 def accept_encoding(decodable: Iterable[str]) -> str:
     """The ``Accept-Encoding`` value offering each coding that can be decoded, gzip first."""
     available = {coding.lower() for coding in decodable}

@@ -1,0 +1,125 @@
+"""Loading collections in a forked child while this process imports what sending needs.
+
+Before its first request, ``postrun run`` imports requests and the engine (about 0.1 s) and loads
+its collections (YAML composition and checking, about 0.25 ms a request). Both are Python work
+under one GIL, so they add up. With a second core, a forked child loads while the parent
+imports, then hands the loaded model back pickled; reading it back costs a fifth of loading it.
+
+Only where forking is safe and can pay: an OS whose fork is a plain copy (Linux), more than one
+usable core, and no other thread in the process (a thread holding a lock at the fork would leave
+the child's copy locked forever). The child writes nothing to the terminal. Anything unusual in
+it (a load error, a result that does not pickle, a signal) sends nothing back, and the caller
+then loads in-process as it would have without a child, so errors and their messages are the
+in-process ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO, NoReturn, TypeVar, cast
+
+T = TypeVar("T")
+
+
+def fork_pays(platform: str, cores: int, threads: int) -> bool:
+    """Whether loading in a forked child is safe and can save time (see the module docstring)."""
+    return platform.startswith("linux") and cores > 1 and threads == 1
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Child:
+    """A forked child that is loading: its pid and the pipe it answers on."""
+
+    pid: int
+    pipe: BinaryIO
+
+
+def load_in_child(load: Callable[[], T], meanwhile: Callable[[], object]) -> T | None:
+    """``load()`` run in a forked child while ``meanwhile()`` runs here.
+
+    Returns what ``load`` returned, or None when there is no child's answer to give: forking
+    does not pay here, or the child failed. The caller then calls ``load`` itself.
+    """
+    if not (hasattr(os, "fork") and fork_pays(sys.platform, _usable_cores(), _threads())):
+        return None
+    child = _start(load)
+    if child is None:
+        return None
+    try:
+        meanwhile()
+        return cast("T | None", _answer(child))
+    except BaseException:  # Ctrl-C here: the child's work is not wanted any more
+        _stop(child)
+        raise
+
+
+def _threads() -> int:
+    return threading.active_count()
+
+
+def _start(load: Callable[[], object]) -> _Child | None:
+    reader, writer = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:  # out of processes or memory: load here instead
+        os.close(reader)
+        os.close(writer)
+        return None
+    if pid == 0:
+        os.close(reader)
+        _run_child(load, writer)
+    os.close(writer)
+    return _Child(pid, open(reader, "rb"))  # closed by _answer or _stop
+
+
+def _run_child(load: Callable[[], object], writer: int) -> NoReturn:
+    """The child's whole life: load, pickle, write, and exit without Python's teardown."""
+    status = 1
+    try:
+        # Nothing from the child reaches the terminal: the parent reports, once.
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+        sys.stdout = sys.stderr = open(quiet, "w", closefd=False)  # noqa: SIM115
+        data = pickle.dumps(load(), protocol=pickle.HIGHEST_PROTOCOL)
+        with open(writer, "wb") as pipe:
+            pipe.write(data)
+        status = 0
+    except BaseException:  # any failure means "no answer"; the parent loads by itself
+        status = 1
+    finally:
+        # os._exit: no atexit handlers, no flushing of buffers copied from the parent.
+        os._exit(status)
+
+
+def _answer(child: _Child) -> object:
+    with child.pipe:
+        data = child.pipe.read()
+    _, wait_status = os.waitpid(child.pid, 0)
+    if os.waitstatus_to_exitcode(wait_status) != 0 or not data:
+        return None
+    try:
+        return pickle.loads(data)  # noqa: S301 (our own child's bytes, over a private pipe)
+    except Exception:  # the child's answer did not come back whole: load here instead
+        return None
+
+
+def _stop(child: _Child) -> None:
+    """End a child whose answer is no longer wanted, and reap it."""
+    child.pipe.close()
+    with contextlib.suppress(OSError):  # it may have ended, and been reaped, already
+        os.kill(child.pid, signal.SIGKILL)
+        os.waitpid(child.pid, 0)

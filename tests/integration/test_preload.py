@@ -1,0 +1,324 @@
+"""Loading in a forked child (runner/preload.py) and the console entry's quick exit.
+
+``postrun`` started as a program loads its collections in a child process while it imports
+requests; the run must be exactly the run loaded in-process: results, reports, notes, errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from runner import preload
+from runner.cli import _exit_status, cli
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Runs postrun as its console entry does, counting the forks this process makes and saying
+# whether it loaded YAML itself; an atexit callback prints both, which the entry's quick exit
+# must still run.
+_COUNTING_ENTRY = """\
+import atexit, os, sys
+forks = []
+real_fork = os.fork
+def fork():
+    pid = real_fork()
+    if pid:
+        forks.append(pid)
+    return pid
+os.fork = fork
+def tell():
+    print(f"forks: {len(forks)}", file=sys.stderr)
+    print(f"loaded here: {'runner.loader' in sys.modules}", file=sys.stderr)
+atexit.register(tell)
+sys.argv[0] = "postrun"
+from runner.cli import main
+main()
+"""
+
+# The same command called in-process, as a test or an embedding program would: no fork.
+_IN_PROCESS_ENTRY = """\
+import sys
+from runner.cli import cli
+cli(prog_name="postrun")
+"""
+
+
+def _postrun(entry: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-c", entry, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _request(index: int) -> str:
+    return f"""\
+  - name: item {index}
+    method: POST
+    url: <<base>>/items/{index}
+    headers: {{Authorization: Bearer <<PREVIEW_TOKEN>>, X-Mode: <<mode>>}}
+    body:
+      json: {{index: {index}, tag: <<tag>>}}
+    capture: {{last: $.index}}
+    assert:
+      status: 200
+      jsonpath: {{$.index: {index if index % 7 else -1}}}
+"""
+
+
+def _write_project(root: Path, base: str) -> None:
+    """Two collections (one failing check in every seventh request), a YAML file that is not a
+    collection, an environment, and the secret in a .env file."""
+    (root / "api").mkdir()
+    for name, count in (("a", 60), ("b", 25)):
+        head = f"name: {name}\nsecrets: [PREVIEW_TOKEN]\nvariables: {{tag: t-{name}}}\nrequests:\n"
+        body = "".join(_request(index) for index in range(1, count + 1))
+        (root / "api" / f"{name}.yaml").write_text(head + body, encoding="utf-8")
+    (root / "api" / "notes.yaml").write_text("title: not a collection\n", encoding="utf-8")
+    (root / "api" / "environments").mkdir()
+    (root / "api" / "environments" / "local.yaml").write_text(
+        f"variables: {{base: '{base}'}}\n", encoding="utf-8"
+    )
+    (root / ".env").write_text("PREVIEW_TOKEN=tok-abc\n", encoding="utf-8")
+
+
+def _serve(httpserver: HTTPServer) -> None:
+    from werkzeug import Request, Response
+
+    def item(request: Request) -> Response:
+        assert request.headers["Authorization"] == "Bearer tok-abc"
+        index = int(request.path.rsplit("/", 1)[1])
+        return Response(json.dumps({"index": index}), content_type="application/json")
+
+    httpserver.expect_request(re.compile(r"/items/\d+")).respond_with_handler(item)
+
+
+def _comparable(report: dict[str, Any]) -> dict[str, Any]:
+    """A JSON report without what differs from run to run: times and the Date header."""
+    del report["started_at"], report["elapsed_ms"]
+    for request in report["requests"]:
+        del request["elapsed_ms"]
+        request["response_headers"] = [
+            pair for pair in request["response_headers"] if pair[0].lower() != "date"
+        ]
+    return report
+
+
+def test_a_run_loaded_in_a_child_is_the_run_loaded_in_process(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    _serve(httpserver)
+    _write_project(tmp_path, httpserver.url_for("").rstrip("/"))
+    runs = {}
+    for label, entry in (("child", _COUNTING_ENTRY), ("in-process", _IN_PROCESS_ENTRY)):
+        args = ["run", "api", "--env", "local", "--var", "mode=cli", "--report", f"json:{label}"]
+        runs[label] = _postrun(entry, args, tmp_path)
+    child, in_process = runs["child"], runs["in-process"]
+    # The console entry forked once, the child loaded every file and the environment (no YAML
+    # was read here), and the atexit callbacks still ran.
+    assert "forks: 1\nloaded here: False\n" in child.stderr
+    assert child.returncode == in_process.returncode == 1  # every seventh check fails
+    # The note about notes.yaml is printed once, by the parent, as in-process.
+    note = "note: skipped YAML files that have no `requests`: api/notes.yaml"
+    assert child.stderr.count(note) == 1 and in_process.stderr.count(note) == 1
+    assert child.stderr.replace("forks: 1\nloaded here: False\n", "") == in_process.stderr
+    reports = [json.loads((tmp_path / label).read_text(encoding="utf-8")) for label in runs]
+    assert _comparable(reports[0]) == _comparable(reports[1])
+    totals = reports[0]["totals"]
+    assert totals["requests"] == 85 and totals["failed"] == 8 + 3
+    # Captures flowed, --var and the .env secret were used, and the secret was masked.
+    sent = reports[0]["requests"][3]
+    assert sent["captures"][0]["value"] == 4
+    assert ["X-Mode", "cli"] in sent["request_headers"]
+    assert "tok-abc" not in (tmp_path / "child").read_text(encoding="utf-8")
+    # Console output matches line for line but for the times.
+    strip = [line.rsplit("  ", 1)[0] for line in child.stdout.splitlines()[:-1]]
+    assert strip == [line.rsplit("  ", 1)[0] for line in in_process.stdout.splitlines()[:-1]]
+
+
+def test_a_load_error_found_by_the_child_is_reported_once_as_in_process(tmp_path: Path) -> None:
+    _write_project(tmp_path, "http://127.0.0.1:9")
+    path = tmp_path / "api" / "b.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    capture:", "    captrue:", 1), encoding="utf-8")
+    child = _postrun(_COUNTING_ENTRY, ["run", "api", "--env", "local"], tmp_path)
+    in_process = _postrun(_IN_PROCESS_ENTRY, ["run", "api", "--env", "local"], tmp_path)
+    assert child.returncode == in_process.returncode == 2
+    # The child failed, so this process loaded again to say why, exactly as in-process.
+    assert "forks: 1\nloaded here: True\n" in child.stderr
+    assert child.stderr.replace("forks: 1\nloaded here: True\n", "") == in_process.stderr
+    assert child.stderr.count("unknown key 'captrue'") == 1
+    assert "did you mean 'capture'?" in child.stderr
+    assert child.stdout == in_process.stdout == ""
+
+
+def test_validate_and_an_in_process_run_do_not_fork(tmp_path: Path) -> None:
+    _write_project(tmp_path, "http://127.0.0.1:9")
+    args = ["validate", "api", "--env", "local", "--var", "mode=m"]
+    validated = _postrun(_COUNTING_ENTRY, args, tmp_path)
+    assert validated.returncode == 0 and "forks: 0\n" in validated.stderr
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fork", counting_fork)
+        patch.chdir(tmp_path)
+        result = CliRunner().invoke(cli, ["run", "api", "--env", "local", "--mock"])
+    assert forks == []
+    assert "request" in result.output
+
+
+def test_fork_pays_only_on_linux_with_a_second_core_and_no_other_thread() -> None:
+    assert preload.fork_pays("linux", cores=2, threads=1)
+    assert not preload.fork_pays("linux", cores=1, threads=1)
+    assert not preload.fork_pays("linux", cores=8, threads=2)
+    assert not preload.fork_pays("darwin", cores=8, threads=1)
+    assert not preload.fork_pays("win32", cores=8, threads=1)
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """load_in_child forks here whatever threads the test process has; the children it
+    started are listed."""
+    monkeypatch.setattr(preload, "_threads", lambda: 1)
+    monkeypatch.setattr(preload, "_usable_cores", lambda: 2)
+    started: list[Any] = []
+    real_start = preload._start
+
+    def start(load: Any) -> Any:
+        child = real_start(load)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(preload, "_start", start)
+    return started
+
+
+def test_load_in_child_returns_what_the_child_loaded(forking: list[Any]) -> None:
+    ran_here: list[int] = []
+    answer = preload.load_in_child(
+        lambda: {"pid": os.getpid(), "data": [1, "two", None]},
+        lambda: ran_here.append(os.getpid()),
+    )
+    assert answer is not None
+    assert answer["data"] == [1, "two", None]
+    assert answer["pid"] != os.getpid()  # loaded in another process
+    assert ran_here == [os.getpid()]  # while this one ran `meanwhile`
+    assert len(forking) == 1 and not Path(f"/proc/{forking[0].pid}").exists()  # reaped
+
+
+def _fails() -> object:
+    raise ValueError("bad file")
+
+
+def _unpicklable() -> object:
+    return lambda: None
+
+
+def _prints() -> object:
+    print("from the child's stdout")
+    os.write(2, b"from the child's stderr\n")
+    return "done"
+
+
+@pytest.mark.parametrize("load", [_fails, _unpicklable])
+def test_a_child_that_fails_gives_no_answer(forking: list[Any], load: Any) -> None:
+    assert preload.load_in_child(load, lambda: None) is None
+    assert len(forking) == 1
+
+
+def test_the_child_writes_nothing_to_the_terminal(
+    forking: list[Any], capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert preload.load_in_child(_prints, lambda: None) == "done"
+    captured = capfd.readouterr()
+    assert "from the child" not in captured.out + captured.err
+
+
+def _slow() -> object:
+    time.sleep(60)
+    return "too late"
+
+
+def test_an_interrupt_while_the_child_loads_ends_the_child(forking: list[Any]) -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        preload.load_in_child(_slow, interrupted)
+    assert time.monotonic() - started < 10
+    (child,) = forking
+    assert child.pipe.closed
+    assert not Path(f"/proc/{child.pid}").exists()  # killed and reaped, not left loading
+
+
+def test_no_fork_where_it_does_not_pay(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preload, "_threads", lambda: 2)
+    monkeypatch.setattr(preload, "_start", lambda load: pytest.fail("forked"))
+    assert preload.load_in_child(lambda: "loaded", lambda: pytest.fail("not needed")) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message"),
+    [(None, 0, ""), (0, 0, ""), (2, 2, ""), (130, 130, ""), ("cannot go on", 1, "cannot go on")],
+)
+def test_the_exit_status_is_what_sys_exit_would_give(
+    code: object, status: int, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _exit_status(code) == status
+    assert capsys.readouterr().err.strip() == message
+
+
+def test_the_console_entry_flushes_piped_output_and_keeps_the_status(tmp_path: Path) -> None:
+    _write_project(tmp_path, "http://127.0.0.1:9")
+    listed = _postrun(_COUNTING_ENTRY, ["list", "api"], tmp_path)
+    assert listed.returncode == 0
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 2 + 60 + 25 and lines[-1].strip().startswith("POST")
+    # Loaded by the child, then found wanting here: `base` is only set by the environment.
+    failed = _postrun(_COUNTING_ENTRY, ["run", "api/a.yaml"], tmp_path)
+    assert failed.returncode == 2 and "forks: 1\nloaded here: False\n" in failed.stderr
+    assert "'base' used at api/a.yaml:7:10 (url)" in failed.stderr
+
+
+def test_loaded_collections_come_back_from_a_pickle_equal(tmp_path: Path) -> None:
+    """What the child sends: every shipped collection, a packed (over 1 MB) one and the test
+    project, with environments and .env values, equal after the round trip."""
+    from runner.cli import _load
+    from runner.compact import CompactRequests
+
+    _write_project(tmp_path, "http://127.0.0.1:9")
+    big = _request(1) + _request(2) + "# padding\n" * 110_000
+    (tmp_path / "api" / "big.yaml").write_text(f"name: big\nrequests:\n{big}", encoding="utf-8")
+    projects = [(REPO, ["collections"], "openai"), (tmp_path, ["api"], "local")]
+    for root, paths, env_name in projects:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(root)
+            loaded = _load([Path(path) for path in paths], env_name, ["x=1"], None, False)
+        again = pickle.loads(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
+        assert again == loaded
+        assert len(again.collections) == len(loaded.collections) >= 2
+    assert any(isinstance(each.requests, CompactRequests) for each in again.collections)
+    assert again.dotenv == {"PREVIEW_TOKEN": "tok-abc"}
