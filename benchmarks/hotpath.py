@@ -28,8 +28,12 @@ from benchmarks.workloads import TOKEN_NAME, TOKEN_VALUE, write_collection
 
 
 def profile_run(count: int) -> tuple[cProfile.Profile, float]:
-    """Run ``postrun run`` over ``count`` requests in this process; return profile and seconds."""
-    from runner.cli import main
+    """Run ``postrun run`` over ``count`` requests in this process; return profile and seconds.
+
+    Called as an in-process caller would (``cli``, not the console entry ``main``), so loading
+    happens here, in the profile, and the process is not ended by the run.
+    """
+    from runner.cli import cli
 
     os.environ[TOKEN_NAME] = TOKEN_VALUE
     os.environ["NO_COLOR"] = "1"
@@ -43,7 +47,7 @@ def profile_run(count: int) -> tuple[cProfile.Profile, float]:
         started = time.perf_counter()
         try:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
-                profiler.runcall(main)
+                profiler.runcall(cli, prog_name="postrun")
         finally:
             seconds = time.perf_counter() - started
             sys.argv = saved_argv

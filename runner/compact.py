@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import io
-import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
@@ -33,6 +32,7 @@ from runner.model import (
     RequestSpec,
     VariableScope,
 )
+from runner.pickling import field_values
 from runner.source import SourceLocation
 
 # Raw deflate (no header or checksum: the bytes never leave the process) with a 4 KB window:
@@ -42,8 +42,8 @@ _WBITS = -12
 _LEVEL = 6
 _MEM_LEVEL = 8
 
-# Model classes pickled as (class, field values): smaller and faster than their default
-# pickling, which names every field in every object.
+# Model classes pickled as (class, field values) (runner/pickling.py): smaller and faster than
+# their default pickling, which names every field in every object.
 _PACKED_TYPES = (
     RequestSpec,
     SourceLocation,
@@ -126,10 +126,7 @@ def _pickle_classes() -> tuple[Any, Any]:
     """A pickler that packs model objects compactly and keeps scopes out; its unpickler."""
     import pickle
 
-    getters = {
-        cls: operator.attrgetter(*(field.name for field in dataclasses.fields(cls)))
-        for cls in _PACKED_TYPES
-    }
+    getters = {cls: field_values(cls) for cls in _PACKED_TYPES}
 
     class Pickler(pickle.Pickler):
         def __init__(self, file: io.BytesIO, packer: RequestPacker) -> None:

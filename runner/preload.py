@@ -3,7 +3,8 @@
 Before its first request, ``postrun run`` imports requests and the engine (about 0.1 s) and loads
 its collections (YAML composition and checking, about 0.25 ms a request). Both are Python work
 under one GIL, so they add up. With a second core, a forked child loads while the parent
-imports, then hands the loaded model back pickled; reading it back costs a fifth of loading it.
+imports, then hands the loaded model back pickled (runner/pickling.py); reading it back costs
+about a sixth of loading it.
 
 Only where forking is safe and can pay: an OS whose fork is a plain copy (Linux), more than one
 usable core, and no other thread in the process (a thread holding a lock at the fork would leave
@@ -24,6 +25,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, NoReturn, TypeVar, cast
+
+from runner.pickling import dumps
 
 T = TypeVar("T")
 
@@ -94,7 +97,7 @@ def _run_child(load: Callable[[], object], writer: int) -> NoReturn:
         os.dup2(quiet, 1)
         os.dup2(quiet, 2)
         sys.stdout = sys.stderr = open(quiet, "w", closefd=False)  # noqa: SIM115
-        data = pickle.dumps(load(), protocol=pickle.HIGHEST_PROTOCOL)
+        data = dumps(load())
         with open(writer, "wb") as pipe:
             pipe.write(data)
         status = 0

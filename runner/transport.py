@@ -314,9 +314,9 @@ def _build(
             kwargs["data"] = stack.enter_context(Path(body.value).open("rb"))  # noqa: SIM115
         elif body.kind == "multipart":
             kwargs["data"] = _multipart(body.value, headers)
-    return requests.Request(
-        request.method, request.url, headers=headers, params=form_pairs(params), auth=auth, **kwargs
-    )
+    if params:  # only then: requests checks what it is given against slow runtime Protocols
+        kwargs["params"] = form_pairs(params)
+    return requests.Request(request.method, request.url, headers=headers, auth=auth, **kwargs)
 
 
 def _apply_auth(

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from runner import preload
+from runner import pickling, preload
 from runner.cli import _exit_status, cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -317,8 +318,31 @@ def test_loaded_collections_come_back_from_a_pickle_equal(tmp_path: Path) -> Non
         with pytest.MonkeyPatch.context() as patch:
             patch.chdir(root)
             loaded = _load([Path(path) for path in paths], env_name, ["x=1"], None, False)
-        again = pickle.loads(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
+        again = pickle.loads(pickling.dumps(loaded))
         assert again == loaded
+        # Shared objects stay shared: the engine keys each folder's variables by its scopes.
+        for before, after in zip(loaded.collections, again.collections, strict=True):
+            scopes = {id(request.folder_scopes) for request in before.requests}
+            assert len({id(request.folder_scopes) for request in after.requests}) == len(scopes)
         assert len(again.collections) == len(loaded.collections) >= 2
     assert any(isinstance(each.requests, CompactRequests) for each in again.collections)
     assert again.dotenv == {"PREVIEW_TOKEN": "tok-abc"}
+
+
+@dataclass(frozen=True)
+class _Outside:
+    value: int
+
+
+def test_only_postrun_dataclasses_that_init_can_rebuild_are_pickled_by_fields() -> None:
+    from runner.model import Matcher
+    from runner.source import SourceLocation
+
+    location = SourceLocation("c.yaml", 3, 5)
+    assert pickling.field_values(SourceLocation)(location) == ("c.yaml", 3, 5, 1)  # type: ignore[misc]
+    assert pickling.field_values(Matcher) is not None
+    assert pickling.field_values(_Outside) is None  # not postrun's: its own pickling
+    assert pickling.field_values(dict) is None
+    data = pickling.dumps({"where": location, "outside": _Outside(1)})
+    assert b"column" not in data  # fields by position, not by name
+    assert pickle.loads(data) == {"where": location, "outside": _Outside(1)}
