@@ -39,10 +39,12 @@ Exit status: 0 all checks passed, 1 a check or request failed, 2 invalid input,
 """
 
 
-@dataclass(frozen=True, slots=True)
 class ConsoleEntry:
-    """The click ``obj`` of a process started as ``postrun`` (``main``), which the process is
-    then ours: a command may fork (runner/preload.py). In-process callers pass no such object."""
+    """The click ``obj`` when postrun was started as a program (``main``): the process is then
+    postrun's, and a command may fork (runner/preload.py). In-process callers pass no such
+    object."""
+
+    __slots__ = ()
 
 
 def _owns_process() -> bool:
