@@ -33,13 +33,18 @@ from benchmarks.workloads import TOKEN_NAME, TOKEN_VALUE, write_collection, writ
 def count_instructions(command: Sequence[str], env: dict[str, str], cwd: Path) -> int:
     """Instructions executed by ``command``, as callgrind counts them: the sum over its own
     process and those it forks (postrun's loading child, runner/preload.py), since CPU work is
-    what is counted; programs it executes are not followed."""
+    what is counted; programs it executes are not followed.
+
+    A forked child starts with its parent's counts; they are zeroed as it starts
+    (``PyOS_AfterFork_Child``), so that what ran before the fork is counted once.
+    """
     with tempfile.TemporaryDirectory(prefix="callgrind-") as logs:
         subprocess.run(
             [
                 "valgrind",
                 "--tool=callgrind",
                 "--callgrind-out-file=/dev/null",
+                "--zero-before=PyOS_AfterFork_Child",
                 f"--log-file={logs}/%p.log",
                 *command,
             ],

@@ -852,6 +852,7 @@ def _load(
         if meanwhile is not None:
             from runner.preload import load_in_child
 
+            _import_shared()
             answer = load_in_child(_load_noting_skipped(load), meanwhile)
             if answer is not None:
                 loaded, skipped = answer
@@ -859,6 +860,15 @@ def _load(
                     _note_skipped(skipped)
                 return loaded
         return load()
+
+
+def _import_shared() -> None:
+    """Import, before a loading child is forked, the modules both processes need (the model,
+    variables, templates, JSONPath): once here instead of once in each."""
+    import importlib
+
+    for name in ("runner.variables", "runner.jsonquery", "runner.templating"):
+        importlib.import_module(name)
 
 
 def _load_noting_skipped(
