@@ -942,6 +942,8 @@ def _end_process(status: int) -> NoReturn:
     import atexit
 
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed (postrun ... >&-)
+            continue
         # A closed pipe (postrun run ... | head) or stream: nothing more can be said on it.
         with contextlib.suppress(OSError, ValueError):
             stream.flush()

@@ -346,3 +346,20 @@ def test_only_postrun_dataclasses_that_init_can_rebuild_are_pickled_by_fields() 
     data = pickling.dumps({"where": location, "outside": _Outside(1)})
     assert b"column" not in data  # fields by position, not by name
     assert pickle.loads(data) == {"where": location, "outside": _Outside(1)}
+
+
+def test_the_console_entry_ends_quietly_when_started_with_stdout_closed(tmp_path: Path) -> None:
+    """``postrun ... >&-``: Python then has no sys.stdout, and output is dropped, as before."""
+    _write_project(tmp_path, "http://127.0.0.1:9")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    for args in (["--version"], ["list", "api/a.yaml"]):
+        ended = subprocess.run(
+            ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "runner", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (ended.returncode, ended.stderr) == (0, "")
