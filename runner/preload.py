@@ -30,6 +30,8 @@ from runner.pickling import dumps
 
 T = TypeVar("T")
 
+_PR_SET_PDEATHSIG = 1  # prctl option, from <linux/prctl.h>
+
 
 def fork_pays(platform: str, cores: int, threads: int) -> bool:
     """Whether loading in a forked child is safe and can save time (see the module docstring)."""
@@ -75,6 +77,7 @@ def _threads() -> int:
 
 def _start(load: Callable[[], object]) -> _Child | None:
     reader, writer = os.pipe()
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:  # out of processes or memory: load here instead
@@ -83,15 +86,16 @@ def _start(load: Callable[[], object]) -> _Child | None:
         return None
     if pid == 0:
         os.close(reader)
-        _run_child(load, writer)
+        _run_child(load, writer, parent)
     os.close(writer)
     return _Child(pid, open(reader, "rb"))  # closed by _answer or _stop
 
 
-def _run_child(load: Callable[[], object], writer: int) -> NoReturn:
+def _run_child(load: Callable[[], object], writer: int, parent: int) -> NoReturn:
     """The child's whole life: load, pickle, write, and exit without Python's teardown."""
     status = 1
     try:
+        _end_with(parent)
         # Nothing from the child reaches the terminal: the parent reports, once.
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, 1)
@@ -106,6 +110,20 @@ def _run_child(load: Callable[[], object], writer: int) -> NoReturn:
     finally:
         # os._exit: no atexit handlers, no flushing of buffers copied from the parent.
         os._exit(status)
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel kill this child when ``parent`` ends first.
+
+    Killed alone (SIGTERM from a CI job cancelled, SIGKILL), the parent never reads the answer,
+    and the child would otherwise go on loading a large file for seconds.
+    """
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):  # a libc without prctl: best effort
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the kernel was asked
+        os._exit(1)
 
 
 def _answer(child: _Child) -> object:

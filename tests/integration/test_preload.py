@@ -363,3 +363,44 @@ def test_the_console_entry_ends_quietly_when_started_with_stdout_closed(tmp_path
             check=False,
         )
         assert (ended.returncode, ended.stderr) == (0, "")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+        except OSError:  # ended while listed
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; its reaper may not be waiting for it
+
+
+def test_the_loading_child_ends_with_a_parent_killed_while_it_loads(tmp_path: Path) -> None:
+    """SIGTERM (or SIGKILL) for postrun alone, not its process group: the child, whose answer
+    nobody will read, must not go on loading for seconds."""
+    requests = "".join(_request(index) for index in range(1, 20_001))
+    (tmp_path / "big.yaml").write_text(f"name: big\nrequests:\n{requests}", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "runner", "run", "big.yaml", "--var", "base=http://x"]
+    with subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.DEVNULL) as parent:
+        deadline = time.monotonic() + 30
+        while not (children := _children(parent.pid)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (child,) = children
+        time.sleep(0.2)  # the child is loading now
+        parent.terminate()
+        assert parent.wait(timeout=30) == -15
+        deadline = time.monotonic() + 1.5  # loading 20,000 requests takes seconds
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not _running(child)
