@@ -129,7 +129,12 @@ def _end_with(parent: int) -> None:
 def _answer(child: _Child) -> object:
     with child.pipe:
         data = child.pipe.read()
-    _, wait_status = os.waitpid(child.pid, 0)
+    try:
+        _, wait_status = os.waitpid(child.pid, 0)
+    except ChildProcessError:
+        # SIGCHLD ignored (inherited): the kernel reaped it and its status is lost; an answer
+        # cut short does not unpickle below.
+        wait_status = 0
     if os.waitstatus_to_exitcode(wait_status) != 0 or not data:
         return None
     try:

@@ -404,3 +404,15 @@ def test_the_loading_child_ends_with_a_parent_killed_while_it_loads(tmp_path: Pa
         while _running(child) and time.monotonic() < deadline:
             time.sleep(0.01)
         assert not _running(child)
+
+
+def test_a_child_the_system_reaps_still_answers(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """Started with SIGCHLD ignored (inherited through exec from some supervisors), the kernel
+    reaps the child itself and waiting for it fails: its answer is still used."""
+    _serve(httpserver)
+    _write_project(tmp_path, httpserver.url_for("").rstrip("/"))
+    entry = "import signal\nsignal.signal(signal.SIGCHLD, signal.SIG_IGN)\n" + _COUNTING_ENTRY
+    ran = _postrun(entry, ["run", "api", "--env", "local", "--var", "mode=m"], tmp_path)
+    assert "Traceback" not in ran.stderr
+    assert ran.returncode == 1 and "forks: 1\nloaded here: False\n" in ran.stderr
+    assert "85 requests" in ran.stdout
