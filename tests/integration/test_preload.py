@@ -416,3 +416,27 @@ def test_a_child_the_system_reaps_still_answers(tmp_path: Path, httpserver: HTTP
     assert "Traceback" not in ran.stderr
     assert ran.returncode == 1 and "forks: 1\nloaded here: False\n" in ran.stderr
     assert "85 requests" in ran.stdout
+
+
+def test_what_atexit_callbacks_write_is_flushed_too(tmp_path: Path) -> None:
+    """As at a normal exit, the standard streams are flushed after the atexit callbacks."""
+    entry = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('said at exit'))\n"
+        "sys.argv[0] = 'postrun'\n"
+        "from runner.cli import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("PYTHONUNBUFFERED", None)  # stdout to a pipe is then block-buffered
+    ended = subprocess.run(
+        [sys.executable, "-c", entry, "--version"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ended.returncode == 0
+    assert ended.stdout.splitlines()[-1] == "said at exit"
