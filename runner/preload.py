@@ -11,7 +11,8 @@ usable core, and no other thread in the process (a thread holding a lock at the 
 the child's copy locked forever). The child writes nothing to the terminal. Anything unusual in
 it (a load error, a result that does not pickle, a signal) sends nothing back, and the caller
 then loads in-process as it would have without a child, so errors and their messages are the
-in-process ones.
+in-process ones. The child does not outlive the parent: the kernel kills it if the parent ends
+first (SIGTERM or SIGKILL sent to postrun alone).
 """
 
 from __future__ import annotations
