@@ -943,7 +943,7 @@ def _exit_status(code: object) -> int:
 
 
 def _end_process(status: int) -> NoReturn:
-    """Flush, run the atexit callbacks, and end without the interpreter's teardown.
+    """Run the atexit callbacks, flush, and end without the interpreter's teardown.
 
     Freeing every module and object one by one took about 20 ms of a 0.2 s run (more after a
     large load); the OS frees the process at once. Reports are written and closed by now, and
@@ -951,9 +951,11 @@ def _end_process(status: int) -> NoReturn:
     """
     import atexit
 
+    atexit._run_exitfuncs()  # first, as at a normal exit: what they write is flushed below
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed (postrun ... >&-)
+            continue
         # A closed pipe (postrun run ... | head) or stream: nothing more can be said on it.
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
-    atexit._run_exitfuncs()
     os._exit(status)

@@ -11,7 +11,8 @@ usable core, and no other thread in the process (a thread holding a lock at the 
 the child's copy locked forever). The child writes nothing to the terminal. Anything unusual in
 it (a load error, a result that does not pickle, a signal) sends nothing back, and the caller
 then loads in-process as it would have without a child, so errors and their messages are the
-in-process ones.
+in-process ones. The child does not outlive the parent: the kernel kills it if the parent ends
+first (SIGTERM or SIGKILL sent to postrun alone).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from typing import BinaryIO, NoReturn, TypeVar, cast
 from runner.pickling import dumps
 
 T = TypeVar("T")
+
+_PR_SET_PDEATHSIG = 1  # prctl option, from <linux/prctl.h>
 
 
 def fork_pays(platform: str, cores: int, threads: int) -> bool:
@@ -75,6 +78,7 @@ def _threads() -> int:
 
 def _start(load: Callable[[], object]) -> _Child | None:
     reader, writer = os.pipe()
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:  # out of processes or memory: load here instead
@@ -83,15 +87,16 @@ def _start(load: Callable[[], object]) -> _Child | None:
         return None
     if pid == 0:
         os.close(reader)
-        _run_child(load, writer)
+        _run_child(load, writer, parent)
     os.close(writer)
     return _Child(pid, open(reader, "rb"))  # closed by _answer or _stop
 
 
-def _run_child(load: Callable[[], object], writer: int) -> NoReturn:
+def _run_child(load: Callable[[], object], writer: int, parent: int) -> NoReturn:
     """The child's whole life: load, pickle, write, and exit without Python's teardown."""
     status = 1
     try:
+        _end_with(parent)
         # Nothing from the child reaches the terminal: the parent reports, once.
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, 1)
@@ -108,10 +113,29 @@ def _run_child(load: Callable[[], object], writer: int) -> NoReturn:
         os._exit(status)
 
 
+def _end_with(parent: int) -> None:
+    """Have the kernel kill this child when ``parent`` ends first.
+
+    Killed alone (SIGTERM from a CI job cancelled, SIGKILL), the parent never reads the answer,
+    and the child would otherwise go on loading a large file for seconds.
+    """
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):  # a libc without prctl: best effort
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the kernel was asked
+        os._exit(1)
+
+
 def _answer(child: _Child) -> object:
     with child.pipe:
         data = child.pipe.read()
-    _, wait_status = os.waitpid(child.pid, 0)
+    try:
+        _, wait_status = os.waitpid(child.pid, 0)
+    except ChildProcessError:
+        # SIGCHLD ignored (inherited): the kernel reaped it and its status is lost; an answer
+        # cut short does not unpickle below.
+        wait_status = 0
     if os.waitstatus_to_exitcode(wait_status) != 0 or not data:
         return None
     try:

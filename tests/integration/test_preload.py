@@ -346,3 +346,97 @@ def test_only_postrun_dataclasses_that_init_can_rebuild_are_pickled_by_fields() 
     data = pickling.dumps({"where": location, "outside": _Outside(1)})
     assert b"column" not in data  # fields by position, not by name
     assert pickle.loads(data) == {"where": location, "outside": _Outside(1)}
+
+
+def test_the_console_entry_ends_quietly_when_started_with_stdout_closed(tmp_path: Path) -> None:
+    """``postrun ... >&-``: Python then has no sys.stdout, and output is dropped, as before."""
+    _write_project(tmp_path, "http://127.0.0.1:9")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    for args in (["--version"], ["list", "api/a.yaml"]):
+        ended = subprocess.run(
+            ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "runner", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (ended.returncode, ended.stderr) == (0, "")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+        except OSError:  # ended while listed
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; its reaper may not be waiting for it
+
+
+def test_the_loading_child_ends_with_a_parent_killed_while_it_loads(tmp_path: Path) -> None:
+    """SIGTERM (or SIGKILL) for postrun alone, not its process group: the child, whose answer
+    nobody will read, must not go on loading for seconds."""
+    requests = "".join(_request(index) for index in range(1, 20_001))
+    (tmp_path / "big.yaml").write_text(f"name: big\nrequests:\n{requests}", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "runner", "run", "big.yaml", "--var", "base=http://x"]
+    with subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.DEVNULL) as parent:
+        deadline = time.monotonic() + 30
+        while not (children := _children(parent.pid)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (child,) = children
+        time.sleep(0.2)  # the child is loading now
+        parent.terminate()
+        assert parent.wait(timeout=30) == -15
+        deadline = time.monotonic() + 1.5  # loading 20,000 requests takes seconds
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not _running(child)
+
+
+def test_a_child_the_system_reaps_still_answers(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """Started with SIGCHLD ignored (inherited through exec from some supervisors), the kernel
+    reaps the child itself and waiting for it fails: its answer is still used."""
+    _serve(httpserver)
+    _write_project(tmp_path, httpserver.url_for("").rstrip("/"))
+    entry = "import signal\nsignal.signal(signal.SIGCHLD, signal.SIG_IGN)\n" + _COUNTING_ENTRY
+    ran = _postrun(entry, ["run", "api", "--env", "local", "--var", "mode=m"], tmp_path)
+    assert "Traceback" not in ran.stderr
+    assert ran.returncode == 1 and "forks: 1\nloaded here: False\n" in ran.stderr
+    assert "85 requests" in ran.stdout
+
+
+def test_what_atexit_callbacks_write_is_flushed_too(tmp_path: Path) -> None:
+    """As at a normal exit, the standard streams are flushed after the atexit callbacks."""
+    entry = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('said at exit'))\n"
+        "sys.argv[0] = 'postrun'\n"
+        "from runner.cli import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("PYTHONUNBUFFERED", None)  # stdout to a pipe is then block-buffered
+    ended = subprocess.run(
+        [sys.executable, "-c", entry, "--version"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ended.returncode == 0
+    assert ended.stdout.splitlines()[-1] == "said at exit"
