@@ -48,8 +48,14 @@ class ConsoleEntry:
 
 
 def _owns_process() -> bool:
+    """Whether the command may fork: started as ``postrun``, and not asked for tracebacks
+    (which should show where an error was raised, not where a child's error was re-raised)."""
     context = click.get_current_context(silent=True)
-    return context is not None and isinstance(context.obj, ConsoleEntry)
+    return (
+        context is not None
+        and isinstance(context.obj, ConsoleEntry)
+        and not context.params.get("traceback")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -858,6 +864,8 @@ def _load(
                 loaded, skipped = answer
                 if skipped:
                     _note_skipped(skipped)
+                if isinstance(loaded, PostrunError):
+                    raise loaded  # found by the child: not loaded a second time to say so
                 return loaded
         return load()
 
@@ -873,13 +881,17 @@ def _import_shared() -> None:
 
 def _load_noting_skipped(
     load: Callable[[Callable[[Sequence[Path]], None]], Loaded],
-) -> Callable[[], tuple[Loaded, list[Path]]]:
-    """``load`` for a child process: the files it skipped come back with what it loaded, for
-    the parent to name (the child prints nothing)."""
+) -> Callable[[], tuple[Loaded | PostrunError, list[Path]]]:
+    """``load`` for a child process, which prints nothing: what it loaded, or the input error
+    it met, comes back with the files it skipped, for the parent to report in that order."""
 
-    def loading() -> tuple[Loaded, list[Path]]:
+    def loading() -> tuple[Loaded | PostrunError, list[Path]]:
         skipped: list[Path] = []
-        return load(skipped.extend), skipped
+        try:
+            return load(skipped.extend), skipped
+        except PostrunError as exc:
+            exc.__traceback__ = None  # the message, location and hint are what is reported
+            return exc, skipped
 
     return loading
 
@@ -942,6 +954,14 @@ def _exit_status(code: object) -> int:
     return 1
 
 
+def _observed() -> bool:
+    """Whether a profiler, debugger or coverage tool watches this process."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: tools ids 0 to 5
+    return monitoring is not None and any(monitoring.get_tool(tool) for tool in range(6))
+
+
 def _end_process(status: int) -> NoReturn:
     """Run the atexit callbacks, flush, and end without the interpreter's teardown.
 
@@ -951,6 +971,8 @@ def _end_process(status: int) -> NoReturn:
     """
     import atexit
 
+    if _observed():
+        sys.exit(status)  # a profiler, debugger or coverage tool reports at the normal exit
     atexit._run_exitfuncs()  # first, as at a normal exit: what they write is flushed below
     for stream in (sys.stdout, sys.stderr):
         if stream is None:  # started with the descriptor closed (postrun ... >&-)

@@ -40,9 +40,38 @@ def fork_pays(platform: str, cores: int, threads: int) -> bool:
 
 
 def _usable_cores() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    """The cores this process may run on: its affinity, and its cgroup's CPU quota (a container
+    started with ``--cpus=1`` sees every core of the machine but gets the time of one)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota = _cgroup_cpu_quota()
+    return min(cores or 1, quota) if quota is not None else cores or 1
+
+
+def _cgroup_cpu_quota() -> int | None:
+    """Whole CPUs allowed by the cgroup (v2 ``cpu.max``, or v1 ``cfs_quota``), None if unlimited."""
+    try:
+        with open("/sys/fs/cgroup/cpu.max", encoding="ascii") as file:
+            quota, _, period = file.read().strip().partition(" ")
+    except OSError:
+        try:
+            with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", encoding="ascii") as file:
+                quota = file.read().strip()
+            with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us", encoding="ascii") as file:
+                period = file.read().strip()
+        except OSError:
+            return None
+    return cpus_from_quota(quota, period)
+
+
+def cpus_from_quota(quota: str, period: str) -> int | None:
+    """Whole CPUs a cgroup quota gives (at least 1), None when it sets no limit."""
+    try:
+        quota_us, period_us = int(quota), int(period)
+    except ValueError:  # "max": no limit
+        return None
+    if quota_us <= 0 or period_us <= 0:  # v1 writes -1 for no limit
+        return None
+    return max(1, quota_us // period_us)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +95,11 @@ def load_in_child(load: Callable[[], T], meanwhile: Callable[[], object]) -> T |
         return None
     try:
         meanwhile()
-        return cast("T | None", _answer(child))
+        data = _collect(child)
     except BaseException:  # Ctrl-C here: the child's work is not wanted any more
         _stop(child)
         raise
+    return cast("T | None", _unpickled(data))
 
 
 def _threads() -> int:
@@ -79,17 +109,24 @@ def _threads() -> int:
 def _start(load: Callable[[], object]) -> _Child | None:
     reader, writer = os.pipe()
     parent = os.getpid()
+    # Ctrl-C is held back over the fork: the child must never run the parent's handler (it
+    # would unwind the parent's stack and report the interrupt a second time).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         pid = os.fork()
     except OSError:  # out of processes or memory: load here instead
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         os.close(reader)
         os.close(writer)
         return None
     if pid == 0:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C simply ends the child
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         os.close(reader)
         _run_child(load, writer, parent)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     os.close(writer)
-    return _Child(pid, open(reader, "rb"))  # closed by _answer or _stop
+    return _Child(pid, open(reader, "rb"))  # closed by _collect or _stop
 
 
 def _run_child(load: Callable[[], object], writer: int, parent: int) -> NoReturn:
@@ -97,6 +134,12 @@ def _run_child(load: Callable[[], object], writer: int, parent: int) -> NoReturn
     status = 1
     try:
         _end_with(parent)
+        # Started with stdin and stdout closed, the pipe took descriptors 0 and 1: move the
+        # writing end out of the way of the redirection below.
+        if writer <= 2:
+            import fcntl  # POSIX only, as is this child
+
+            writer = fcntl.fcntl(writer, fcntl.F_DUPFD_CLOEXEC, 3)
         # Nothing from the child reaches the terminal: the parent reports, once.
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, 1)
@@ -127,7 +170,8 @@ def _end_with(parent: int) -> None:
         os._exit(1)
 
 
-def _answer(child: _Child) -> object:
+def _collect(child: _Child) -> bytes | None:
+    """The child's answer, read whole, and the child reaped; None if it failed."""
     with child.pipe:
         data = child.pipe.read()
     try:
@@ -137,6 +181,12 @@ def _answer(child: _Child) -> object:
         # cut short does not unpickle below.
         wait_status = 0
     if os.waitstatus_to_exitcode(wait_status) != 0 or not data:
+        return None
+    return data
+
+
+def _unpickled(data: bytes | None) -> object:
+    if data is None:
         return None
     try:
         return pickle.loads(data)  # noqa: S301 (our own child's bytes, over a private pipe)

@@ -10,6 +10,7 @@ import json
 import os
 import pickle
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -162,9 +163,9 @@ def test_a_load_error_found_by_the_child_is_reported_once_as_in_process(tmp_path
     child = _postrun(_COUNTING_ENTRY, ["run", "api", "--env", "local"], tmp_path)
     in_process = _postrun(_IN_PROCESS_ENTRY, ["run", "api", "--env", "local"], tmp_path)
     assert child.returncode == in_process.returncode == 2
-    # The child failed, so this process loaded again to say why, exactly as in-process.
-    assert "forks: 1\nloaded here: True\n" in child.stderr
-    assert child.stderr.replace("forks: 1\nloaded here: True\n", "") == in_process.stderr
+    # The child sent its error back: reported as in-process, without loading a second time.
+    assert "forks: 1\nloaded here: False\n" in child.stderr
+    assert child.stderr.replace("forks: 1\nloaded here: False\n", "") == in_process.stderr
     assert child.stderr.count("unknown key 'captrue'") == 1
     assert "did you mean 'capture'?" in child.stderr
     assert child.stdout == in_process.stdout == ""
@@ -440,3 +441,76 @@ def test_what_atexit_callbacks_write_is_flushed_too(tmp_path: Path) -> None:
     )
     assert ended.returncode == 0
     assert ended.stdout.splitlines()[-1] == "said at exit"
+
+
+def test_a_bad_var_and_traceback_mode(tmp_path: Path) -> None:
+    """An input error the child meets before loading is sent back too; with --traceback (a
+    hidden debugging flag) nothing forks, so a re-raised error comes from where it was raised."""
+    _write_project(tmp_path, "http://127.0.0.1:9")
+    args = ["run", "api", "--env", "local", "--var", "bad name=1"]
+    child = _postrun(_COUNTING_ENTRY, args, tmp_path)
+    in_process = _postrun(_IN_PROCESS_ENTRY, args, tmp_path)
+    assert child.returncode == in_process.returncode == 2
+    assert child.stderr.replace("forks: 1\nloaded here: False\n", "") == in_process.stderr
+    traced = _postrun(_COUNTING_ENTRY, [*args, "--traceback"], tmp_path)
+    assert "forks: 0\nloaded here: True\n" in traced.stderr
+
+
+@pytest.mark.parametrize(
+    ("quota", "period", "cpus"),
+    [
+        ("max", "100000", None),
+        ("-1", "100000", None),
+        ("100000", "100000", 1),
+        ("50000", "100000", 1),
+        ("150000", "100000", 1),
+        ("400000", "100000", 4),
+    ],
+)
+def test_a_cgroup_cpu_quota_counts_as_cores(quota: str, period: str, cpus: int | None) -> None:
+    assert preload.cpus_from_quota(quota, period) == cpus
+
+
+def _interrupt_disposition() -> object:
+    return signal.getsignal(signal.SIGINT) == signal.SIG_DFL
+
+
+def test_ctrl_c_simply_ends_the_child_and_stays_with_the_parent(forking: list[Any]) -> None:
+    assert preload.load_in_child(_interrupt_disposition, lambda: None) is True
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+_RUN_A = ("run", "api/a.yaml")
+
+
+def test_the_child_answers_when_started_without_stdin_and_stdout(tmp_path: Path) -> None:
+    """Then the pipe takes descriptors 0 and 1, which the child's quieting must not overwrite."""
+    _write_project(tmp_path, "http://127.0.0.1:9")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    ended = subprocess.run(
+        ["sh", "-c", 'exec "$@" <&- >&-', "sh", sys.executable, "-c", _COUNTING_ENTRY, *_RUN_A],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ended.returncode == 2  # `base` comes from the environment, not given here
+    assert "forks: 1\nloaded here: False\n" in ended.stderr
+
+
+def test_a_profiler_still_reports_at_the_end(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-m", "runner", "--version"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert profiled.returncode == 0
+    assert "postrun, version" in profiled.stdout and "function calls" in profiled.stdout
