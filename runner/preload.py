@@ -113,22 +113,30 @@ def _start(load: Callable[[], object]) -> _Child | None:
     parent = os.getpid()
     # Ctrl-C is held back over the fork: the child must never run the parent's handler (it
     # would unwind the parent's stack and report the interrupt a second time).
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         pid = os.fork()
-    except OSError:  # out of processes or memory: load here instead
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    except BaseException as exc:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(reader)
         os.close(writer)
-        return None
+        if isinstance(exc, OSError):  # out of processes or memory: load here instead
+            return None
+        raise
     if pid == 0:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C simply ends the child
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(reader)
         _run_child(load, writer, parent)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     os.close(writer)
-    return _Child(pid, open(reader, "rb"))  # closed by _collect or _stop
+    child = _Child(pid, open(reader, "rb"))  # noqa: SIM115 (closed by _collect or _stop)
+    try:
+        # A Ctrl-C held back over the fork is raised here, with a child that must not go on.
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    except BaseException:
+        _stop(child)
+        raise
+    return child
 
 
 def _run_child(load: Callable[[], object], writer: int, parent: int) -> NoReturn:

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -528,3 +529,45 @@ def test_what_loading_says_on_stderr_is_said_as_in_process(tmp_path: Path) -> No
     assert "forks: 1\nloaded here: False\n" in child.stderr
     assert child.stderr.replace("forks: 1\nloaded here: False\n", "") == in_process.stderr
     assert child.returncode == in_process.returncode == 1
+
+
+def test_ctrl_c_held_back_over_the_fork_still_ends_the_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C pressed while the fork held it back is raised here once unblocked; the child
+    already forked is killed and reaped then, not left loading."""
+    monkeypatch.setattr(preload, "_threads", lambda: 1)
+    monkeypatch.setattr(preload, "_usable_cores", lambda: 2)
+    real_fork = os.fork
+    children: list[int] = []
+
+    def fork_while_interrupted() -> int:
+        # To this thread (a signal to the process may go to another thread and be run at
+        # once); held back, pending, until the mask is lifted.
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_while_interrupted)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        preload.load_in_child(_slow, lambda: None)
+    assert time.monotonic() - started < 10
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    (pid,) = children
+    assert not Path(f"/proc/{pid}").exists()  # killed and reaped
+
+
+def test_a_fork_that_raises_leaves_ctrl_c_unblocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preload, "_threads", lambda: 1)
+    monkeypatch.setattr(preload, "_usable_cores", lambda: 2)
+
+    def fork_at_shutdown() -> int:
+        raise RuntimeError("can't fork at interpreter shutdown")
+
+    monkeypatch.setattr(os, "fork", fork_at_shutdown)
+    with pytest.raises(RuntimeError):
+        preload.load_in_child(_slow, lambda: None)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
