@@ -49,18 +49,19 @@ def _usable_cores() -> int:
     return min(cores or 1, quota) if quota is not None else cores or 1
 
 
-def _cgroup_cpu_quota() -> int | None:
-    """Whole CPUs allowed by the cgroup (v2 ``cpu.max``, or v1 ``cfs_quota``), None if unlimited."""
+def _cgroup_cpu_quota(root: str = "/sys/fs/cgroup") -> int | None:
+    """Whole CPUs allowed by the cgroup (v2 ``cpu.max``, or v1 ``cfs_quota``), None if unlimited
+    or unreadable (a file that is not ASCII text counts as no limit, not as a crash)."""
     try:
-        with open("/sys/fs/cgroup/cpu.max", encoding="ascii") as file:
+        with open(f"{root}/cpu.max", encoding="ascii") as file:
             quota, _, period = file.read().strip().partition(" ")
-    except OSError:
+    except (OSError, ValueError):
         try:
-            with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", encoding="ascii") as file:
+            with open(f"{root}/cpu/cpu.cfs_quota_us", encoding="ascii") as file:
                 quota = file.read().strip()
-            with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us", encoding="ascii") as file:
+            with open(f"{root}/cpu/cpu.cfs_period_us", encoding="ascii") as file:
                 period = file.read().strip()
-        except OSError:
+        except (OSError, ValueError):
             return None
     return cpus_from_quota(quota, period)
 

@@ -571,3 +571,25 @@ def test_a_fork_that_raises_leaves_ctrl_c_unblocked(monkeypatch: pytest.MonkeyPa
     with pytest.raises(RuntimeError):
         preload.load_in_child(_slow, lambda: None)
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+@pytest.mark.parametrize(
+    ("files", "cpus"),
+    [
+        ({"cpu.max": b"200000 100000\n"}, 2),
+        ({"cpu.max": b"max 100000\n"}, None),
+        ({"cpu.max": b""}, None),
+        ({"cpu.max": b"\xff\xfe 100000\n"}, None),
+        ({"cpu/cpu.cfs_quota_us": b"300000\n", "cpu/cpu.cfs_period_us": b"100000\n"}, 3),
+        ({"cpu/cpu.cfs_quota_us": b"\xe9\n", "cpu/cpu.cfs_period_us": b"100000\n"}, None),
+        ({"cpu/cpu.cfs_quota_us": b"300000\n"}, None),
+        ({}, None),
+    ],
+)
+def test_cgroup_files_with_odd_contents_mean_no_limit(
+    tmp_path: Path, files: dict[str, bytes], cpus: int | None
+) -> None:
+    (tmp_path / "cpu").mkdir()
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    assert preload._cgroup_cpu_quota(str(tmp_path)) == cpus
