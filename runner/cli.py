@@ -798,14 +798,12 @@ def export_postman_command(
         click.echo(f"wrote {target} (secrets listed {shown} their values)", err=True)
 
 
-def _discover(
-    paths: Sequence[Path], note_skipped: Callable[[Sequence[Path]], None] | None = None
-) -> list[Path]:
+def _discover(paths: Sequence[Path]) -> list[Path]:
     from runner.loader import discover_collections
 
     files, skipped = discover_collections(list(paths))
     if skipped:
-        (note_skipped or _note_skipped)(skipped)
+        _note_skipped(skipped)
     if not files:
         raise PostrunError(
             f"no collection found in {', '.join(map(str, paths))}",
@@ -851,19 +849,19 @@ def _load(
     """Load what a command runs on. With ``meanwhile`` (imports a run needs next), loading may
     happen in a forked child while ``meanwhile`` runs here (runner/preload.py)."""
 
-    def load(note_skipped: Callable[[Sequence[Path]], None] | None = None) -> Loaded:
-        return _load_all(paths, env_name, variables, env_file, allow_outside, note_skipped)
+    def load() -> Loaded:
+        return _load_all(paths, env_name, variables, env_file, allow_outside)
 
     with _collector_paused():
         if meanwhile is not None:
             from runner.preload import load_in_child
 
             _import_shared()
-            answer = load_in_child(_load_noting_skipped(load), meanwhile)
+            answer = load_in_child(_load_telling(load), meanwhile)
             if answer is not None:
-                loaded, skipped = answer
-                if skipped:
-                    _note_skipped(skipped)
+                loaded, said = answer
+                if said:
+                    click.echo(said, err=True, nl=False)
                 if isinstance(loaded, PostrunError):
                     raise loaded  # found by the child: not loaded a second time to say so
                 return loaded
@@ -879,19 +877,20 @@ def _import_shared() -> None:
         importlib.import_module(name)
 
 
-def _load_noting_skipped(
-    load: Callable[[Callable[[Sequence[Path]], None]], Loaded],
-) -> Callable[[], tuple[Loaded | PostrunError, list[Path]]]:
+def _load_telling(load: Callable[[], Loaded]) -> Callable[[], tuple[Loaded | PostrunError, str]]:
     """``load`` for a child process, which prints nothing: what it loaded, or the input error
-    it met, comes back with the files it skipped, for the parent to report in that order."""
+    it met, comes back with what loading wrote to stderr (the note on skipped files, a warning
+    python-dotenv logs about a .env line), for the parent to report in that order."""
 
-    def loading() -> tuple[Loaded | PostrunError, list[Path]]:
-        skipped: list[Path] = []
-        try:
-            return load(skipped.extend), skipped
-        except PostrunError as exc:
-            exc.__traceback__ = None  # the message, location and hint are what is reported
-            return exc, skipped
+    def loading() -> tuple[Loaded | PostrunError, str]:
+        said = io.StringIO()
+        with contextlib.redirect_stderr(said):
+            try:
+                loaded: Loaded | PostrunError = load()
+            except PostrunError as exc:
+                exc.__traceback__ = None  # the message, location and hint are what is reported
+                loaded = exc
+        return loaded, said.getvalue()
 
     return loading
 
@@ -902,13 +901,12 @@ def _load_all(
     variables: Sequence[str],
     env_file: Path | None,
     allow_outside: bool,
-    note_skipped: Callable[[Sequence[Path]], None] | None = None,
 ) -> Loaded:
     from runner.loader import find_environment, load_collection, load_environment
     from runner.variables import parse_cli_var, read_dotenv
 
     cli_vars = dict(parse_cli_var(text) for text in variables)
-    files = _discover(paths, note_skipped)
+    files = _discover(paths)
     collections = tuple(load_collection(file, allow_outside=allow_outside) for file in files)
     environment = None
     if env_name:

@@ -8,12 +8,13 @@ about a sixth of loading it.
 
 Only where forking is safe and can pay: an OS whose fork is a plain copy (Linux), more than one
 usable core, and no other thread in the process (a thread holding a lock at the fork would leave
-the child's copy locked forever). The child writes nothing to the terminal. Whatever ``load``
-returns comes back (the caller's ``load`` returns an input error as a value, to be raised in the
-parent); anything unusual in the child (an exception, a result that does not pickle, a signal)
-sends nothing back, and the caller then loads in-process as it would have without a child. The
-child does not outlive the parent: the kernel kills it if the parent ends first (SIGTERM or
-SIGKILL sent to postrun alone).
+the child's copy locked forever). The child writes nothing to the terminal: what ``load``
+returns (runner/cli.py returns an input error it meets, and what loading wrote to stderr) is
+the parent's to report. Anything unusual in it (another exception, a result that does not
+pickle, a signal) sends nothing back, and the caller then loads in-process as it would have
+without a child, so errors and their messages are the in-process ones. The child does not
+outlive the parent: the kernel kills it if the parent ends first (SIGTERM or SIGKILL sent to
+postrun alone).
 """
 
 from __future__ import annotations
@@ -48,18 +49,19 @@ def _usable_cores() -> int:
     return min(cores or 1, quota) if quota is not None else cores or 1
 
 
-def _cgroup_cpu_quota() -> int | None:
-    """Whole CPUs allowed by the cgroup (v2 ``cpu.max``, or v1 ``cfs_quota``), None if unlimited."""
+def _cgroup_cpu_quota(root: str = "/sys/fs/cgroup") -> int | None:
+    """Whole CPUs allowed by the cgroup (v2 ``cpu.max``, or v1 ``cfs_quota``), None if unlimited
+    or unreadable (a file that is not ASCII text counts as no limit, not as a crash)."""
     try:
-        with open("/sys/fs/cgroup/cpu.max", encoding="ascii") as file:
+        with open(f"{root}/cpu.max", encoding="ascii") as file:
             quota, _, period = file.read().strip().partition(" ")
-    except OSError:
+    except (OSError, ValueError):
         try:
-            with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", encoding="ascii") as file:
+            with open(f"{root}/cpu/cpu.cfs_quota_us", encoding="ascii") as file:
                 quota = file.read().strip()
-            with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us", encoding="ascii") as file:
+            with open(f"{root}/cpu/cpu.cfs_period_us", encoding="ascii") as file:
                 period = file.read().strip()
-        except OSError:
+        except (OSError, ValueError):
             return None
     return cpus_from_quota(quota, period)
 
@@ -112,22 +114,30 @@ def _start(load: Callable[[], object]) -> _Child | None:
     parent = os.getpid()
     # Ctrl-C is held back over the fork: the child must never run the parent's handler (it
     # would unwind the parent's stack and report the interrupt a second time).
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         pid = os.fork()
-    except OSError:  # out of processes or memory: load here instead
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    except BaseException as exc:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(reader)
         os.close(writer)
-        return None
+        if isinstance(exc, OSError):  # out of processes or memory: load here instead
+            return None
+        raise
     if pid == 0:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C simply ends the child
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(reader)
         _run_child(load, writer, parent)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     os.close(writer)
-    return _Child(pid, open(reader, "rb"))  # closed by _collect or _stop
+    child = _Child(pid, open(reader, "rb"))  # noqa: SIM115 (closed by _collect or _stop)
+    try:
+        # A Ctrl-C held back over the fork is raised here, with a child that must not go on.
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    except BaseException:
+        _stop(child)
+        raise
+    return child
 
 
 def _run_child(load: Callable[[], object], writer: int, parent: int) -> NoReturn:

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -514,3 +515,81 @@ def test_a_profiler_still_reports_at_the_end(tmp_path: Path) -> None:
     )
     assert profiled.returncode == 0
     assert "postrun, version" in profiled.stdout and "function calls" in profiled.stdout
+
+
+def test_what_loading_says_on_stderr_is_said_as_in_process(tmp_path: Path) -> None:
+    """python-dotenv warns on stderr about lines of .env it cannot parse; a child loading the
+    .env must not swallow that warning, and the order with the skipped-files note is kept."""
+    _write_project(tmp_path, "http://127.0.0.1:9")
+    (tmp_path / ".env").write_text("PREVIEW_TOKEN=tok-abc\nnot a statement\n", encoding="utf-8")
+    args = ["run", "api", "--env", "local", "--var", "mode=m", "--timeout", "1"]
+    child = _postrun(_COUNTING_ENTRY, args, tmp_path)
+    in_process = _postrun(_IN_PROCESS_ENTRY, args, tmp_path)
+    assert "could not parse statement starting at line 2" in in_process.stderr
+    assert "forks: 1\nloaded here: False\n" in child.stderr
+    assert child.stderr.replace("forks: 1\nloaded here: False\n", "") == in_process.stderr
+    assert child.returncode == in_process.returncode == 1
+
+
+def test_ctrl_c_held_back_over_the_fork_still_ends_the_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C pressed while the fork held it back is raised here once unblocked; the child
+    already forked is killed and reaped then, not left loading."""
+    monkeypatch.setattr(preload, "_threads", lambda: 1)
+    monkeypatch.setattr(preload, "_usable_cores", lambda: 2)
+    real_fork = os.fork
+    children: list[int] = []
+
+    def fork_while_interrupted() -> int:
+        # To this thread (a signal to the process may go to another thread and be run at
+        # once); held back, pending, until the mask is lifted.
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_while_interrupted)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        preload.load_in_child(_slow, lambda: None)
+    assert time.monotonic() - started < 10
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    (pid,) = children
+    assert not Path(f"/proc/{pid}").exists()  # killed and reaped
+
+
+def test_a_fork_that_raises_leaves_ctrl_c_unblocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preload, "_threads", lambda: 1)
+    monkeypatch.setattr(preload, "_usable_cores", lambda: 2)
+
+    def fork_at_shutdown() -> int:
+        raise RuntimeError("can't fork at interpreter shutdown")
+
+    monkeypatch.setattr(os, "fork", fork_at_shutdown)
+    with pytest.raises(RuntimeError):
+        preload.load_in_child(_slow, lambda: None)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+@pytest.mark.parametrize(
+    ("files", "cpus"),
+    [
+        ({"cpu.max": b"200000 100000\n"}, 2),
+        ({"cpu.max": b"max 100000\n"}, None),
+        ({"cpu.max": b""}, None),
+        ({"cpu.max": b"\xff\xfe 100000\n"}, None),
+        ({"cpu/cpu.cfs_quota_us": b"300000\n", "cpu/cpu.cfs_period_us": b"100000\n"}, 3),
+        ({"cpu/cpu.cfs_quota_us": b"\xe9\n", "cpu/cpu.cfs_period_us": b"100000\n"}, None),
+        ({"cpu/cpu.cfs_quota_us": b"300000\n"}, None),
+        ({}, None),
+    ],
+)
+def test_cgroup_files_with_odd_contents_mean_no_limit(
+    tmp_path: Path, files: dict[str, bytes], cpus: int | None
+) -> None:
+    (tmp_path / "cpu").mkdir()
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    assert preload._cgroup_cpu_quota(str(tmp_path)) == cpus
