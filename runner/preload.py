@@ -125,7 +125,8 @@ def _start(load: Callable[[], object]) -> _Child | None:
             return None
         raise
     if pid == 0:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C simply ends the child
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # ignored stays ignored
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C simply ends the child
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(reader)
         _run_child(load, writer, parent)

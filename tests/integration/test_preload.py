@@ -58,17 +58,25 @@ cli(prog_name="postrun")
 """
 
 
-def _postrun(entry: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _python(
+    argv: list[str], cwd: Path, *, closing: str = "", buffered: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``python ARGV`` with this checkout on the path; ``closing`` names descriptors to start
+    without (``"<&- >&-"``); ``buffered`` drops PYTHONUNBUFFERED, so a piped stdout is
+    block-buffered as it usually is."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    if buffered:
+        env.pop("PYTHONUNBUFFERED", None)
+    command = [sys.executable, *argv]
+    if closing:
+        command = ["sh", "-c", f'exec "$@" {closing}', "sh", *command]
     return subprocess.run(
-        [sys.executable, "-c", entry, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def _postrun(entry: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return _python(["-c", entry, *args], cwd)
 
 
 def _request(index: int) -> str:
@@ -353,17 +361,8 @@ def test_only_postrun_dataclasses_that_init_can_rebuild_are_pickled_by_fields() 
 def test_the_console_entry_ends_quietly_when_started_with_stdout_closed(tmp_path: Path) -> None:
     """``postrun ... >&-``: Python then has no sys.stdout, and output is dropped, as before."""
     _write_project(tmp_path, "http://127.0.0.1:9")
-    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
     for args in (["--version"], ["list", "api/a.yaml"]):
-        ended = subprocess.run(
-            ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "runner", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        ended = _python(["-m", "runner", *args], tmp_path, closing=">&-")
         assert (ended.returncode, ended.stderr) == (0, "")
 
 
@@ -429,17 +428,8 @@ def test_what_atexit_callbacks_write_is_flushed_too(tmp_path: Path) -> None:
         "from runner.cli import main\n"
         "main()\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("PYTHONUNBUFFERED", None)  # stdout to a pipe is then block-buffered
-    ended = subprocess.run(
-        [sys.executable, "-c", entry, "--version"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    # Without PYTHONUNBUFFERED, stdout to a pipe is block-buffered.
+    ended = _python(["-c", entry, "--version"], tmp_path, buffered=True)
     assert ended.returncode == 0
     assert ended.stdout.splitlines()[-1] == "said at exit"
 
@@ -482,37 +472,16 @@ def test_ctrl_c_simply_ends_the_child_and_stays_with_the_parent(forking: list[An
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
 
 
-_RUN_A = ("run", "api/a.yaml")
-
-
 def test_the_child_answers_when_started_without_stdin_and_stdout(tmp_path: Path) -> None:
     """Then the pipe takes descriptors 0 and 1, which the child's quieting must not overwrite."""
     _write_project(tmp_path, "http://127.0.0.1:9")
-    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
-    ended = subprocess.run(
-        ["sh", "-c", 'exec "$@" <&- >&-', "sh", sys.executable, "-c", _COUNTING_ENTRY, *_RUN_A],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    ended = _python(["-c", _COUNTING_ENTRY, "run", "api/a.yaml"], tmp_path, closing="<&- >&-")
     assert ended.returncode == 2  # `base` comes from the environment, not given here
     assert "forks: 1\nloaded here: False\n" in ended.stderr
 
 
 def test_a_profiler_still_reports_at_the_end(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    profiled = subprocess.run(
-        [sys.executable, "-m", "cProfile", "-m", "runner", "--version"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    profiled = _python(["-m", "cProfile", "-m", "runner", "--version"], tmp_path)
     assert profiled.returncode == 0
     assert "postrun, version" in profiled.stdout and "function calls" in profiled.stdout
 
