@@ -23,6 +23,7 @@ import difflib
 import functools
 import json
 import math
+import operator
 import os
 import re
 import warnings
@@ -252,22 +253,51 @@ def discover_collections(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]
 
 
 class _CoreResolve:
-    """PyYAML's ``resolve`` for loaders with implicit resolvers only (no path resolvers).
+    """PyYAML's resolver hooks for loaders with implicit resolvers only (no path resolvers).
 
-    The composer calls it for every node; PyYAML's general version does several dictionary
-    look-ups and builds a list per scalar, a good part of the time a collection takes to load.
+    The composer calls ``descend_resolver``, ``resolve`` and ``ascend_resolver`` for every node,
+    a good part of the time a collection takes to load. Without path resolvers the first and
+    the last do nothing, so they are C callables that ignore their arguments. A node's tag
+    depends only on its kind, text and quoting, and keys (``name``, ``url``) and many values
+    (``POST``, ``200``) repeat from request to request, so each loader caches ``resolve`` in C.
     """
 
     yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]
+    # Builtins are not descriptors: called through ``self``, they still receive no ``self``.
+    descend_resolver = operator.is_not  # (parent, index) -> ignored
+    ascend_resolver = tuple  # () -> ignored
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)  # type: ignore[call-arg]
+        self.resolve = _cached_resolve(self.yaml_implicit_resolvers)
 
     def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode:
-            if implicit[0]:  # plain (unquoted), so its spelling decides its type
-                for tag, pattern in self.yaml_implicit_resolvers.get(value[:1], ()):
-                    if pattern.match(value):
-                        return tag
-            return _STR
-        return _SEQ if kind is SequenceNode else _MAP
+        """Replaced per loader by ``_cached_resolve``; here for PyYAML's own callers."""
+        return _resolve_tag(self.yaml_implicit_resolvers, kind, value, implicit)
+
+
+def _resolve_tag(
+    resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]],
+    kind: type[Node],
+    value: Any,
+    implicit: tuple[bool, bool],
+) -> str:
+    """The tag of a node written without one; PyYAML's general version is far slower."""
+    if kind is ScalarNode:
+        if implicit[0]:  # plain (unquoted), so its spelling decides its type
+            for tag, pattern in resolvers.get(value[:1], ()):
+                if pattern.match(value):
+                    return tag
+        return _STR
+    return _SEQ if kind is SequenceNode else _MAP
+
+
+def _cached_resolve(resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]) -> Any:
+    """``_resolve_tag`` for one loader, with its answers kept for the last texts seen.
+
+    Bounded, so a streamed 10,000-request file does not keep every value it has read.
+    """
+    return functools.lru_cache(maxsize=512)(functools.partial(_resolve_tag, resolvers))
 
 
 @functools.cache
@@ -447,6 +477,7 @@ def _streaming_loader_class() -> type[Any] | None:
             cparser.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
             yaml.resolver.Resolver.__init__(self)
+            self.resolve = _cached_resolve(self.yaml_implicit_resolvers)
 
     return StreamingLoader
 

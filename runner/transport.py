@@ -314,9 +314,19 @@ def _build(
             kwargs["data"] = stack.enter_context(Path(body.value).open("rb"))  # noqa: SIM115
         elif body.kind == "multipart":
             kwargs["data"] = _multipart(body.value, headers)
-    if params:  # only then: requests checks what it is given against slow runtime Protocols
-        kwargs["params"] = form_pairs(params)
-    return requests.Request(request.method, request.url, headers=headers, auth=auth, **kwargs)
+    # Given as query text: requests takes text as it is, where a dict or list (its default is
+    # an empty dict) is checked against runtime Protocols, four slow checks per request.
+    query = _encode_params(form_pairs(params)) if params else ""
+    return requests.Request(
+        request.method, request.url, headers=headers, params=query, auth=auth, **kwargs
+    )
+
+
+def _encode_params(pairs: list[tuple[str, Any]]) -> str:
+    """Query text for ``pairs``, exactly as requests encodes a list of pairs itself."""
+    from requests.models import RequestEncodingMixin
+
+    return RequestEncodingMixin._encode_params(pairs)
 
 
 def _apply_auth(
