@@ -380,9 +380,11 @@ def _nesting_exceeds(loader_class: type[Any], text: str, limit: int) -> bool:
 
 # A flow collection can only open after a separator or another flow indicator (libyaml refuses
 # `!t[` and `&a[`), so `$.items[0]` inside a plain scalar does not count.
-# The bracket comes first in the pattern, so the regex engine jumps from bracket to bracket
-# instead of trying its look-behind at every character.
-_FLOW_OPEN = re.compile(r"[\[{](?:(?<=^.)|(?<=[\s\[{,:].))", re.MULTILINE)
+# Each pattern starts with its literal bracket, so the regex engine skips from one to the next
+# in a tight loop (a class such as `[\[{]` is tested at every character, six times slower).
+_FLOW_OPENS = tuple(
+    re.compile(rf"\{bracket}(?:(?<=^.)|(?<=[\s\[{{,:].))", re.MULTILINE) for bracket in "[{"
+)
 
 
 def _nesting_bound(text: str) -> int:
@@ -393,7 +395,7 @@ def _nesting_bound(text: str) -> int:
     key's column: at most two levels per column of the longest line.
     """
     longest = max(map(len, text.splitlines()), default=0)
-    return len(_FLOW_OPEN.findall(text)) + 2 * longest + 2
+    return sum(len(pattern.findall(text)) for pattern in _FLOW_OPENS) + 2 * longest + 2
 
 
 # A block mapping's `requests` key at column 0: the top level of a collection.

@@ -119,6 +119,17 @@ def test_yaml_core_schema_values(tmp_path: Path, written: str, expected: Any) ->
     assert type(value) is type(expected)
 
 
+def test_repeated_texts_keep_the_type_their_quoting_gives(tmp_path: Path) -> None:
+    # The loader caches each text's tag: plain and quoted spellings of one text must not share.
+    written = "[true, 'true', true, \"true\", 0123, '0123', 0123, null, 'null', ~, '~', 1.5, '1.5']"
+    expected = [True, "true", True, "true", 123, "0123", 123, None, "null", None, "~", 1.5, "1.5"]
+    text = f"variables:\n  a: {written}\n  b: {written}\n  c: 'true'\n  d: true\nrequests: []\n"
+    values = load(tmp_path, text).variables.values
+    assert values["a"] == values["b"] == expected
+    assert [type(value) for value in values["b"]] == [type(value) for value in expected]
+    assert (values["c"], values["d"]) == ("true", True)
+
+
 def test_nan_is_a_float(tmp_path: Path) -> None:
     value = load(tmp_path, "variables: {v: .nan}\nrequests: []\n").variables.values["v"]
     assert isinstance(value, float)
