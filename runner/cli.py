@@ -849,8 +849,8 @@ def _load(
     """Load what a command runs on. With ``meanwhile`` (imports a run needs next), loading may
     happen in a forked child while ``meanwhile`` runs here (runner/preload.py)."""
 
-    def load() -> Loaded:
-        return _load_all(paths, env_name, variables, env_file, allow_outside)
+    def load(ahead: Callable[[object], object] | None = None) -> Loaded:
+        return _load_all(paths, env_name, variables, env_file, allow_outside, on_request=ahead)
 
     with _collector_paused():
         if meanwhile is not None:
@@ -877,16 +877,19 @@ def _import_shared() -> None:
         importlib.import_module(name)
 
 
-def _load_telling(load: Callable[[], Loaded]) -> Callable[[], tuple[Loaded | PostrunError, str]]:
+def _load_telling(
+    load: Callable[[Callable[[object], object]], Loaded],
+) -> Callable[[Callable[[object], object]], tuple[Loaded | PostrunError, str]]:
     """``load`` for a child process, which prints nothing: what it loaded, or the input error
     it met, comes back with what loading wrote to stderr (the note on skipped files, a warning
-    python-dotenv logs about a .env line), for the parent to report in that order."""
+    python-dotenv logs about a .env line), for the parent to report in that order. Requests
+    are passed to ``ahead`` as they are built."""
 
-    def loading() -> tuple[Loaded | PostrunError, str]:
+    def loading(ahead: Callable[[object], object]) -> tuple[Loaded | PostrunError, str]:
         said = io.StringIO()
         with contextlib.redirect_stderr(said):
             try:
-                loaded: Loaded | PostrunError = load()
+                loaded: Loaded | PostrunError = load(ahead)
             except PostrunError as exc:
                 exc.__traceback__ = None  # the message, location and hint are what is reported
                 loaded = exc
@@ -901,13 +904,17 @@ def _load_all(
     variables: Sequence[str],
     env_file: Path | None,
     allow_outside: bool,
+    *,
+    on_request: Callable[[object], object] | None = None,
 ) -> Loaded:
     from runner.loader import find_environment, load_collection, load_environment
     from runner.variables import parse_cli_var, read_dotenv
 
     cli_vars = dict(parse_cli_var(text) for text in variables)
     files = _discover(paths)
-    collections = tuple(load_collection(file, allow_outside=allow_outside) for file in files)
+    collections = tuple(
+        load_collection(file, allow_outside=allow_outside, on_request=on_request) for file in files
+    )
     environment = None
     if env_name:
         environment = load_environment(find_environment(env_name, files, Path.cwd()))

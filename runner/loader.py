@@ -27,7 +27,7 @@ import operator
 import os
 import re
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -148,9 +148,17 @@ _Pair = tuple[str, Node, Node]
 
 
 def load_collection(
-    path: Path, *, base_dir: Path | None = None, allow_outside: bool = False
+    path: Path,
+    *,
+    base_dir: Path | None = None,
+    allow_outside: bool = False,
+    on_request: Callable[[RequestSpec | bytes], object] | None = None,
 ) -> CollectionSpec:
-    """Load a collection file; paths it names must stay inside ``base_dir`` (default: cwd)."""
+    """Load a collection file; paths it names must stay inside ``base_dir`` (default: cwd).
+
+    ``on_request`` is given each request as soon as it is built (packed bytes in a large file),
+    before the file is wholly checked: a loading child sends them ahead (runner/preload.py).
+    """
     with _depth_guard(path):
         text = _read_text(path)
         if len(text) > _STREAM_CHARS:
@@ -159,11 +167,11 @@ def load_collection(
                 # built, so the node tree of the whole file is never in memory at once.
                 streamed = _Document.streamed(path, text, base_dir, allow_outside)
                 if streamed is not None:
-                    return _CollectionBuilder(streamed).build()
+                    return _CollectionBuilder(streamed, on_request).build()
             except (_NotStreamable, yaml.YAMLError, RecursionError):
                 pass  # read it whole below, which also words any YAML error well
         document = _Document.read(path, base_dir=base_dir, allow_outside=allow_outside, text=text)
-        return _CollectionBuilder(document).build()
+        return _CollectionBuilder(document, on_request).build()
 
 
 def load_environment(path: Path) -> EnvironmentSpec:
@@ -1134,9 +1142,14 @@ _CheckEntries = dict[tuple[str, str], tuple[CheckSpec, _Uses]]
 class _CollectionBuilder:
     """Builds a CollectionSpec from a composed document."""
 
-    def __init__(self, document: _Document) -> None:
+    def __init__(
+        self,
+        document: _Document,
+        on_request: Callable[[RequestSpec | bytes], object] | None = None,
+    ) -> None:
         self.doc = document
         self.packer: RequestPacker | None = None
+        self.on_request = on_request
 
     def build(self) -> CollectionSpec:
         doc = self.doc
@@ -1222,7 +1235,10 @@ class _CollectionBuilder:
                 )
             else:
                 request = self.request(item, keys, name, folders, folder_scopes, tags, inherited)
-                result.append(request if self.packer is None else self.packer.pack(request))
+                built = request if self.packer is None else self.packer.pack(request)
+                result.append(built)
+                if self.on_request is not None:
+                    self.on_request(built)
         return result
 
     def folder(

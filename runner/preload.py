@@ -4,7 +4,8 @@ Before its first request, ``postrun run`` imports requests and the engine (about
 its collections (YAML composition and checking, about 0.25 ms a request). Both are Python work
 under one GIL, so they add up. With a second core, a forked child loads while the parent
 imports, then hands the loaded model back pickled (runner/pickling.py); reading it back costs
-about a sixth of loading it.
+about a sixth of loading it. The requests of a file are sent ahead in batches as they are built,
+so the parent, once done importing, reads them while the child is still loading.
 
 Only where forking is safe and can pay: an OS whose fork is a plain copy (Linux), more than one
 usable core, and no other thread in the process (a thread holding a lock at the fork would leave
@@ -29,11 +30,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, NoReturn, TypeVar, cast
 
-from runner.pickling import dumps
+from runner.pickling import ModelPickler
 
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1  # prctl option, from <linux/prctl.h>
+
+# Messages on the pipe: (_AHEAD, [parts]) any number of times, then (_DONE, answer).
+_AHEAD = "ahead"
+_DONE = "done"
+# Parts per message sent ahead: few enough that little is left to unpickle once the child is
+# done, many enough that a message's overhead does not count.
+_AHEAD_BATCH = 64
+
+Ahead = Callable[[object], object]
 
 
 def fork_pays(platform: str, cores: int, threads: int) -> bool:
@@ -85,11 +95,15 @@ class _Child:
     pipe: BinaryIO
 
 
-def load_in_child(load: Callable[[], T], meanwhile: Callable[[], object]) -> T | None:
-    """``load()`` run in a forked child while ``meanwhile()`` runs here.
+def load_in_child(load: Callable[[Ahead], T], meanwhile: Callable[[], object]) -> T | None:
+    """``load(ahead)`` run in a forked child while ``meanwhile()`` runs here.
+
+    ``load`` may pass ``ahead`` parts of its answer as they are ready (the requests of a large
+    file): they are sent and unpickled here while the child goes on, and what ``load`` returns
+    refers to them without sending them again.
 
     Returns what ``load`` returned, or None when there is no child's answer to give: forking
-    does not pay here, or the child failed. The caller then calls ``load`` itself.
+    does not pay here, or the child failed. The caller then loads by itself.
     """
     if not (hasattr(os, "fork") and fork_pays(sys.platform, _usable_cores(), _threads())):
         return None
@@ -98,18 +112,20 @@ def load_in_child(load: Callable[[], T], meanwhile: Callable[[], object]) -> T |
         return None
     try:
         meanwhile()
-        data = _collect(child)
+        answer = _receive(child.pipe)
     except BaseException:  # Ctrl-C here: the child's work is not wanted any more
         _stop(child)
         raise
-    return cast("T | None", _unpickled(data))
+    # Reaped only now, when nothing is left to unpickle: an interrupt above kills a child that
+    # is still ours, never a process that has reused its pid.
+    return cast("T | None", answer if _reaped(child) else None)
 
 
 def _threads() -> int:
     return threading.active_count()
 
 
-def _start(load: Callable[[], object]) -> _Child | None:
+def _start(load: Callable[[Ahead], object]) -> _Child | None:
     reader, writer = os.pipe()
     parent = os.getpid()
     # Ctrl-C is held back over the fork: the child must never run the parent's handler (it
@@ -141,7 +157,7 @@ def _start(load: Callable[[], object]) -> _Child | None:
     return child
 
 
-def _run_child(load: Callable[[], object], writer: int, parent: int) -> NoReturn:
+def _run_child(load: Callable[[Ahead], object], writer: int, parent: int) -> NoReturn:
     """The child's whole life: load, pickle, write, and exit without Python's teardown."""
     status = 1
     try:
@@ -157,15 +173,62 @@ def _run_child(load: Callable[[], object], writer: int, parent: int) -> NoReturn
         os.dup2(quiet, 1)
         os.dup2(quiet, 2)
         sys.stdout = sys.stderr = open(quiet, "w", closefd=False)  # noqa: SIM115
-        data = dumps(load())
-        with open(writer, "wb") as pipe:
-            pipe.write(data)
+        sender = _Sender(writer)
+        sender.finish(load(sender.ahead))
         status = 0
     except BaseException:  # any failure means "no answer"; the parent loads by itself
         status = 1
     finally:
         # os._exit: no atexit handlers, no flushing of buffers copied from the parent.
         os._exit(status)
+
+
+class _Sender:
+    """The child's end of the pipe: parts pickled as they are ready, written when it has room.
+
+    The pipe is not waited on until the answer is complete: the parent may still be importing,
+    and a child blocked on a full pipe would not be loading. One pickler writes every message,
+    so its memo makes the answer refer to what was sent ahead instead of repeating it, and the
+    parent's one unpickler resolves those references to the objects it already has.
+    """
+
+    def __init__(self, fd: int) -> None:
+        os.set_blocking(fd, False)
+        self.fd = fd
+        self.unsent = bytearray()
+        self.offset = 0  # how much of ``unsent`` the pipe has taken
+        self.batch: list[object] = []
+        self.pickler = ModelPickler(self, pickle.HIGHEST_PROTOCOL)
+
+    def write(self, data: bytes) -> None:
+        """The pickler's output: kept until the pipe takes it."""
+        self.unsent += data
+
+    def ahead(self, part: object) -> None:
+        """Send ``part`` of the answer before the answer is complete (in batches)."""
+        self.batch.append(part)
+        if len(self.batch) >= _AHEAD_BATCH:
+            self.pickler.dump((_AHEAD, self.batch))
+            self.batch = []
+            self.flush()
+
+    def finish(self, answer: object) -> None:
+        """Send the answer (parts still in the batch go with it) and wait until it is written."""
+        self.pickler.dump((_DONE, answer))
+        os.set_blocking(self.fd, True)
+        self.flush()
+        os.close(self.fd)
+
+    def flush(self) -> None:
+        """Write what the pipe takes now (all of it, once the pipe blocks)."""
+        with memoryview(self.unsent) as view:
+            try:
+                while self.offset < len(view):
+                    self.offset += os.write(self.fd, view[self.offset :])
+            except BlockingIOError:
+                return  # full: the rest goes with a later message
+        self.unsent.clear()
+        self.offset = 0
 
 
 def _end_with(parent: int) -> None:
@@ -182,28 +245,28 @@ def _end_with(parent: int) -> None:
         os._exit(1)
 
 
-def _collect(child: _Child) -> bytes | None:
-    """The child's answer, read whole, and the child reaped; None if it failed."""
-    with child.pipe:
-        data = child.pipe.read()
+def _receive(pipe: BinaryIO) -> object:
+    """The child's answer: its messages unpickled as they come; None if it did not finish."""
+    with pipe:
+        unpickler = pickle.Unpickler(pipe)  # noqa: S301 (our own child's, on a private pipe)
+        try:
+            while True:
+                kind, payload = unpickler.load()
+                if kind == _DONE:
+                    return payload
+        except Exception:  # cut short (the child failed or was killed): load here instead
+            return None
+
+
+def _reaped(child: _Child) -> bool:
+    """Reap the child; True when it ended well (or its status is lost: SIGCHLD ignored)."""
     try:
         _, wait_status = os.waitpid(child.pid, 0)
     except ChildProcessError:
         # SIGCHLD ignored (inherited): the kernel reaped it and its status is lost; an answer
-        # cut short does not unpickle below.
-        wait_status = 0
-    if os.waitstatus_to_exitcode(wait_status) != 0 or not data:
-        return None
-    return data
-
-
-def _unpickled(data: bytes | None) -> object:
-    if data is None:
-        return None
-    try:
-        return pickle.loads(data)  # noqa: S301 (our own child's bytes, over a private pipe)
-    except Exception:  # the child's answer did not come back whole: load here instead
-        return None
+        # cut short did not unpickle.
+        return True
+    return os.waitstatus_to_exitcode(wait_status) == 0
 
 
 def _stop(child: _Child) -> None:

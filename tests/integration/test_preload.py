@@ -232,7 +232,7 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 def test_load_in_child_returns_what_the_child_loaded(forking: list[Any]) -> None:
     ran_here: list[int] = []
     answer = preload.load_in_child(
-        lambda: {"pid": os.getpid(), "data": [1, "two", None]},
+        lambda ahead: {"pid": os.getpid(), "data": [1, "two", None]},
         lambda: ran_here.append(os.getpid()),
     )
     assert answer is not None
@@ -242,15 +242,72 @@ def test_load_in_child_returns_what_the_child_loaded(forking: list[Any]) -> None
     assert len(forking) == 1 and not Path(f"/proc/{forking[0].pid}").exists()  # reaped
 
 
-def _fails() -> object:
+# When each part sent ahead was unpickled here (monotonic clock, shared by both processes).
+_UNPICKLED_AT: list[float] = []
+
+
+class _Part:
+    """A part of an answer that notes when it is unpickled."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __reduce__(self) -> tuple[Any, tuple[int]]:
+        return _part_unpickled, (self.index,)
+
+
+def _part_unpickled(index: int) -> _Part:
+    _UNPICKLED_AT.append(time.monotonic())
+    return _Part(index)
+
+
+def _sends_ahead(ahead: preload.Ahead) -> object:
+    parts = [_Part(index) for index in range(150)]
+    for part in parts:
+        ahead(part)
+    time.sleep(1.0)  # still loading, while the parent reads what was sent
+    return {"parts": parts, "done_at": time.monotonic()}
+
+
+def test_parts_sent_ahead_are_read_while_the_child_loads_and_only_once(
+    forking: list[Any],
+) -> None:
+    _UNPICKLED_AT.clear()
+    answer = preload.load_in_child(_sends_ahead, lambda: None)
+    assert answer is not None
+    assert [part.index for part in answer["parts"]] == list(range(150))
+    assert len(_UNPICKLED_AT) == 150  # the answer refers to the parts, it does not repeat them
+    # Sent in batches of 64: two were read here before the child had finished.
+    assert sum(when < answer["done_at"] for when in _UNPICKLED_AT) == 128
+
+
+def _sends_much(ahead: preload.Ahead) -> object:
+    for _ in range(200):
+        ahead(os.urandom(20_000))  # 4 MB: far more than a pipe holds
+    return time.monotonic()
+
+
+def test_a_full_pipe_does_not_hold_the_child_back(forking: list[Any]) -> None:
+    imported_at: list[float] = []
+
+    def importing() -> None:
+        time.sleep(1.0)
+        imported_at.append(time.monotonic())
+
+    loaded_at = preload.load_in_child(_sends_much, importing)
+    assert loaded_at is not None
+    assert loaded_at < imported_at[0]  # not stopped at a full pipe until the parent read it
+
+
+def _fails(ahead: preload.Ahead) -> object:
     raise ValueError("bad file")
 
 
-def _unpicklable() -> object:
+def _unpicklable(ahead: preload.Ahead) -> object:
     return lambda: None
 
 
-def _prints() -> object:
+def _prints(ahead: preload.Ahead) -> object:
     print("from the child's stdout")
     os.write(2, b"from the child's stderr\n")
     return "done"
@@ -270,7 +327,7 @@ def test_the_child_writes_nothing_to_the_terminal(
     assert "from the child" not in captured.out + captured.err
 
 
-def _slow() -> object:
+def _slow(ahead: preload.Ahead) -> object:
     time.sleep(60)
     return "too late"
 
@@ -291,7 +348,7 @@ def test_an_interrupt_while_the_child_loads_ends_the_child(forking: list[Any]) -
 def test_no_fork_where_it_does_not_pay(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(preload, "_threads", lambda: 2)
     monkeypatch.setattr(preload, "_start", lambda load: pytest.fail("forked"))
-    assert preload.load_in_child(lambda: "loaded", lambda: pytest.fail("not needed")) is None
+    assert preload.load_in_child(lambda ahead: "loaded", lambda: pytest.fail("not needed")) is None
 
 
 @pytest.mark.parametrize(
@@ -465,7 +522,7 @@ def test_a_cgroup_cpu_quota_counts_as_cores(quota: str, period: str, cpus: int |
     assert preload.cpus_from_quota(quota, period) == cpus
 
 
-def _interrupt_disposition() -> object:
+def _interrupt_disposition(ahead: preload.Ahead) -> object:
     return signal.getsignal(signal.SIGINT) == signal.SIG_DFL
 
 

@@ -150,3 +150,22 @@ def test_a_large_file_never_holds_every_node_at_once(
     assert len(collection.requests) == 50
     # Item n was composed after n requests had been built: one at a time.
     assert composed == list(range(50))
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_each_request_is_handed_on_as_soon_as_it_is_built(
+    streamed: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A loading child sends requests ahead through ``on_request`` (runner/preload.py); the
+    # collection must then hold those very objects, in the order they were handed on.
+    if streamed:
+        monkeypatch.setattr(loader, "_STREAM_CHARS", 0)
+    path = tmp_path / "c.yaml"
+    path.write_text(CASES["plain"], encoding="utf-8")
+    handed: list[object] = []
+    collection = load_collection(path, base_dir=tmp_path, on_request=handed.append)
+    assert [request.path for request in collection.requests] == ["A", "Folder/B"]
+    held = collection.requests._packed if streamed else collection.requests  # type: ignore[attr-defined]
+    assert len(handed) == 2
+    assert all(isinstance(item, bytes) for item in handed) is streamed  # packed when streamed
+    assert all(mine is theirs for mine, theirs in zip(held, handed, strict=True))
