@@ -631,7 +631,7 @@ def import_curl_command(command: str | None, output: Path | None) -> None:
     from runner.interop.curl import collection_text, import_to_file, parse_curl, taken_names
 
     if command is None or command == "-":
-        if sys.stdin.isatty():
+        if sys.stdin is None or sys.stdin.isatty():  # None: started with stdin closed (<&-)
             raise PostrunError(
                 "no curl command given",
                 hint="pass it quoted: postrun import curl 'curl https://...', or pipe it in",

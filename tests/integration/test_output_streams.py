@@ -43,13 +43,21 @@ class Ended:
 
 
 def _postrun(
-    entry: list[str], args: list[str], cwd: Path, *, stdout: str = "pipe", stderr: str = "pipe"
+    entry: list[str],
+    args: list[str],
+    cwd: Path,
+    *,
+    stdout: str = "pipe",
+    stderr: str = "pipe",
+    stdin: str = "null",
 ) -> Ended:
-    """Run postrun with each stream ``pipe`` (captured), ``closed`` (``>&-``), ``full``
-    (/dev/full) or ``broken`` (a pipe whose reading end is closed before postrun starts)."""
+    """Run postrun with each output ``pipe`` (captured), ``closed`` (``>&-``), ``full``
+    (/dev/full) or ``broken`` (a pipe whose reading end is closed before postrun starts), and
+    stdin /dev/null or ``closed``."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
     command = [sys.executable, *entry, *args]
-    closing = " ".join(f"{fd}>&-" for fd, kind in ((1, stdout), (2, stderr)) if kind == "closed")
+    kinds = ((0, stdin, "<&-"), (1, stdout, ">&-"), (2, stderr, ">&-"))
+    closing = " ".join(f"{fd}{how}" for fd, kind, how in kinds if kind == "closed")
     if closing:
         command = ["sh", "-c", f'exec "$@" {closing}', "sh", *command]
     opened: list[int] = []
@@ -262,3 +270,8 @@ def test_an_import_keeps_its_status_when_its_summary_cannot_be_printed(tmp_path:
     )
     assert (ended.status, ended.stderr) == (0, FULL_MESSAGE)
     assert list((tmp_path / "collections").glob("*.yaml"))
+
+
+def test_import_curl_with_stdin_closed_asks_for_a_command(tmp_path: Path) -> None:
+    ended = _postrun(MAIN, ["import", "curl"], tmp_path, stdin="closed")
+    assert ended.status == 2 and ended.stderr.startswith("error: no curl command given")
