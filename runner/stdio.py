@@ -66,7 +66,12 @@ class GuardedStream:
         stream = self._stream
         if stream is not None:
             try:
-                return stream.write(text)
+                try:
+                    return stream.write(text)
+                except UnicodeEncodeError:
+                    # A character the stream's encoding lacks (PYTHONIOENCODING=ascii) is no
+                    # failure of the stream: it is shown as '?', and the line gets out.
+                    stream.write(text.encode(self.encoding, "replace").decode(self.encoding))
             except (OSError, ValueError) as exc:
                 self._fail(stream, exc)
         return len(text)

@@ -75,6 +75,17 @@ def test_a_closed_file_object_fails_without_an_os_error() -> None:
     assert out.failed and out.error is None and failure_message(out) is None
 
 
+def test_a_character_the_encoding_lacks_is_replaced_not_a_failure() -> None:
+    raw = io.BytesIO()
+    ascii_only = io.TextIOWrapper(raw, encoding="ascii")
+    out = GuardedStream(ascii_only, STDOUT_NAME)
+    out.write("postrun · 1 request ✓\n")
+    out.write("next\n")
+    out.flush()
+    assert not out.failed
+    assert raw.getvalue() == b"postrun ? 1 request ?\nnext\n"
+
+
 def test_bytes_are_refused_as_by_a_text_stream() -> None:
     """click.echo asks ``write(b"")`` whether a stream is binary; a guard must say no."""
     out = GuardedStream(None, STDOUT_NAME)
