@@ -113,14 +113,21 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def served(httpserver: HTTPServer) -> HTTPServer:
     """Answers /items/N with {"index": N}."""
+    _serve_items(httpserver)
+    return httpserver
+
+
+def _serve_items(server: HTTPServer, *, after: threading.Event | None = None) -> None:
+    """/items/N answers {"index": N}; with ``after``, only once that event is set."""
     from werkzeug import Request, Response
 
     def item(request: Request) -> Response:
+        if after is not None:
+            after.wait(30)
         index = int(request.path.rsplit("/", 1)[1])
         return Response(json.dumps({"index": index}), content_type="application/json")
 
-    httpserver.expect_request(re.compile(r"/items/\d+")).respond_with_handler(item)
-    return httpserver
+    server.expect_request(re.compile(r"/items/\d+")).respond_with_handler(item)
 
 
 def _run_args(server: HTTPServer, *files: str) -> list[str]:
@@ -175,16 +182,8 @@ def test_a_reader_that_leaves_early_costs_the_output_only(
     project: Path, httpserver: HTTPServer
 ) -> None:
     """``postrun run ... | head -1``: the reader leaves after the first line, mid-run."""
-    from werkzeug import Request, Response
-
     left = threading.Event()
-
-    def item(request: Request) -> Response:
-        left.wait(30)  # no answer until the reader has gone
-        index = int(request.path.rsplit("/", 1)[1])
-        return Response(json.dumps({"index": index}), content_type="application/json")
-
-    httpserver.expect_request(re.compile(r"/items/\d+")).respond_with_handler(item)
+    _serve_items(httpserver, after=left)  # no answer until the reader has gone
     env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
     command = [sys.executable, *MAIN, *_run_args(httpserver, "ok.yaml")]
     with subprocess.Popen(
