@@ -12,13 +12,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 import click
 
 from runner import __version__
 from runner.errors import PostrunError
 from runner.source import format_diagnostic
+
+if TYPE_CHECKING:
+    from runner.stdio import GuardedStream
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,9 +45,17 @@ Exit status: 0 all checks passed, 1 a check or request failed, 2 invalid input,
 class ConsoleEntry:
     """The click ``obj`` when postrun was started as a program (``main``): the process is then
     postrun's, and a command may fork (runner/preload.py). In-process callers pass no such
-    object."""
+    object.
 
-    __slots__ = ()
+    A command whose standard output only logs work whose result lies elsewhere (a run's
+    status and reports, an import's files) sets ``output_is_log`` (:func:`_output_is_log`):
+    its status then stands when that output could not be written (:func:`_final_status`).
+    """
+
+    __slots__ = ("output_is_log",)
+
+    def __init__(self) -> None:
+        self.output_is_log = False
 
 
 def _owns_process() -> bool:
@@ -56,6 +67,13 @@ def _owns_process() -> bool:
         and isinstance(context.obj, ConsoleEntry)
         and not context.params.get("traceback")
     )
+
+
+def _output_is_log() -> None:
+    """Say that the running command's standard output is a log, not its result."""
+    context = click.get_current_context(silent=True)
+    if context is not None and isinstance(context.obj, ConsoleEntry):
+        context.obj.output_is_log = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +303,7 @@ def run_command(
     reports: tuple[str, ...],
 ) -> None:
     """Send the requests of collection files (or directories of them) and check the responses."""
+    _output_is_log()
     if mock_example and not mock:
         raise PostrunError("--mock-example needs --mock", hint="add --mock")
     if parallel_iterations and jobs < 2:
@@ -612,7 +631,7 @@ def import_curl_command(command: str | None, output: Path | None) -> None:
     from runner.interop.curl import collection_text, import_to_file, parse_curl, taken_names
 
     if command is None or command == "-":
-        if sys.stdin.isatty():
+        if sys.stdin is None or sys.stdin.isatty():  # None: started with stdin closed (<&-)
             raise PostrunError(
                 "no curl command given",
                 hint="pass it quoted: postrun import curl 'curl https://...', or pipe it in",
@@ -661,6 +680,8 @@ def import_postman_command(
 ) -> None:
     """Convert a Postman collection (v2.1/v2.0) and environments; secrets never reach the disk."""
     from runner.interop.postman_import import import_postman
+
+    _output_is_log()
 
     summary = import_postman(collection_file, environment_files, output, overwrite=overwrite)
     click.echo(summary.table())
@@ -938,15 +959,36 @@ def _use_color(flag: bool | None, stream: Any) -> bool:
 
 def main() -> None:
     """Console entry point."""
+    from runner.stdio import guard
+
+    # The process is postrun's: everything it writes to the standard streams (the console
+    # reporter, click.echo, warnings) goes through guards that never raise (runner/stdio.py).
+    out, err = guard(sys.stdout, sys.stderr)
+    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    entry = ConsoleEntry()
     try:
-        cli(prog_name="postrun", obj=ConsoleEntry())
+        cli(prog_name="postrun", obj=entry)
         status = 0
     except PostrunError as exc:  # raised outside a command, e.g. while parsing
         click.echo(format_diagnostic("error", exc.message, exc.location, exc.hint), err=True)
         status = exc.exit_code
     except SystemExit as exc:
         status = _exit_status(exc.code)
-    _end_process(status)
+    out.flush()  # output buffered for a pipe or a file fails here, if it has not already
+    _end_process(_final_status(status, out, entry))
+
+
+def _final_status(status: int, out: GuardedStream, entry: ConsoleEntry) -> int:
+    """``status``, or 1 when a command whose result is its output failed to write it.
+
+    Only a success changes: what the user asked ``list``, ``export``, ``validate``,
+    ``--version`` or ``--help`` for did not all reach them. A run keeps its status, which is
+    the verdict on the API (1 would say a check failed), with the results whole in its
+    reports. Standard output closed from the start is the user's choice, not a failure.
+    """
+    if status == 0 and out.failed and not entry.output_is_log:
+        return 1
+    return status
 
 
 def _exit_status(code: object) -> int:
@@ -980,9 +1022,8 @@ def _end_process(status: int) -> NoReturn:
         sys.exit(status)  # a profiler, debugger or coverage tool reports at the normal exit
     atexit._run_exitfuncs()  # first, as at a normal exit: what they write is flushed below
     for stream in (sys.stdout, sys.stderr):
-        if stream is None:  # started with the descriptor closed (postrun ... >&-)
-            continue
-        # A closed pipe (postrun run ... | head) or stream: nothing more can be said on it.
-        with contextlib.suppress(OSError, ValueError):
+        # main's guards never raise; this also holds if an atexit callback put a plain stream
+        # back, broken or closed (None: nothing more can be said on it).
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
     os._exit(status)
