@@ -253,16 +253,20 @@ def check_placeholders(
             # Requests of one folder see the same variables: one stack per folder, and each
             # name's cycle check once per stack (names that resolved cleanly are remembered).
             # Keyed by identity (the loader shares one tuple per folder); each entry keeps its
-            # tuple alive, so an id is never reused for another folder's.
-            stacks: dict[int, tuple[object, VariableStack, set[str]]] = {}
+            # tuple alive, so an id is never reused for another folder's. ``clean`` holds the
+            # names whose every inner name was defined: captures only add names, so they stay so.
+            stacks: dict[int, tuple[object, VariableStack, set[str], set[str]]] = {}
             for request in collection.requests:
                 scopes = id(request.folder_scopes)
                 if scopes not in stacks:
                     stack = request_stack(request, collection, options, secrets, {}, row)
                     known.update(stack.names())
-                    stacks[scopes] = (request.folder_scopes, stack, set())
-                _, stack, resolved = stacks[scopes]
-                found = find_undefined(request.placeholders, stack, also_defined=captured)
+                    stacks[scopes] = (request.folder_scopes, stack, set(), set())
+                _, stack, resolved, clean = stacks[scopes]
+                uses = [use for use in request.placeholders if use.name not in clean]
+                found = find_undefined(uses, stack, also_defined=captured)
+                failing = {use.name for places in found.values() for use in places}
+                clean.update(use.name for use in uses if use.name not in failing)
                 _check_cycles(request, stack, resolved)
                 for name, uses in found.items():
                     known_uses = undefined.setdefault(name, [])

@@ -338,6 +338,38 @@ requests:
     assert len(httpserver.log) == 0
 
 
+def test_every_place_of_an_undefined_name_is_named_across_requests(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    # Names found clean for one request are not checked again for the next (captures only add
+    # names); every place an undefined one is used must still be named.
+    base = httpserver.url_for("")
+    with pytest.raises(PostrunError) as caught:
+        run_yaml(
+            tmp_path,
+            f"""
+variables: {{base: "{base}", outer: "x-<<inner>>"}}
+requests:
+  - {{name: A, url: "<<base>>a/<<nope>>/<<id>>"}}
+  - {{name: B, url: "<<base>>b/<<outer>>", capture: {{id: $.id}}}}
+  - {{name: C, url: "<<base>>c/<<nope>>/<<id>>"}}
+  - {{name: D, url: "<<base>>d/<<outer>>/<<id>>"}}
+""",
+        )
+    assert caught.value.exit_code == 2
+    used = {
+        line.split("'")[1]: line.split(" used at ")[1]
+        for line in caught.value.message.replace(f"{tmp_path}/", "").splitlines()
+        if " used at " in line
+    }
+    assert used == {
+        "nope": "collection.yaml:4:31 (url), collection.yaml:6:31 (url)",
+        "id": "collection.yaml:4:40 (url)",  # B captures it before C and D use it
+        "inner": "collection.yaml:5:31 (url), collection.yaml:7:31 (url)",  # behind <<outer>>
+    }
+    assert len(httpserver.log) == 0
+
+
 def test_tls_error_is_a_one_line_failed_request(tmp_path: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/x").respond_with_data("plain http")
     url = httpserver.url_for("/x").replace("http://", "https://")
