@@ -50,12 +50,15 @@ class ConsoleEntry:
     A command whose standard output only logs work whose result lies elsewhere (a run's
     status and reports, an import's files) sets ``output_is_log`` (:func:`_output_is_log`):
     its status then stands when that output could not be written (:func:`_final_status`).
+    A command given ``--traceback`` sets ``traceback``: ``main`` then prints the traceback of
+    the error it re-raises instead of its message.
     """
 
-    __slots__ = ("output_is_log",)
+    __slots__ = ("output_is_log", "traceback")
 
     def __init__(self) -> None:
         self.output_is_log = False
+        self.traceback = False
 
 
 def _owns_process() -> bool:
@@ -69,11 +72,17 @@ def _owns_process() -> bool:
     )
 
 
+def _console_entry() -> ConsoleEntry | None:
+    """The running command's ConsoleEntry, when postrun was started as a program."""
+    context = click.get_current_context(silent=True)
+    return context.obj if context is not None and isinstance(context.obj, ConsoleEntry) else None
+
+
 def _output_is_log() -> None:
     """Say that the running command's standard output is a log, not its result."""
-    context = click.get_current_context(silent=True)
-    if context is not None and isinstance(context.obj, ConsoleEntry):
-        context.obj.output_is_log = True
+    entry = _console_entry()
+    if entry is not None:
+        entry.output_is_log = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +102,9 @@ def _handle_errors(command: F) -> F:
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         traceback = kwargs.pop("traceback", False)
+        entry = _console_entry()
+        if traceback and entry is not None:
+            entry.traceback = True  # main shows the traceback of what is re-raised below
         try:
             return command(*args, **kwargs)
         except PostrunError as exc:
@@ -969,8 +981,13 @@ def main() -> None:
     try:
         cli(prog_name="postrun", obj=entry)
         status = 0
-    except PostrunError as exc:  # raised outside a command, e.g. while parsing
-        click.echo(format_diagnostic("error", exc.message, exc.location, exc.hint), err=True)
+    except PostrunError as exc:  # raised outside a command, or re-raised for --traceback
+        if entry.traceback:
+            import traceback
+
+            traceback.print_exception(exc)
+        else:
+            click.echo(format_diagnostic("error", exc.message, exc.location, exc.hint), err=True)
         status = exc.exit_code
     except SystemExit as exc:
         status = _exit_status(exc.code)

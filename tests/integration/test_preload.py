@@ -505,6 +505,11 @@ def test_a_bad_var_and_traceback_mode(tmp_path: Path) -> None:
     assert child.stderr.replace("forks: 1\nloaded here: False\n", "") == in_process.stderr
     traced = _postrun(_COUNTING_ENTRY, [*args, "--traceback"], tmp_path)
     assert "forks: 0\nloaded here: True\n" in traced.stderr
+    # The console entry shows the traceback of the re-raised error, down to where it was raised.
+    assert traced.returncode == 2
+    assert "Traceback (most recent call last)" in traced.stderr
+    assert 'runner/variables.py", line' in traced.stderr
+    assert "Traceback" not in child.stderr
 
 
 @pytest.mark.parametrize(
