@@ -1022,6 +1022,10 @@ def _observed() -> bool:
     """Whether a profiler, debugger or coverage tool watches this process."""
     if sys.getprofile() is not None or sys.gettrace() is not None:
         return True
+    # pdb (and the debuggers built on bdb) drop their trace function on `continue` with no
+    # breakpoint left, but still expect the program to end normally: pdb then restarts it.
+    if "bdb" in sys.modules:
+        return True
     monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: tools ids 0 to 5
     return monitoring is not None and any(monitoring.get_tool(tool) for tool in range(6))
 

@@ -545,6 +545,23 @@ def test_the_child_answers_when_started_without_stdin_and_stdout(tmp_path: Path)
     assert "forks: 1\nloaded here: False\n" in ended.stderr
 
 
+def test_a_debugger_that_was_told_to_continue_still_sees_the_program_end(tmp_path: Path) -> None:
+    # After `c` with no breakpoint pdb has no trace function left; a quick exit would end pdb
+    # too, before it can say how the program ended and restart it.
+    debugged = subprocess.run(
+        [sys.executable, "-m", "pdb", "-m", "runner", "--version"],
+        input="c\nq\n",
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "postrun, version" in debugged.stdout
+    assert "The program exited via sys.exit(). Exit status: 0" in debugged.stdout
+
+
 def test_a_profiler_still_reports_at_the_end(tmp_path: Path) -> None:
     profiled = _python(["-m", "cProfile", "-m", "runner", "--version"], tmp_path)
     assert profiled.returncode == 0
