@@ -548,8 +548,12 @@ def test_the_child_answers_when_started_without_stdin_and_stdout(tmp_path: Path)
 def test_a_debugger_that_was_told_to_continue_still_sees_the_program_end(tmp_path: Path) -> None:
     # After `c` with no breakpoint pdb has no trace function left; a quick exit would end pdb
     # too, before it can say how the program ended and restart it.
+    (tmp_path / "c.yaml").write_text(
+        "requests:\n  - {name: only, url: 'http://127.0.0.1:9/'}\n", encoding="utf-8"
+    )
+    # No option after the module: Python 3.13's pdb would take `--version` as its own.
     debugged = subprocess.run(
-        [sys.executable, "-m", "pdb", "-m", "runner", "--version"],
+        [sys.executable, "-m", "pdb", "-m", "runner", "list", "c.yaml"],
         input="c\nq\n",
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(REPO)},
@@ -558,7 +562,7 @@ def test_a_debugger_that_was_told_to_continue_still_sees_the_program_end(tmp_pat
         timeout=60,
         check=False,
     )
-    assert "postrun, version" in debugged.stdout
+    assert "only" in debugged.stdout
     assert "The program exited via sys.exit(). Exit status: 0" in debugged.stdout
 
 
