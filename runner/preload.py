@@ -147,7 +147,7 @@ def _start(load: Callable[[Ahead], object]) -> _Child | None:
         os.close(reader)
         _run_child(load, writer, parent)
     os.close(writer)
-    child = _Child(pid, open(reader, "rb"))  # noqa: SIM115 (closed by _collect or _stop)
+    child = _Child(pid, open(reader, "rb"))  # noqa: SIM115 (closed by _receive or _stop)
     try:
         # A Ctrl-C held back over the fork is raised here, with a child that must not go on.
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
@@ -183,6 +183,10 @@ def _run_child(load: Callable[[Ahead], object], writer: int, parent: int) -> NoR
         os._exit(status)
 
 
+class _Unsent(Exception):
+    """A message to the parent could not be pickled; the child gives no answer."""
+
+
 class _Sender:
     """The child's end of the pipe: parts pickled as they are ready, written when it has room.
 
@@ -199,6 +203,7 @@ class _Sender:
         self.offset = 0  # how much of ``unsent`` the pipe has taken
         self.batch: list[object] = []
         self.pickler = ModelPickler(self, pickle.HIGHEST_PROTOCOL)
+        self.failed = False  # a message did not pickle: the parent gets no answer
 
     def write(self, data: bytes) -> None:
         """The pickler's output: kept until the pipe takes it."""
@@ -208,16 +213,34 @@ class _Sender:
         """Send ``part`` of the answer before the answer is complete (in batches)."""
         self.batch.append(part)
         if len(self.batch) >= _AHEAD_BATCH:
-            self.pickler.dump((_AHEAD, self.batch))
+            self.send((_AHEAD, self.batch))
             self.batch = []
             self.flush()
 
     def finish(self, answer: object) -> None:
         """Send the answer (parts still in the batch go with it) and wait until it is written."""
-        self.pickler.dump((_DONE, answer))
+        self.send((_DONE, answer))
         os.set_blocking(self.fd, True)
         self.flush()
         os.close(self.fd)
+
+    def send(self, message: object) -> None:
+        """Pickle ``message`` for the pipe; after one that failed, nothing more is sent.
+
+        A message that failed to pickle has put objects in the pickler's memo that never reach
+        the parent, so any later message would be read there against the wrong objects. The
+        loader may carry on after the error (a RecursionError makes it read a large file
+        again, or report the file as nested too deeply), so this raises an error it does not
+        catch, and the answer is refused however the error was handled: no answer, and the
+        parent loads by itself.
+        """
+        if self.failed:
+            raise _Unsent("an earlier message could not be sent")
+        try:
+            self.pickler.dump(message)
+        except Exception as exc:
+            self.failed = True
+            raise _Unsent("a message could not be pickled") from exc
 
     def flush(self) -> None:
         """Write what the pipe takes now (all of it, once the pipe blocks)."""

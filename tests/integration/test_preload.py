@@ -6,6 +6,7 @@ requests; the run must be exactly the run loaded in-process: results, reports, n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -315,6 +316,35 @@ def _prints(ahead: preload.Ahead) -> object:
 
 @pytest.mark.parametrize("load", [_fails, _unpicklable])
 def test_a_child_that_fails_gives_no_answer(forking: list[Any], load: Any) -> None:
+    assert preload.load_in_child(load, lambda: None) is None
+    assert len(forking) == 1
+
+
+def _recovers_from_a_part_that_does_not_pickle(
+    ahead: preload.Ahead, caught: type[Exception]
+) -> object:
+    # As the YAML loader does: a RecursionError met while building a request (here: while
+    # passing it on) makes it try again, and what it returns then refers to parts passed on.
+    parts = [f"part {index}" for index in range(preload._AHEAD_BATCH - 1)]
+    for part in parts:
+        ahead(part)
+    too_deep: list[Any] = []
+    for _ in range(100_000):
+        too_deep = [too_deep]
+    with contextlib.suppress(caught):
+        ahead(too_deep)  # completes the batch, which does not pickle
+    return [f"new {index}" for index in range(100)] + parts
+
+
+@pytest.mark.parametrize("caught", [RecursionError, Exception])
+def test_a_part_that_could_not_be_sent_ahead_means_no_answer(
+    forking: list[Any], caught: type[Exception]
+) -> None:
+    # The batch that failed never reached this process, so an answer sent after it would be
+    # read here against the wrong parts ("part 0" back as "new 0"): the child gives none.
+    def load(ahead: preload.Ahead) -> object:
+        return _recovers_from_a_part_that_does_not_pickle(ahead, caught)
+
     assert preload.load_in_child(load, lambda: None) is None
     assert len(forking) == 1
 
