@@ -135,6 +135,8 @@ def failure_message(stream: GuardedStream) -> str | None:
 
 def guard(stdout: TextIO | None, stderr: TextIO | None) -> tuple[GuardedStream, GuardedStream]:
     """Guards for standard output and error; a failure of the output is said on the error."""
+    for stream in (stdout, stderr):
+        _make_blocking(stream)
     err = GuardedStream(stderr, STDERR_NAME)
 
     def tell(failed: GuardedStream) -> None:
@@ -144,3 +146,16 @@ def guard(stdout: TextIO | None, stderr: TextIO | None) -> tuple[GuardedStream, 
             err.flush()
 
     return GuardedStream(stdout, STDOUT_NAME, on_failure=tell), err
+
+
+def _make_blocking(stream: TextIO | None) -> None:
+    """Have writes to ``stream`` wait for room instead of failing.
+
+    Another program sharing the pipe (a CI job's log) may have left it non-blocking; a write
+    that finds the pipe full then fails with EAGAIN, and output would be lost whenever the
+    reader is slower than postrun.
+    """
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        descriptor = stream.fileno()  # type: ignore[union-attr]
+        if not os.get_blocking(descriptor):
+            os.set_blocking(descriptor, True)

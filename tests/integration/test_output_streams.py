@@ -274,3 +274,38 @@ def test_an_import_keeps_its_status_when_its_summary_cannot_be_printed(tmp_path:
 def test_import_curl_with_stdin_closed_asks_for_a_command(tmp_path: Path) -> None:
     ended = _postrun(MAIN, ["import", "curl"], tmp_path, stdin="closed")
     assert ended.status == 2 and ended.stderr.startswith("error: no curl command given")
+
+
+def test_a_pipe_left_non_blocking_loses_no_output_to_a_slow_reader(tmp_path: Path) -> None:
+    # Another program on a CI job's log pipe may leave it non-blocking: a write that finds the
+    # pipe full then fails with EAGAIN. postrun's output must wait for the reader instead.
+    requests = "".join(
+        f"  - {{name: request {index}, url: 'http://127.0.0.1:9/'}}\n" for index in range(3000)
+    )
+    (tmp_path / "many.yaml").write_text(f"requests:\n{requests}", encoding="utf-8")
+    expected = subprocess.run(
+        [sys.executable, *MODULE, "list", "many.yaml"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert len(expected.encode()) > 2 * 65536  # far more than a pipe holds (64 KB on Linux)
+    reader, writer = os.pipe()
+    os.set_blocking(writer, False)
+    with subprocess.Popen(
+        [sys.executable, *MAIN, "list", "many.yaml"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as listing:
+        os.close(writer)
+        threading.Event().wait(1.0)  # a slow reader: the pipe is full long before it reads
+        with os.fdopen(reader, encoding="utf-8") as pipe:
+            received = pipe.read()
+        errors = listing.stderr.read() if listing.stderr else ""
+    assert listing.returncode == 0 and errors == ""
+    assert received == expected
