@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 import operator
 import pickle
 from collections.abc import Callable
@@ -44,10 +43,3 @@ class ModelPickler(pickle.Pickler):
         if values is None:
             return NotImplemented
         return cls, values(obj)
-
-
-def dumps(value: Any) -> bytes:
-    """``value`` pickled, its postrun dataclasses as (class, field values)."""
-    buffer = io.BytesIO()
-    ModelPickler(buffer, pickle.HIGHEST_PROTOCOL).dump(value)
-    return buffer.getvalue()
