@@ -66,6 +66,10 @@ class ConsoleReporter:
         self.progress_width = progress_width
         encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "")
         self.unicode = encoding in ("utf8", "utf16", "utf32")
+        # Plain spellings for a stream that cannot encode the fancy ones (PYTHONIOENCODING=ascii).
+        self.dot = "·" if self.unicode else "-"  # between the parts of a heading
+        self.ellipsis = "…" if self.unicode else "..."
+        self.retry_mark = "↻" if self.unicode else "~"
         self._collection: str | None = None
         self._progress: ProgressLine | None = None
         self._in_request = False
@@ -113,7 +117,8 @@ class ConsoleReporter:
         if not event.will_retry:
             return
         retry = self._style(
-            f"    ↻ attempt {event.attempt} {what}; retrying in {event.wait_seconds:.1f}s",
+            f"    {self.retry_mark} attempt {event.attempt} {what}; "
+            f"retrying in {event.wait_seconds:.1f}s",
             dim=True,
         )
         if self.verbose:
@@ -156,10 +161,12 @@ class ConsoleReporter:
             parts.append(f"env {event.environment}")
         if event.mock:
             parts.append("mock: answers come from examples, nothing is sent")
-        self._line(self._style("postrun", bold=True) + " · " + " · ".join(parts))
+        self._line(
+            self._style("postrun", bold=True) + f" {self.dot} " + f" {self.dot} ".join(parts)
+        )
 
     def _request_started(self, event: RequestStarted) -> None:
-        heading = _heading(event.collection, event.iteration)
+        heading = _heading(event.collection, event.iteration, self.dot)
         if self.verbose and not self.quiet and heading == self._collection:
             self._line()  # keeps one request's dump apart from the one before
         self._collection_heading(heading)
@@ -173,14 +180,14 @@ class ConsoleReporter:
     def _request_dump(self, request: SentRequest, attempt: int) -> None:
         if attempt > 1:
             waited = "" if self._last_wait is None else f", waited {self._last_wait:.1f} s"
-            self._dump_line(self._style(f"    · attempt {attempt}{waited}", dim=True))
+            self._dump_line(self._style(f"    {self.dot} attempt {attempt}{waited}", dim=True))
         mark = self._style(">", fg="cyan", bold=True)
         lines = [self._style(f"{request.method} {_printable(request.url)}", bold=True)]
         lines += [f"{name}: {_printable(value)}" for name, value in request.headers]
         if request.body:
             # The one definition of text/binary/JSON lives on ResponseData; reuse it.
             message = ResponseData(0, "", request.headers, request.body, 0.0, request.url)
-            lines += ["", *body_lines(message, self.body_limit)]
+            lines += ["", *body_lines(message, self.body_limit, self.ellipsis)]
         for text in lines:
             self._dump_line(f"    {mark} {text}".rstrip())
 
@@ -192,7 +199,7 @@ class ConsoleReporter:
         lines = [self._style(status, fg=colour, bold=True) + timing]
         lines += [f"{name}: {_printable(value)}" for name, value in response.headers]
         if response.body:
-            lines += ["", *body_lines(response, self.body_limit)]
+            lines += ["", *body_lines(response, self.body_limit, self.ellipsis)]
         for text in lines:
             self._dump_line(f"    {mark} {text}".rstrip())
 
@@ -213,7 +220,7 @@ class ConsoleReporter:
         if result.passed and self.quiet:
             return
         if self.quiet:
-            self._collection_heading_forced(_heading(result.collection, result.iteration))
+            self._collection_heading_forced(_heading(result.collection, result.iteration, self.dot))
             for text in self._pending:
                 self._line(text)
         mark = self._mark("pass" if result.passed else "fail")
@@ -249,7 +256,7 @@ class ConsoleReporter:
         message = check.message or f"expected {check.expected}, got {show_value(check.actual)}"
         if check.actual_missing and check.expected and check.expected not in message:
             message += f" (expected {check.expected})"
-        text = _printable(f"{check.description}: {cut(message, MESSAGE_CHARS)}")
+        text = _printable(f"{check.description}: {cut(message, MESSAGE_CHARS, self.ellipsis)}")
         self._detail(f"{self._mark('fail')} {text}")
         if check.location is not None:
             self._detail(self._style(f"  at {check.location}", dim=True))
@@ -269,7 +276,7 @@ class ConsoleReporter:
             return  # the whole body was just dumped above
         text = " ".join(response.text.split())
         if text:
-            excerpt = _printable(cut(text, EXCERPT_CHARS))
+            excerpt = _printable(cut(text, EXCERPT_CHARS, self.ellipsis))
             self._detail(self._style(f"response: {excerpt}", dim=True))
 
     def _detail(self, text: str) -> None:
@@ -319,7 +326,9 @@ def api_error_message(response: ResponseData) -> str | None:
     return None
 
 
-def body_lines(message: ResponseData, limit: int = VERBOSE_BODY_BYTES) -> list[str]:
+def body_lines(
+    message: ResponseData, limit: int = VERBOSE_BODY_BYTES, ellipsis: str = "…"
+) -> list[str]:
     """A body as lines to show: JSON pretty-printed, binary as ``<N bytes of TYPE>``, text cut.
 
     Binary bodies are never decoded. Text longer than ``limit`` bytes is cut, ending with a
@@ -343,7 +352,7 @@ def body_lines(message: ResponseData, limit: int = VERBOSE_BODY_BYTES) -> list[s
     if len(data) > limit:
         if lines:
             lines[-1] = lines[-1].rstrip("\ufffd")  # half a character at the cut
-        lines.append(f"… {len(data) - limit} more bytes cut")
+        lines.append(f"{ellipsis} {len(data) - limit} more bytes cut")
     return lines
 
 
@@ -351,6 +360,6 @@ def _printable(text: str) -> str:
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
-def _heading(collection: str, iteration: int | None) -> str:
+def _heading(collection: str, iteration: int | None, dot: str) -> str:
     """A collection's heading; data-driven runs name the iteration (one heading per iteration)."""
-    return collection if iteration is None else f"{collection} · iteration {iteration}"
+    return collection if iteration is None else f"{collection} {dot} iteration {iteration}"

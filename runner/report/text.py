@@ -7,9 +7,9 @@ from typing import Any
 from runner.matchers import show
 
 
-def cut(text: str, limit: int) -> str:
-    """``text`` shortened to ``limit`` characters, an ellipsis marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def cut(text: str, limit: int, ellipsis: str = "…") -> str:
+    """``text`` shortened to ``limit`` characters, ``ellipsis`` marking the cut."""
+    return text if len(text) <= limit else text[: limit - len(ellipsis)] + ellipsis
 
 
 def show_value(value: Any) -> str:

@@ -343,3 +343,34 @@ def test_progress_leaves_the_log_intact(
 def test_no_progress_for_a_short_run(tmp_path: Path, httpserver: HTTPServer) -> None:
     raw, _ = run_console(tmp_path, _many(httpserver, 3), Terminal(), progress=True)
     assert "\r" not in raw and "[0/3]" not in raw
+
+
+def test_an_ascii_only_stream_gets_no_character_it_cannot_encode(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    # Under PYTHONIOENCODING=ascii (or a C locale) every mark, separator and ellipsis postrun
+    # writes has a plain spelling, so none of them comes out as '?'.
+    httpserver.expect_ordered_request("/busy").respond_with_data("busy", status=503)
+    httpserver.expect_ordered_request("/busy").respond_with_json({"ok": True})
+    httpserver.expect_request("/long").respond_with_data("x" * 5000, content_type="text/plain")
+
+    class Ascii(io.StringIO):
+        encoding = "ascii"  # type: ignore[assignment]
+
+    text = f"""\
+requests:
+  - name: busy
+    url: {httpserver.url_for("/busy")}
+    options: {{retries: {{count: 1, on: [503], backoff: 0}}}}
+    assert: {{status: 200}}
+  - name: long
+    url: {httpserver.url_for("/long")}
+    assert: {{body: {{contains: "{"y" * 300}"}}}}
+"""
+    output, _ = run_console(tmp_path, text, out=Ascii(), verbose=True, body_limit=100)
+    assert output.isascii()
+    assert output.startswith("postrun - 2 requests\n")
+    assert "    ~ attempt 1 got 503; retrying" in output
+    assert "    < ... 4900 more bytes cut\n" in output  # the verbose body, cut
+    (failure,) = [line for line in output.splitlines() if line.startswith("      x body: ")]
+    assert failure.endswith("...")  # the failure message, cut
