@@ -61,21 +61,17 @@ class ConsoleEntry:
         self.traceback = False
 
 
-def _owns_process() -> bool:
-    """Whether the command may fork: started as ``postrun``, and not asked for tracebacks
-    (which should show where an error was raised, not where a child's error was re-raised)."""
-    context = click.get_current_context(silent=True)
-    return (
-        context is not None
-        and isinstance(context.obj, ConsoleEntry)
-        and not context.params.get("traceback")
-    )
-
-
 def _console_entry() -> ConsoleEntry | None:
     """The running command's ConsoleEntry, when postrun was started as a program."""
     context = click.get_current_context(silent=True)
     return context.obj if context is not None and isinstance(context.obj, ConsoleEntry) else None
+
+
+def _owns_process() -> bool:
+    """Whether the command may fork: started as ``postrun``, and not asked for tracebacks
+    (which should show where an error was raised, not where a child's error was re-raised)."""
+    entry = _console_entry()
+    return entry is not None and not entry.traceback
 
 
 def _output_is_log() -> None:
