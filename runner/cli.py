@@ -380,7 +380,7 @@ def run_command(
         shared.insert(0, summary)
     with _sigterm_as_interrupt() as terminated:
         if parallel:
-            from runner.parallel import GroupOutput, run_parallel
+            from runner.engine.parallel import GroupOutput, run_parallel
 
             def group_output() -> GroupOutput:
                 buffer = _Buffer(getattr(out, "encoding", None))
@@ -422,7 +422,7 @@ def _import_for_run() -> None:
     """What a run needs once loaded, imported while a child process loads (runner/preload.py)."""
     import importlib
 
-    for name in ("runner.engine", "runner.parallel", "runner.report.console"):
+    for name in ("runner.engine", "runner.engine.parallel", "runner.report.console"):
         importlib.import_module(name)
     from runner.transport import import_requests
 
@@ -442,7 +442,7 @@ class _Buffer(io.StringIO):
 
 
 def _worth_parallel(plan: Any, by_iteration: bool) -> bool:
-    from runner.parallel import worth_parallel
+    from runner.engine.parallel import worth_parallel
 
     return worth_parallel(plan, by_iteration=by_iteration)
 

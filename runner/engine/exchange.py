@@ -1,0 +1,149 @@
+"""One request's exchange with the server: send, retry per ``options.retries``, emit each attempt.
+
+The session is the engine's (injected: a real ``requests.Session``, the mock adapter's, or a
+front-end's such as Locust's ``HttpSession``). Each attempt is emitted masked, once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from runner.checks import matches_all
+from runner.engine.context import EngineContext
+from runner.engine.masked import masked_response, masked_sent
+from runner.engine.render import render_check
+from runner.errors import TransportError
+from runner.events import AttemptFailed, RequestSent, ResponseReceived
+from runner.model import ExampleSpec, RequestSpec
+from runner.results import ResponseData, SentRequest
+from runner.templating import Renderer
+
+if TYPE_CHECKING:
+    import random
+
+    from runner.transport import OutgoingRequest
+
+DEFAULT_RETRY_ON = (429, 502, 503, 504)
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """The last attempt of a request: the raw response for checks, masked copies for events."""
+
+    sent: SentRequest | None = None
+    response: ResponseData | None = None
+    masked_response: ResponseData | None = None
+    error: str | None = None
+    attempts: int = 0
+    elapsed_ms: float = 0.0
+
+
+def send_with_retries(
+    context: EngineContext,
+    request: RequestSpec,
+    outgoing: OutgoingRequest,
+    example: ExampleSpec | None,
+    renderer: Renderer,
+) -> Exchange:
+    """Send, retrying per ``options.retries``; each attempt is masked once, when emitted."""
+    from runner.transport import send
+
+    mock_adapter = context.mock_adapter
+    if mock_adapter is not None and example is None:
+        return Exchange(error="no example to answer from under --mock (add `examples:`)")
+    retries: Mapping[str, Any] = request.options.get("retries") or {}
+    count = int(retries.get("count", 0))
+    retry_on = set(retries.get("on", DEFAULT_RETRY_ON))
+    unless = tuple(render_check(check, renderer) for check in retries.get("unless", ()))
+    attempt = 0
+    while True:
+        attempt += 1
+        if mock_adapter is not None and example is not None:
+            mock_adapter.prime(example)
+        sent: SentRequest | None = None
+        masked: SentRequest | None = None
+        response: ResponseData | None = None
+        error: str | None = None
+        started = context.clock()
+        try:
+            oauth2 = outgoing.auth is not None and outgoing.auth.kind == "oauth2"
+            tokens = context.learnt.cache if oauth2 else None
+            sent, response = send(outgoing, context.session, tokens=tokens)
+        except TransportError as exc:
+            error = exc.message
+            sent = exc.sent  # what went out before it failed, for -v and the reports
+        context.mask_learnt()
+        if sent is not None:
+            masked = masked_sent(sent, context.masker)
+            context.emit(RequestSent(masked, attempt))
+        retry = attempt <= count and (
+            response is None
+            or (response.status in retry_on and not (unless and matches_all(unless, response)))
+        )
+        wait = wait_before(context.rng, attempt, response, retries) if retry else 0.0
+        response, masked_reply, error = _emit_outcome(
+            context, response, error, attempt, retry, wait
+        )
+        if not retry:
+            spent_ms = (context.clock() - started) * 1000  # how long a failed attempt took
+            return Exchange(masked, response, masked_reply, error, attempt, spent_ms)
+        context.sleep(wait)
+
+
+def _emit_outcome(
+    context: EngineContext,
+    response: ResponseData | None,
+    error: str | None,
+    attempt: int,
+    retry: bool,
+    wait: float,
+) -> tuple[ResponseData | None, ResponseData | None, str | None]:
+    """Emit an attempt's response or failure, masked; the response, its masked copy, the error."""
+    if response is None:
+        error = context.masker.text(error or "")
+        context.emit(AttemptFailed(error, attempt, retry, wait))
+        return None, None, error
+    if response.attempts != attempt:
+        response = dataclasses.replace(response, attempts=attempt)
+    masked = masked_response(response, context.masker)
+    context.emit(ResponseReceived(masked, attempt, retry, wait))
+    return response, masked, error
+
+
+def wait_before(
+    rng: random.Random, attempt: int, response: ResponseData | None, retries: Mapping[str, Any]
+) -> float:
+    """Exponential backoff with jitter; a Retry-After header wins; capped by max_wait."""
+    max_wait = float(retries.get("max_wait", 30))
+    retry_after = parse_retry_after(response.header("Retry-After")) if response else None
+    if retry_after is not None:
+        return min(retry_after, max_wait)
+    backoff = float(retries.get("backoff", 0.5))
+    wait = backoff * (2 ** (attempt - 1)) * rng.uniform(0.75, 1.25)
+    return min(wait, max_wait)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0.0, (moment - now).total_seconds())

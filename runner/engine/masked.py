@@ -1,0 +1,71 @@
+"""Masked copies of what a request emits: the request sent, the response, check results.
+
+The engine checks and captures against the real response and emits only these copies, so every
+listener (console, reports, a front-end's own) sees secrets as ``****`` (runner.masking).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from runner.masking import MASK, Masker
+from runner.model import CaptureSpec
+from runner.results import CheckResult, ResponseData, SentRequest
+
+
+def sensitive_capture(spec: CaptureSpec, masker: Masker) -> bool:
+    """A capture of a cookie, or of a header that is masked by name (Authorization ...)."""
+    return spec.kind == "cookie" or (
+        spec.kind == "header" and spec.source.lower() in masker.sensitive_headers
+    )
+
+
+def masked_check(result: CheckResult, masker: Masker) -> CheckResult:
+    """``result`` with secrets hidden; the same object when it holds none (the usual case)."""
+    description = masker.text(result.description)
+    expected = masker.text(result.expected)
+    actual = masker.value(result.actual)
+    message = masker.text(result.message) if result.message else None
+    if (
+        description is result.description
+        and expected is result.expected
+        and actual is result.actual
+        and message is result.message
+    ):
+        return result
+    return dataclasses.replace(
+        result, description=description, expected=expected, actual=actual, message=message
+    )
+
+
+def masked_sent(sent: SentRequest, masker: Masker) -> SentRequest:
+    """The request as sent, with secrets hidden in its URL, headers and body."""
+    return SentRequest(
+        sent.method,
+        masker.text(sent.url),
+        masker.headers(sent.headers),
+        masker.body(sent.body) if sent.body is not None else None,
+    )
+
+
+def masked_response(response: ResponseData, masker: Masker) -> ResponseData:
+    """The response with secrets hidden; the same object when it holds none."""
+    if not masker.enabled:
+        return response
+    headers = masker.headers(response.headers)
+    body = masker.body(response.body)
+    url = masker.text(response.url)
+    if (
+        body is response.body
+        and url is response.url
+        and not response.cookies
+        and headers == response.headers
+    ):
+        return response  # nothing secret in it: no copy (and its JSON is parsed once)
+    return dataclasses.replace(
+        response,
+        headers=headers,
+        body=body,
+        url=url,
+        cookies=dict.fromkeys(response.cookies, MASK),  # Set-Cookie values, masked whole
+    )

@@ -1,0 +1,147 @@
+"""The pre-flight: every placeholder of the selected requests is defined before anything is sent.
+
+An undefined name is an input error (exit 2) naming each place it is used, and saying so when
+the request that captures it was left out by the selection or runs apart under ``--jobs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from runner.engine.options import RunOptions
+from runner.engine.scopes import request_stack
+from runner.errors import TemplateError
+from runner.model import CollectionSpec, PlaceholderUse, RequestSpec
+from runner.templating import Renderer
+from runner.variables import VariableStack, find_undefined, undefined_error
+
+
+def check_placeholders(
+    collections: Sequence[CollectionSpec], options: RunOptions, secrets: Mapping[str, Any]
+) -> None:
+    """Raise one error naming every undefined placeholder and each place it is used."""
+    undefined: dict[str, list[PlaceholderUse]] = {}
+    known: set[str] = set()
+    # Rows with the same columns define the same names: check each distinct set of columns once.
+    row_shapes = {tuple(row) if row is not None else None: row for row in options.data_rows}
+    for row in row_shapes.values():
+        captured: set[str] = set()  # names captured by earlier requests are defined for later ones
+        for collection in collections:
+            if options.files_apart:
+                captured = set()
+            # Requests of one folder see the same variables: one stack per folder, and each
+            # name's cycle check once per stack (names that resolved cleanly are remembered).
+            # Keyed by identity (the loader shares one tuple per folder); each entry keeps its
+            # tuple alive, so an id is never reused for another folder's. ``clean`` holds the
+            # names whose every inner name was defined: captures only add names, so they stay so.
+            stacks: dict[int, tuple[object, VariableStack, set[str], set[str]]] = {}
+            for request in collection.requests:
+                scopes = id(request.folder_scopes)
+                if scopes not in stacks:
+                    stack = request_stack(request, collection, options, secrets, {}, row)
+                    known.update(stack.names())
+                    stacks[scopes] = (request.folder_scopes, stack, set(), set())
+                _, stack, resolved, clean = stacks[scopes]
+                uses = [use for use in request.placeholders if use.name not in clean]
+                found = find_undefined(uses, stack, also_defined=captured)
+                failing = {use.name for places in found.values() for use in places}
+                clean.update(use.name for use in uses if use.name not in failing)
+                _check_cycles(request, stack, resolved)
+                for name, uses in found.items():
+                    known_uses = undefined.setdefault(name, [])
+                    known_uses.extend(use for use in uses if use not in known_uses)
+                captured.update(spec.name for spec in request.captures)
+    if undefined:
+        error = undefined_error(undefined, known=(known | captured) - set(undefined))
+        data = options.data
+        for name in undefined:
+            if data is not None and name in data.columns:
+                line = next(
+                    line
+                    for row, line in zip(data.rows, data.row_lines, strict=True)
+                    if name not in row
+                )
+                error.hint = f"'{name}' is missing from some rows of {data.file} (line {line})"
+                break
+        raise error
+
+
+def check_before_sending(
+    everything: Sequence[CollectionSpec],
+    selected: Sequence[CollectionSpec],
+    options: RunOptions,
+    secrets: Mapping[str, Any],
+) -> None:
+    """check_placeholders on the selected requests, its error explained where it can be."""
+    try:
+        check_placeholders(selected, options, secrets)
+    except TemplateError as exc:
+        explained = _explain_unselected(exc, everything, selected)
+        if explained is exc and options.files_apart:
+            explained = _explain_files_apart(exc, selected)
+        raise explained from None
+
+
+def _check_cycles(request: RequestSpec, stack: VariableStack, checked: set[str]) -> None:
+    """A variable whose value refers back to itself (or nests too deep) is an input error.
+
+    ``checked`` holds the names already resolved with ``stack``; it grows with this request's.
+    """
+    renderer = Renderer(stack.lookup)
+    for use in request.placeholders:
+        if use.name in checked or not stack.defined(use.name):
+            continue
+        checked.add(use.name)
+        try:
+            renderer.resolve(use.name)
+        except TemplateError as exc:
+            if exc.message.startswith(
+                ("variable cycle", "variables nested", "placeholders expand too much")
+            ):
+                raise TemplateError(
+                    exc.message, names=exc.names, location=use.location, hint=exc.hint
+                ) from None
+
+
+def _explain_unselected(
+    error: TemplateError,
+    everything: Sequence[CollectionSpec],
+    selected: Sequence[CollectionSpec],
+) -> TemplateError:
+    """Say so when an undefined name is captured by a request the selection left out."""
+    chosen = {request.location for collection in selected for request in collection.requests}
+    for collection in everything:
+        for request in collection.requests:
+            if request.location in chosen:
+                continue
+            for spec in request.captures:
+                if spec.name in error.names:
+                    return _rehinted(
+                        error,
+                        f"'{spec.name}' is captured by '{request.path}', which the selection "
+                        f"leaves out: add --request '{request.path}'",
+                    )
+    return error
+
+
+def _rehinted(error: TemplateError, hint: str) -> TemplateError:
+    """The same error with another hint."""
+    return TemplateError(error.message, names=error.names, location=error.location, hint=hint)
+
+
+def _explain_files_apart(
+    error: TemplateError, collections: Sequence[CollectionSpec]
+) -> TemplateError:
+    """Say so when an undefined name is captured in another file, which --jobs runs apart."""
+    for collection in collections:
+        for request in collection.requests:
+            for spec in request.captures:
+                if spec.name in error.names:
+                    return _rehinted(
+                        error,
+                        f"'{spec.name}' is captured by '{request.path}' in {collection.file}; "
+                        "with --jobs each file runs on its own: capture it in this file too, "
+                        "or run without --jobs",
+                    )
+    return error
