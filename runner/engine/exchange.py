@@ -71,7 +71,7 @@ def send_with_retries(
         try:
             oauth2 = outgoing.auth is not None and outgoing.auth.kind == "oauth2"
             tokens = context.learnt.cache if oauth2 else None
-            sent, response = send(outgoing, context.session, tokens=tokens)
+            sent, response = send(outgoing, context.session, tokens=tokens, clock=context.clock)
         except TransportError as exc:
             error = exc.message
             sent = exc.sent  # what went out before it failed, for -v and the reports

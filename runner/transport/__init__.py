@@ -1,0 +1,54 @@
+"""Sending one request with ``requests``: the only package of the run path that imports it.
+
+The session is injected (one per run: connection reuse and cookies across requests), so the
+engine and tests decide where requests go (a real server, the ``mock`` adapter, or a session
+of a front-end's own such as Locust's ``HttpSession``).
+
+| module | what it holds |
+|---|---|
+| ``encoding`` | ``OutgoingRequest``; default Content-Types; JSON, form and raw body bytes (pure) |
+| ``build`` | the ``requests.Request``: headers, query text, bodies, multipart, auth |
+| ``failures`` | one line saying why a request could not be completed |
+| ``tls`` | urllib3's warning silenced when verification is off on purpose |
+| ``oauth2`` | the run's OAuth2 token for a request, fetched through the session |
+| ``send`` | ``new_session`` and ``send``: the exchange and the body read within the timeout |
+
+Who may import it: the engine (when a request is sent), runner.mock, runner.interop (export
+writes bodies as they are sent) and the CLI (a session per run). It imports the model, results
+and runner.auth, never the engine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from runner.transport.encoding import (
+    DEFAULT_CONTENT_TYPES,
+    OutgoingRequest,
+    form_pairs,
+    form_text,
+    has_header,
+    json_text,
+)
+from runner.transport.failures import describe_failure
+from runner.transport.oauth2 import MOCK_TOKEN
+from runner.transport.send import USER_AGENT, accept_encoding, import_requests, new_session, send
+
+if TYPE_CHECKING:
+    from requests import Session as Session  # re-exported for type hints elsewhere
+
+__all__ = [
+    "DEFAULT_CONTENT_TYPES",
+    "MOCK_TOKEN",
+    "USER_AGENT",
+    "OutgoingRequest",
+    "accept_encoding",
+    "describe_failure",
+    "form_pairs",
+    "form_text",
+    "has_header",
+    "import_requests",
+    "json_text",
+    "new_session",
+    "send",
+]

@@ -1,0 +1,191 @@
+"""Sending one request with ``requests`` and reading the whole response within its timeout."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
+
+from runner import __version__
+from runner.errors import TransportError
+from runner.results import ResponseData, SentRequest
+from runner.transport.build import build_request, cert_option, proxies_option
+from runner.transport.encoding import OutgoingRequest, body_bytes, declared_charset
+from runner.transport.failures import describe_failure, unsendable
+from runner.transport.oauth2 import oauth2_token
+from runner.transport.tls import tls_warnings
+
+if TYPE_CHECKING:
+    import requests
+
+    from runner.auth.oauth2 import Token, TokenCache
+
+USER_AGENT = f"postrun/{__version__}"
+_CHUNK = 64 * 1024
+# Content codings in the order offered; urllib3 decodes br and zstd only when their optional
+# packages are importable, so only what it can decode is offered (see accept_encoding).
+_CODINGS = ("gzip", "deflate", "br", "zstd")
+
+
+def new_session() -> requests.Session:
+    """A session for one run: pooled connections, a cookie jar, postrun's User-Agent."""
+    import requests
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept-Encoding"] = accept_encoding(_decodable_codings())
+    # The environment's proxy and netrc settings must not change what a collection sends;
+    # proxies are set per request from `options.proxy`.
+    session.trust_env = False
+    return session
+
+
+def import_requests() -> None:
+    """Import requests now (about 0.1 s), for example while a child process loads collections."""
+    import requests  # noqa: F401
+
+
+def accept_encoding(decodable: Iterable[str]) -> str:
+    """The ``Accept-Encoding`` value offering each coding that can be decoded, gzip first."""
+    available = {coding.lower() for coding in decodable}
+    return ", ".join(coding for coding in _CODINGS if coding in available)
+
+
+def _decodable_codings() -> tuple[str, ...]:
+    """The content codings urllib3 decodes here (br needs the optional ``brotli`` package)."""
+    from urllib3.response import HTTPResponse
+
+    return tuple(HTTPResponse.CONTENT_DECODERS)
+
+
+def send(
+    request: OutgoingRequest,
+    session: requests.Session,
+    *,
+    tokens: TokenCache | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> tuple[SentRequest, ResponseData]:
+    """Send ``request`` and read the whole response; failures raise TransportError (one line).
+
+    ``tokens`` caches OAuth2 tokens for the run; without it each request fetches its own.
+    ``clock`` measures ``elapsed_ms`` (injected by the engine); the timeout runs on real time.
+    """
+    import requests
+
+    credentials, token = oauth2_token(request, session, tokens)
+    with ExitStack() as stack:
+        prepared, sent = _prepare(request, session, stack, token)
+        started = clock()
+        deadline = None if request.timeout is None else time.perf_counter() + request.timeout
+        try:
+            with tls_warnings(request.verify):
+                response = session.send(
+                    prepared,
+                    stream=True,
+                    timeout=None if request.timeout is None else (request.timeout, request.timeout),
+                    allow_redirects=request.follow_redirects,
+                    verify=request.verify,
+                    cert=cert_option(request.cert),
+                    proxies=proxies_option(request.proxy),
+                )
+            with _closing(response):
+                body = _read_body(response, deadline, request.timeout)
+                elapsed_ms = (clock() - started) * 1000
+        except UnicodeEncodeError as exc:  # http.client sends header values as Latin-1
+            raise TransportError(unsendable(exc, request), sent=sent) from exc
+        except requests.RequestException as exc:
+            raise TransportError(describe_failure(exc, request), sent=sent) from exc
+        except OSError as exc:
+            # requests checks the `verify` and `cert` paths only now, with an OSError.
+            if "TLS" in str(exc):
+                raise TransportError(f"TLS error: {exc}", sent=sent) from exc
+            raise TransportError(f"could not read the body file: {exc}", sent=sent) from exc
+    if response.status_code == 401 and token is not None and credentials and tokens is not None:
+        # The API refused the token (revoked early): the next request or retry fetches anew.
+        tokens.forget(credentials, token)
+    return sent, ResponseData(
+        status=response.status_code,
+        reason=response.reason or "",
+        headers=tuple(response.headers.items()),
+        body=body,
+        elapsed_ms=elapsed_ms,
+        url=response.url or sent.url,
+        cookies=_cookies(response),
+        encoding=declared_charset(response.headers.get("Content-Type", "")),
+    )
+
+
+def _prepare(
+    request: OutgoingRequest, session: requests.Session, stack: ExitStack, token: Token | None
+) -> tuple[requests.PreparedRequest, SentRequest]:
+    """The prepared request (the session's headers and cookies merged in) and what it sends."""
+    import requests
+
+    try:
+        prepared = session.prepare_request(build_request(request, stack, token))
+    except UnicodeEncodeError as exc:
+        raise TransportError(unsendable(exc, request)) from exc
+    except (requests.RequestException, ValueError) as exc:  # a URL or header it cannot send
+        raise TransportError(describe_failure(exc, request)) from exc
+    except OSError as exc:
+        raise TransportError(f"could not read the body file: {exc}") from exc
+    sent = SentRequest(
+        prepared.method or request.method,
+        prepared.url or request.url,
+        tuple(prepared.headers.items()),
+        body_bytes(prepared.body),
+    )
+    return prepared, sent
+
+
+@contextmanager
+def _closing(response: requests.Response) -> Iterator[requests.Response]:
+    try:
+        yield response
+    finally:
+        response.close()
+
+
+def _read_body(response: requests.Response, deadline: float | None, timeout: float | None) -> bytes:
+    """Read the (decompressed) body, enforcing the whole-request timeout between socket reads.
+
+    ``read1`` returns what one socket read brings, so a server that trickles bytes slowly is
+    still cut off at the deadline (``iter_content`` would wait for a full chunk first).
+    """
+    import requests
+    from urllib3.response import HTTPResponse
+
+    raw = response.raw
+    if not isinstance(raw, HTTPResponse):  # the mock adapter's in-memory body
+        return response.content
+    exceptions = requests.exceptions
+    from urllib3 import exceptions as low
+
+    chunks = bytearray()
+    try:
+        while chunk := raw.read1(_CHUNK, decode_content=True):
+            chunks += chunk
+            if deadline is not None and time.perf_counter() > deadline:
+                raise exceptions.ReadTimeout(f"timed out after {timeout:g}s")
+    except low.ReadTimeoutError as exc:
+        raise exceptions.ReadTimeout(exc) from exc
+    except low.SSLError as exc:
+        raise exceptions.SSLError(exc) from exc
+    except low.DecodeError as exc:
+        raise exceptions.ContentDecodingError(exc) from exc
+    except low.ProtocolError as exc:
+        raise exceptions.ChunkedEncodingError(exc) from exc
+    # Read to the end: hand the connection back to the pool for the next request.
+    raw.release_conn()
+    return bytes(chunks)
+
+
+def _cookies(response: requests.Response) -> dict[str, str]:
+    """Cookies set by the response, and by the redirects before it (a login that redirects)."""
+    cookies: dict[str, str] = {}
+    if not response.history and "set-cookie" not in response.headers:
+        return cookies  # the usual case, without building a cookie jar view
+    for step in (*response.history, response):
+        cookies.update(step.cookies.get_dict())
+    return cookies
