@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from runner.jsonquery import JsonPathError, compile_path, query
-from runner.matchers import RegexTimeout, search_regex
 from runner.model import MISSING, CaptureSpec
+from runner.regexes import RegexTimeout, search_regex
 from runner.results import CaptureResult, ResponseData
 
 

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from runner.matchers import RegexTimeout, comparable, compile_regex, json_equal, search_regex
+from runner.matchers import comparable, json_equal
 from runner.model import MISSING
+from runner.regexes import RegexTimeout, compile_regex, search_regex
 
 # The jsonpath-ng parser object keeps its parse stacks on itself, so one shared instance must not
 # run two parses at once (compiles may happen from worker threads).
@@ -298,17 +299,8 @@ def _toolkit() -> SimpleNamespace:
                 return list(found)
             return [item for item in found if _filter_holds(self.op, item.value, self.value)]
 
+    classes = (JSONPath, Root, Child, Fields, Index, Len, Filter, Expression)
+    safe = (SafeIndex, SafeFilter, SafeExpression)
     return SimpleNamespace(
-        parser=ExtendedJsonPathParser(),
-        JSONPath=JSONPath,
-        Root=Root,
-        Child=Child,
-        Fields=Fields,
-        Index=Index,
-        Len=Len,
-        Filter=Filter,
-        Expression=Expression,
-        SafeIndex=SafeIndex,
-        SafeFilter=SafeFilter,
-        SafeExpression=SafeExpression,
+        parser=ExtendedJsonPathParser(), **{kind.__name__: kind for kind in (*classes, *safe)}
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import click
@@ -193,14 +194,7 @@ class ConsoleReporter:
 
     def _response_dump(self, response: ResponseData) -> None:
         mark = self._style("<", fg="magenta", bold=True)
-        colour = "green" if response.status < 400 else "red"
-        status = f"{response.status} {response.reason}".rstrip()
-        timing = self._style(f"  ({response.elapsed_ms:.0f} ms)", dim=True)
-        lines = [self._style(status, fg=colour, bold=True) + timing]
-        lines += [f"{name}: {_printable(value)}" for name, value in response.headers]
-        if response.body:
-            lines += ["", *body_lines(response, self.body_limit, self.ellipsis)]
-        for text in lines:
+        for text in _response_lines(response, self._style, self.body_limit, self.ellipsis):
             self._dump_line(f"    {mark} {text}".rstrip())
 
     def _collection_heading(self, collection: str) -> None:
@@ -283,25 +277,45 @@ class ConsoleReporter:
         self._line(f"      {text}")
 
     def _summary(self, run: RunResult) -> None:
-        counts = run.counts
-        total, failed_requests, skipped = counts.requests, counts.failed, counts.skipped
-        checks, failed_checks = counts.checks, counts.failed_checks
-        parts = [
-            f"{total} request{'s' if total != 1 else ''}",
-            f"{checks} check{'s' if checks != 1 else ''}",
-            self._style(f"{checks - failed_checks} passed", fg="green"),
-            self._style(f"{failed_checks} failed", fg="red" if failed_checks else None),
-        ]
-        if skipped:
-            parts.append(f"{skipped} skipped")
-        if failed_requests:
-            parts.append(self._style(f"{failed_requests} request(s) failed", fg="red", bold=True))
-        parts.append(f"{run.elapsed_ms / 1000:.2f} s")
+        parts = _summary_parts(run, self._style)
         self._line()
         if run.interrupted:
             self._line(self._style("interrupted: the results so far", fg="yellow", bold=True))
         verdict = self._mark("pass" if run.passed else "fail")
         self._line(f"{verdict} " + ", ".join(parts[:2]) + ": " + ", ".join(parts[2:]))
+
+
+def _response_lines(
+    response: ResponseData, style: Callable[..., str], body_limit: int, ellipsis: str
+) -> list[str]:
+    """A response as verbose lines: status and time, headers, then the body."""
+    colour = "green" if response.status < 400 else "red"
+    status = f"{response.status} {response.reason}".rstrip()
+    timing = style(f"  ({response.elapsed_ms:.0f} ms)", dim=True)
+    lines = [style(status, fg=colour, bold=True) + timing]
+    lines += [f"{name}: {_printable(value)}" for name, value in response.headers]
+    if response.body:
+        lines += ["", *body_lines(response, body_limit, ellipsis)]
+    return lines
+
+
+def _summary_parts(run: RunResult, style: Callable[..., str]) -> list[str]:
+    """The closing summary's parts: requests, checks, then passed, failed, skipped, time."""
+    counts = run.counts
+    total, failed_requests, skipped = counts.requests, counts.failed, counts.skipped
+    checks, failed_checks = counts.checks, counts.failed_checks
+    parts = [
+        f"{total} request{'s' if total != 1 else ''}",
+        f"{checks} check{'s' if checks != 1 else ''}",
+        style(f"{checks - failed_checks} passed", fg="green"),
+        style(f"{failed_checks} failed", fg="red" if failed_checks else None),
+    ]
+    if skipped:
+        parts.append(f"{skipped} skipped")
+    if failed_requests:
+        parts.append(style(f"{failed_requests} request(s) failed", fg="red", bold=True))
+    parts.append(f"{run.elapsed_ms / 1000:.2f} s")
+    return parts
 
 
 def api_error_message(response: ResponseData) -> str | None:

@@ -9,9 +9,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from test_engine import run_yaml
 
-from runner import matchers
+from runner import regexes
 from runner.jsonquery import JsonPathError, query
-from runner.matchers import RegexTimeout, search_regex
+from runner.regexes import RegexTimeout, search_regex
 
 # (a|aa)+$ on a run of a's that ends in b takes exponential time in re; regex gives up too.
 PATHOLOGICAL = r"(a|aa)+$"
@@ -44,7 +44,7 @@ def test_search_regex_finds_what_re_finds(pattern: str, text: str, found: str | 
 def test_a_runaway_regex_fails_its_check_and_capture_and_the_run_goes_on(
     tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(matchers, "REGEX_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(regexes, "REGEX_TIMEOUT_SECONDS", 0.3)
     httpserver.expect_request("/slow-regex").respond_with_data(BODY, content_type="text/plain")
     httpserver.expect_request("/next").respond_with_data("ok", content_type="text/plain")
     started = time.monotonic()
@@ -79,7 +79,7 @@ requests:
 def test_a_runaway_regex_in_a_jsonpath_filter_is_a_jsonpath_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(matchers, "REGEX_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(regexes, "REGEX_TIMEOUT_SECONDS", 0.2)
     document = {"items": [{"name": BODY}, {"name": "x"}]}
     assert query("$.items[?(@.name =~ 'x')].name", document) == ["x"]
     with pytest.raises(JsonPathError, match="still searching 61 characters"):

@@ -13,8 +13,9 @@ from hardening_support import invoke
 from runner.captures import capture
 from runner.errors import PostrunError, TemplateError
 from runner.masking import MASK, Masker
-from runner.matchers import compile_regex, failure
+from runner.matchers import failure
 from runner.model import CaptureSpec, Matcher
+from runner.regexes import compile_regex
 from runner.results import ResponseData
 from runner.source import SourceLocation
 from runner.templating import Renderer
