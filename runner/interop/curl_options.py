@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,5 +197,7 @@ def _number(text: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
+        return None
+    if not math.isfinite(value):  # inf and nan are no timeout or count: int() would raise
         return None
     return int(value) if value == int(value) else value

@@ -374,3 +374,33 @@ def test_deeply_nested_json(tmp_path: Path) -> None:
     nested.write_text('{"info": ' + deep + "}", encoding="utf-8")
     with pytest.raises(PostrunError, match="nested too deeply"):
         import_postman(nested, [], tmp_path / "out2")
+
+
+def test_path_variable_values_are_taken_as_written(tmp_path: Path) -> None:
+    """A backslash in a path variable's value is text, not a regex escape or group reference."""
+    exported = {
+        "info": {
+            "name": "Paths",
+            "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
+        },
+        "item": [
+            {
+                "name": "Backslashes",
+                "request": {
+                    "method": "GET",
+                    "url": {
+                        "raw": "https://e.com/files/:pattern/:group",
+                        "variable": [
+                            {"key": "pattern", "value": "a\\d"},
+                            {"key": "group", "value": "\\1"},
+                        ],
+                    },
+                },
+            }
+        ],
+    }
+    source = tmp_path / "paths.postman_collection.json"
+    source.write_text(json.dumps(exported), encoding="utf-8")
+    summary = import_postman(source, [], tmp_path)
+    (request,) = load_collection(summary.collection_file, base_dir=tmp_path).requests
+    assert request.url == "https://e.com/files/a\\d/\\1"

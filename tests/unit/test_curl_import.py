@@ -260,6 +260,10 @@ def test_parse_curl(command: str, expected: dict[str, Any]) -> None:
         ("curl -F a=1 -d b=2 https://e.com/", "refuses -F together with -d"),
         ("curl --connect-timeout 3 https://e.com/", "--connect-timeout 3: not imported"),
         ("curl -F 'm={\"a\":1};type=application/json' https://e.com/", "type on a text field"),
+        ("curl -m inf https://e.com/", "--max-time inf: not a number; ignored"),
+        ("curl --max-time nan https://e.com/", "--max-time nan: not a number; ignored"),
+        ("curl --retry 1e999 https://e.com/", "--retry 1e999: not a whole number; ignored"),
+        ("curl --retry nan https://e.com/", "--retry nan: not a whole number; ignored"),
     ],
 )
 def test_warnings_name_what_was_dropped(command: str, warning: str) -> None:

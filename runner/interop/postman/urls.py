@@ -28,7 +28,9 @@ def convert_url(importer: Importer, url: Any, where: str) -> tuple[str, dict[str
         for entry in enabled_entries(url.get("variable")):
             key = as_text(entry.get("key"))
             if key and entry.get("value") is not None:
-                base = re.sub(rf"(?<=/):{re.escape(key)}(?=/|$)", as_text(entry["value"]), base)
+                # Backslashes doubled: the value is text, not a template (`\d`, `\1`).
+                value = as_text(entry["value"]).replace("\\", "\\\\")
+                base = re.sub(rf"(?<=/):{re.escape(key)}(?=/|$)", value, base)
     else:
         base, _, query = as_text(url).partition("?")
         _query_string(importer, params, query, where)
