@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
 from runner import __version__
+from runner.cli.loading import _discover, _import_for_run, _load
+from runner.cli.process import (
+    ConsoleEntry,
+    _console_entry,
+    _end_process,
+    _exit_status,
+    _final_status,
+    _output_is_log,
+    _owns_process,
+    _sigterm_as_interrupt,
+)
 from runner.errors import PostrunError
 from runner.source import format_diagnostic
-
-if TYPE_CHECKING:
-    from runner.stdio import GuardedStream
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,56 +44,6 @@ Examples:
 Exit status: 0 all checks passed, 1 a check or request failed, 2 invalid input,
 130 interrupted.
 """
-
-
-class ConsoleEntry:
-    """The click ``obj`` when postrun was started as a program (``main``): the process is then
-    postrun's, and a command may fork (runner/preload.py). In-process callers pass no such
-    object.
-
-    A command whose standard output only logs work whose result lies elsewhere (a run's
-    status and reports, an import's files) sets ``output_is_log`` (:func:`_output_is_log`):
-    its status then stands when that output could not be written (:func:`_final_status`).
-    A command given ``--traceback`` sets ``traceback``: ``main`` then prints the traceback of
-    the error it re-raises instead of its message.
-    """
-
-    __slots__ = ("output_is_log", "traceback")
-
-    def __init__(self) -> None:
-        self.output_is_log = False
-        self.traceback = False
-
-
-def _console_entry() -> ConsoleEntry | None:
-    """The running command's ConsoleEntry, when postrun was started as a program."""
-    context = click.get_current_context(silent=True)
-    return context.obj if context is not None and isinstance(context.obj, ConsoleEntry) else None
-
-
-def _owns_process() -> bool:
-    """Whether the command may fork: started as ``postrun``, and not asked for tracebacks
-    (which should show where an error was raised, not where a child's error was re-raised)."""
-    entry = _console_entry()
-    return entry is not None and not entry.traceback
-
-
-def _output_is_log() -> None:
-    """Say that the running command's standard output is a log, not its result."""
-    entry = _console_entry()
-    if entry is not None:
-        entry.output_is_log = True
-
-
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """What the commands share: the collections, the environment, --var values, .env values."""
-
-    collections: tuple[Any, ...]
-    environment: Any
-    cli_vars: dict[str, Any]
-    dotenv: dict[str, str]
-    dotenv_name: str
 
 
 def _handle_errors(command: F) -> F:
@@ -418,17 +372,6 @@ def run_command(
     sys.exit(status)
 
 
-def _import_for_run() -> None:
-    """What a run needs once loaded, imported while a child process loads (runner/preload.py)."""
-    import importlib
-
-    for name in ("runner.engine", "runner.parallel", "runner.report.console"):
-        importlib.import_module(name)
-    from runner.transport import import_requests
-
-    import_requests()
-
-
 class _Buffer(io.StringIO):
     """Holds one file's console output under --jobs; reports the real stream's encoding."""
 
@@ -474,25 +417,6 @@ def _option_overrides(
     if proxy:
         overrides["proxy"] = proxy
     return overrides
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[threading.Event]:
-    """SIGTERM (a CI job cancelled) stops the run like Ctrl-C; the caller exits 143 for it."""
-    terminated = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield terminated
-        return
-
-    def on_term(signum: int, frame: Any) -> None:
-        terminated.set()
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
-    try:
-        yield terminated
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 REPORT_FORMATS = ("junit", "json", "html")
@@ -827,135 +751,6 @@ def export_postman_command(
         click.echo(f"wrote {target} (secrets listed {shown} their values)", err=True)
 
 
-def _discover(paths: Sequence[Path]) -> list[Path]:
-    from runner.loader import discover_collections
-
-    files, skipped = discover_collections(list(paths))
-    if skipped:
-        _note_skipped(skipped)
-    if not files:
-        raise PostrunError(
-            f"no collection found in {', '.join(map(str, paths))}",
-            hint="a collection is a .yaml/.yml file with a top-level `requests` list",
-        )
-    return files
-
-
-def _note_skipped(skipped: Sequence[Path]) -> None:
-    names = ", ".join(str(path) for path in skipped)
-    click.echo(f"note: skipped YAML files that have no `requests`: {names}", err=True)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while collections load; what they built is frozen after.
-
-    Loading builds a large, long-lived model and frees its garbage by reference counting, so
-    the collector's passes over the growing heap were pure cost (a tenth of a 200-request run);
-    frozen, the loaded model is not scanned again by the collections during the run.
-    """
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
-def _load(
-    paths: Sequence[Path],
-    env_name: str | None,
-    variables: Sequence[str],
-    env_file: Path | None,
-    allow_outside: bool,
-    *,
-    meanwhile: Callable[[], object] | None = None,
-) -> Loaded:
-    """Load what a command runs on. With ``meanwhile`` (imports a run needs next), loading may
-    happen in a forked child while ``meanwhile`` runs here (runner/preload.py)."""
-
-    def load(ahead: Callable[[object], object] | None = None) -> Loaded:
-        return _load_all(paths, env_name, variables, env_file, allow_outside, on_request=ahead)
-
-    with _collector_paused():
-        if meanwhile is not None:
-            from runner.preload import load_in_child
-
-            _import_shared()
-            answer = load_in_child(_load_telling(load), meanwhile)
-            if answer is not None:
-                loaded, said = answer
-                if said:
-                    click.echo(said, err=True, nl=False)
-                if isinstance(loaded, PostrunError):
-                    raise loaded  # found by the child: not loaded a second time to say so
-                return loaded
-        return load()
-
-
-def _import_shared() -> None:
-    """Import, before a loading child is forked, the modules both processes need (the model,
-    variables, templates, JSONPath): once here instead of once in each."""
-    import importlib
-
-    for name in ("runner.variables", "runner.jsonquery", "runner.templating"):
-        importlib.import_module(name)
-
-
-def _load_telling(
-    load: Callable[[Callable[[object], object]], Loaded],
-) -> Callable[[Callable[[object], object]], tuple[Loaded | PostrunError, str]]:
-    """``load`` for a child process, which prints nothing: what it loaded, or the input error
-    it met, comes back with what loading wrote to stderr (the note on skipped files, a warning
-    python-dotenv logs about a .env line), for the parent to report in that order. Requests
-    are passed to ``ahead`` as they are built."""
-
-    def loading(ahead: Callable[[object], object]) -> tuple[Loaded | PostrunError, str]:
-        said = io.StringIO()
-        with contextlib.redirect_stderr(said):
-            try:
-                loaded: Loaded | PostrunError = load(ahead)
-            except PostrunError as exc:
-                exc.__traceback__ = None  # the message, location and hint are what is reported
-                loaded = exc
-        return loaded, said.getvalue()
-
-    return loading
-
-
-def _load_all(
-    paths: Sequence[Path],
-    env_name: str | None,
-    variables: Sequence[str],
-    env_file: Path | None,
-    allow_outside: bool,
-    *,
-    on_request: Callable[[object], object] | None = None,
-) -> Loaded:
-    from runner.loader import find_environment, load_collection, load_environment
-    from runner.variables import parse_cli_var, read_dotenv
-
-    cli_vars = dict(parse_cli_var(text) for text in variables)
-    files = _discover(paths)
-    collections = tuple(
-        load_collection(file, allow_outside=allow_outside, on_request=on_request) for file in files
-    )
-    environment = None
-    if env_name:
-        environment = load_environment(find_environment(env_name, files, Path.cwd()))
-    if env_file is not None:
-        dotenv = read_dotenv(env_file, required=True)
-        dotenv_name = str(env_file)
-    else:
-        dotenv = read_dotenv(Path(".env"))
-        dotenv_name = ".env"
-    return Loaded(collections, environment, cli_vars, dotenv, dotenv_name)
-
-
 def _use_color(flag: bool | None, stream: Any) -> bool:
     if flag is not None:
         return flag
@@ -989,58 +784,3 @@ def main() -> None:
         status = _exit_status(exc.code)
     out.flush()  # output buffered for a pipe or a file fails here, if it has not already
     _end_process(_final_status(status, out, entry))
-
-
-def _final_status(status: int, out: GuardedStream, entry: ConsoleEntry) -> int:
-    """``status``, or 1 when a command whose result is its output failed to write it.
-
-    Only a success changes: what the user asked ``list``, ``export``, ``validate``,
-    ``--version`` or ``--help`` for did not all reach them. A run keeps its status, which is
-    the verdict on the API (1 would say a check failed), with the results whole in its
-    reports. Standard output closed from the start is the user's choice, not a failure.
-    """
-    if status == 0 and out.failed and not entry.output_is_log:
-        return 1
-    return status
-
-
-def _exit_status(code: object) -> int:
-    """The status ``sys.exit(code)`` would end with (a message is printed, status 1)."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    click.echo(str(code), err=True)
-    return 1
-
-
-def _observed() -> bool:
-    """Whether a profiler, debugger or coverage tool watches this process."""
-    if sys.getprofile() is not None or sys.gettrace() is not None:
-        return True
-    # pdb (and the debuggers built on bdb) drop their trace function on `continue` with no
-    # breakpoint left, but still expect the program to end normally: pdb then restarts it.
-    if "bdb" in sys.modules:
-        return True
-    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: tools ids 0 to 5
-    return monitoring is not None and any(monitoring.get_tool(tool) for tool in range(6))
-
-
-def _end_process(status: int) -> NoReturn:
-    """Run the atexit callbacks, flush, and end without the interpreter's teardown.
-
-    Freeing every module and object one by one took about 20 ms of a 0.2 s run (more after a
-    large load); the OS frees the process at once. Reports are written and closed by now, and
-    postrun leaves no thread running that should be waited for.
-    """
-    import atexit
-
-    if _observed():
-        sys.exit(status)  # a profiler, debugger or coverage tool reports at the normal exit
-    atexit._run_exitfuncs()  # first, as at a normal exit: what they write is flushed below
-    for stream in (sys.stdout, sys.stderr):
-        # main's guards never raise; this also holds if an atexit callback put a plain stream
-        # back, broken or closed (None: nothing more can be said on it).
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            stream.flush()
-    os._exit(status)
