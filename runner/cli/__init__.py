@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
@@ -20,10 +18,17 @@ from runner.cli.app import (
     main,  # noqa: F401  (the console entry: runner.cli:main)
 )
 from runner.cli.loading import _import_for_run, _load
+from runner.cli.output import _Buffer, _fan_out, _release, _use_color
 from runner.cli.process import (
     _output_is_log,
     _owns_process,
     _sigterm_as_interrupt,
+)
+from runner.cli.reports import (  # noqa: F401  (REPORT_FORMATS: tests read it here)
+    REPORT_FORMATS,
+    _check_writable,
+    _new_file_reporter,
+    _parse_report,
 )
 from runner.errors import PostrunError
 
@@ -254,35 +259,10 @@ def run_command(
     sys.exit(status)
 
 
-class _Buffer(io.StringIO):
-    """Holds one file's console output under --jobs; reports the real stream's encoding."""
-
-    def __init__(self, encoding: str | None) -> None:
-        super().__init__()
-        self._encoding = encoding
-
-    @property
-    def encoding(self) -> str | None:  # type: ignore[override]
-        return self._encoding
-
-
 def _worth_parallel(plan: Any, by_iteration: bool) -> bool:
     from runner.parallel import worth_parallel
 
     return worth_parallel(plan, by_iteration=by_iteration)
-
-
-def _fan_out(listeners: Sequence[Any]) -> Any:
-    def listener(event: Any) -> None:
-        for each in listeners:
-            each(event)
-
-    return listener
-
-
-def _release(buffer: io.StringIO, out: TextIO) -> None:
-    out.write(buffer.getvalue())
-    out.flush()
 
 
 def _option_overrides(
@@ -299,55 +279,3 @@ def _option_overrides(
     if proxy:
         overrides["proxy"] = proxy
     return overrides
-
-
-REPORT_FORMATS = ("junit", "json", "html")
-
-
-def _parse_report(text: str) -> tuple[str, Path]:
-    """``junit:out/results.xml`` -> ("junit", Path); anything else is a usage error (exit 2)."""
-    kind, sep, path = text.partition(":")
-    if not sep or not path or kind not in REPORT_FORMATS:
-        raise PostrunError(
-            f"invalid --report {text!r}",
-            hint=f"write FORMAT:PATH with FORMAT one of {', '.join(REPORT_FORMATS)}, "
-            "e.g. --report junit:results.xml",
-        )
-    return kind, Path(path)
-
-
-def _check_writable(path: Path) -> None:
-    """A report path must be a file we can create: its nearest existing folder is writable."""
-    if path.is_dir():
-        raise PostrunError(f"--report path {path} is a folder", hint="give a file name in it")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise PostrunError(
-            f"cannot write the report {path}: {folder} is not a writable folder",
-            hint="choose a path in a folder you can write to",
-        )
-
-
-def _new_file_reporter(kind: str) -> Any:
-    if kind == "html":
-        from runner.report.html import HtmlReporter
-
-        return HtmlReporter()
-    if kind == "junit":
-        from runner.report.junit import JUnitReporter
-
-        return JUnitReporter()
-    from runner.report.json_report import JsonReporter
-
-    return JsonReporter()
-
-
-def _use_color(flag: bool | None, stream: Any) -> bool:
-    if flag is not None:
-        return flag
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
