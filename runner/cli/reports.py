@@ -4,12 +4,23 @@ rendered and written after it."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import click
 
 from runner.errors import PostrunError
 
 REPORT_FORMATS = ("junit", "json", "html")
+
+
+def _report_targets(texts: Sequence[str]) -> list[tuple[str, Path]]:
+    """Every ``--report`` as (format, path), each path checked to be writable."""
+    targets = [_parse_report(text) for text in texts]
+    for _, target in targets:
+        _check_writable(target)  # before the run, not after minutes of it
+    return targets
 
 
 def _parse_report(text: str) -> tuple[str, Path]:
@@ -51,3 +62,17 @@ def _new_file_reporter(kind: str) -> Any:
     from runner.report.json_report import JsonReporter
 
     return JsonReporter()
+
+
+def _write_reports(file_reporters: Sequence[tuple[Any, Path]], status: int) -> int:
+    """Write each report; the run's status, or 2 when one could not be written (an interrupted
+    run keeps its 130 or 143)."""
+    from runner.report.files import write_atomic
+
+    for file_reporter, path in file_reporters:
+        try:
+            write_atomic(path, file_reporter.render())
+        except OSError as exc:  # checked before the run, so rare: say so, write the others
+            click.echo(f"error: cannot write the report {path}: {exc.strerror or exc}", err=True)
+            status = status if status in (130, 143) else 2
+    return status
