@@ -12,15 +12,17 @@ app.py        the group ``cli``, the shared options, ``_handle_errors`` (the one
 loading.py    loading what a command runs on, in a forked child when postrun owns the process
 reports.py    ``--report FORMAT:PATH``: checked before the run, written after it
 output.py     a run's listeners: the console, GitHub Actions, a buffer per file under --jobs
-run.py        ``run``: flags -> RunOptions -> plan -> listeners -> engine -> reports -> status
+running.py    the run: flags -> RunOptions -> plan -> listeners -> engine -> reports -> status
+run.py        the ``run`` command's options and help
 static.py     ``validate`` and ``list``: commands that send nothing
 interop.py    the ``import`` and ``export`` groups and their commands
 ============  ==================================================================================
 
 Importing the command modules here registers their commands on ``cli``; ``postrun --help``
 lists them in alphabetical order, whatever the order of registration. Start-up is a feature
-(``postrun --version`` in about 0.05 s): these modules import only click, runner.errors and
-runner.source at the top; everything else is imported in the function that needs it.
+(``postrun --version`` in about 0.05 s): at the top, these modules import only click,
+runner.errors and runner.source; everything else is imported in the function that needs it,
+running.py (with output.py and reports.py) when ``run`` runs.
 """
 
 from __future__ import annotations
