@@ -10,8 +10,8 @@ so the parent, once done importing, reads them while the child is still loading.
 Only where forking is safe and can pay: an OS whose fork is a plain copy (Linux), more than one
 usable core, and no other thread in the process (a thread holding a lock at the fork would leave
 the child's copy locked forever). The child writes nothing to the terminal: what ``load``
-returns (runner/cli.py returns an input error it meets, and what loading wrote to stderr) is
-the parent's to report. Anything unusual in it (another exception, a result that does not
+returns (runner/cli/loading.py returns an input error it meets, and what loading wrote to
+stderr) is the parent's to report. Anything unusual in it (another exception, a result that does not
 pickle, a signal) sends nothing back, and the caller then loads in-process as it would have
 without a child, so errors and their messages are the in-process ones. The child does not
 outlive the parent: the kernel kills it if the parent ends first (SIGTERM or SIGKILL sent to

@@ -43,9 +43,9 @@ def spellings(secret: str) -> set[str]:
 
 
 def _report_formats() -> tuple[str, ...]:
-    from runner import cli
+    from runner.cli import reports
 
-    return tuple(getattr(cli, "REPORT_FORMATS", ("junit", "json")))
+    return tuple(getattr(reports, "REPORT_FORMATS", ("junit", "json")))
 
 
 def _request(name: str, url: str, extra: str = "") -> str:

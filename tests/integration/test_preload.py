@@ -26,7 +26,8 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from runner import pickling, preload
-from runner.cli import _exit_status, cli
+from runner.cli import cli
+from runner.cli.process import _exit_status
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -408,7 +409,7 @@ def test_the_console_entry_flushes_piped_output_and_keeps_the_status(tmp_path: P
 def test_loaded_collections_come_back_from_a_pickle_equal(tmp_path: Path) -> None:
     """What the child sends: every shipped collection, a packed (over 1 MB) one and the test
     project, with environments and .env values, equal after the round trip."""
-    from runner.cli import _load
+    from runner.cli.loading import _load
     from runner.compact import CompactRequests
 
     _write_project(tmp_path, "http://127.0.0.1:9")

@@ -9,7 +9,7 @@ import os
 import click
 import pytest
 
-from runner.cli import ConsoleEntry, _final_status
+from runner.cli.process import ConsoleEntry, _final_status
 from runner.stdio import STDOUT_NAME, GuardedStream, failure_message, guard
 
 SAID = "postrun: could not write to standard output:"

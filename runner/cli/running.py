@@ -1,0 +1,186 @@
+"""The run, once click has parsed its options: flags -> RunOptions -> plan -> listeners ->
+engine -> reports -> exit status. Imported when ``run`` runs, not at start-up."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from runner.cli.loading import Loaded, _import_for_run, _load
+from runner.cli.output import ConsoleStyle, RunListeners, _run_listeners, _use_color
+from runner.cli.process import _output_is_log, _owns_process, _sigterm_as_interrupt
+from runner.cli.reports import _new_file_reporter, _report_targets, _write_reports
+from runner.errors import PostrunError
+
+if TYPE_CHECKING:
+    from runner.engine import RunPlan
+    from runner.results import RunResult
+    from runner.transport import Session
+
+
+@dataclass(frozen=True, slots=True)
+class RunFlags:
+    """The run command's options, as click parsed them."""
+
+    paths: tuple[Path, ...]
+    env_name: str | None
+    variables: tuple[str, ...]
+    env_file: Path | None
+    allow_outside: bool
+    mock: bool
+    mock_example: str | None
+    bail: bool
+    quiet: bool
+    verbose: bool
+    color: bool | None
+    show_secrets: bool
+    tags: tuple[str, ...]
+    exclude_tags: tuple[str, ...]
+    request_patterns: tuple[str, ...]
+    data_file: Path | None
+    iterations: int | None
+    timeout: float | None
+    insecure: bool
+    delay: int | None
+    proxy: str | None
+    jobs: int
+    parallel_iterations: bool
+    reports: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Concurrency:
+    """How the plan is sent: --jobs N, --parallel-iterations, and whether files run side by
+    side (only when that pays, :func:`_worth_parallel`)."""
+
+    jobs: int
+    by_iteration: bool
+    parallel: bool
+
+
+def _run(flags: RunFlags) -> NoReturn:
+    """The run, start to exit status."""
+    _output_is_log()
+    _check_flags(flags)
+    report_targets = _report_targets(flags.reports)
+    loaded = _load(
+        flags.paths,
+        flags.env_name,
+        flags.variables,
+        flags.env_file,
+        flags.allow_outside,
+        meanwhile=_import_for_run if _owns_process() else None,
+    )
+    plan = _plan(flags, loaded)
+    out = sys.stdout
+    parallel = flags.jobs > 1 and _worth_parallel(plan, flags.parallel_iterations)
+    file_reporters = [(_new_file_reporter(kind), path) for kind, path in report_targets]
+    listeners = _run_listeners(
+        out,
+        ConsoleStyle(_use_color(flags.color, out), flags.quiet, flags.verbose),
+        [file_reporter for file_reporter, _ in file_reporters],
+        progress=flags.jobs == 1,
+        parallel=parallel,
+    )
+    from runner.transport import new_session  # imported before SIGTERM means an interrupt
+
+    concurrency = Concurrency(flags.jobs, flags.parallel_iterations, parallel)
+    with _sigterm_as_interrupt() as terminated:
+        result = _execute(plan, listeners, concurrency, new_session)
+    status = 143 if result.interrupted and terminated.is_set() else result.exit_code
+    sys.exit(_write_reports(file_reporters, status))
+
+
+def _check_flags(flags: RunFlags) -> None:
+    """Options that need another one: usage errors before anything is loaded."""
+    if flags.mock_example and not flags.mock:
+        raise PostrunError("--mock-example needs --mock", hint="add --mock")
+    if flags.parallel_iterations and flags.jobs < 2:
+        raise PostrunError("--parallel-iterations needs --jobs N with N > 1", hint="add --jobs 4")
+
+
+def _plan(flags: RunFlags, loaded: Loaded) -> RunPlan:
+    """The engine's plan of the run: what was loaded, the --data rows and the run's options."""
+    from runner.engine import RunOptions, plan_run
+    from runner.selection import Selection
+
+    data = None
+    if flags.data_file is not None:
+        from runner.data import load_data
+
+        data = load_data(flags.data_file, allow_outside=flags.allow_outside)
+    options = RunOptions(
+        cli_vars=loaded.cli_vars,
+        environment=loaded.environment,
+        environ=dict(os.environ),
+        dotenv=loaded.dotenv,
+        dotenv_name=loaded.dotenv_name,
+        mock=flags.mock,
+        mock_example=flags.mock_example,
+        bail=flags.bail,
+        show_secrets=flags.show_secrets,
+        selection=Selection(flags.tags, flags.exclude_tags, flags.request_patterns),
+        data=data,
+        iterations=flags.iterations,
+        option_overrides=_option_overrides(flags.timeout, flags.insecure, flags.delay, flags.proxy),
+        files_apart=flags.jobs > 1,
+    )
+    return plan_run(loaded.collections, options)
+
+
+def _option_overrides(
+    timeout: float | None, insecure: bool, delay: int | None, proxy: str | None
+) -> dict[str, Any]:
+    """Run-wide options from the command line, which win over the collection's `options`."""
+    overrides: dict[str, Any] = {}
+    if timeout is not None:
+        overrides["timeout"] = timeout
+    if insecure:
+        overrides["verify"] = False
+    if delay is not None:
+        overrides["delay_ms"] = delay
+    if proxy:
+        overrides["proxy"] = proxy
+    return overrides
+
+
+def _worth_parallel(plan: RunPlan, by_iteration: bool) -> bool:
+    from runner.engine.parallel import worth_parallel
+
+    return worth_parallel(plan, by_iteration=by_iteration)
+
+
+def _execute(
+    plan: RunPlan,
+    listeners: RunListeners,
+    options: Concurrency,
+    new_session: Callable[[], Session],
+) -> RunResult:
+    """Send the plan's requests, in order on one session, or under --jobs a group of them per
+    thread: the one place a command calls the engine to run."""
+    from runner.engine import Engine
+    from runner.engine.parallel import GroupOutput, run_parallel
+
+    if options.parallel:
+
+        def group_output() -> GroupOutput:
+            return GroupOutput(*listeners.group())
+
+        return run_parallel(
+            plan,
+            options.jobs,
+            new_session,
+            run_listeners=[listeners.console],
+            shared_listeners=listeners.shared,
+            group_output=group_output,
+            by_iteration=options.by_iteration,
+            keep_passed=False,
+        )
+    with new_session() as session:
+        return Engine(
+            plan, session, [listeners.console, *listeners.shared], keep_passed=False
+        ).run()
