@@ -15,12 +15,11 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from runner import loader
 from runner.cli import cli
 from runner.compact import CompactRequests
 from runner.engine import Engine, RunOptions, plan_run
 from runner.errors import TemplateError
-from runner.loader import load_collection
+from runner.loader import load_collection, streaming
 from runner.model import CollectionSpec
 from runner.results import RequestResult
 from runner.selection import Selection
@@ -94,7 +93,7 @@ def _load_both(
 ) -> tuple[CollectionSpec, CollectionSpec]:
     packed = load_collection(path, base_dir=path.parent)
     with monkeypatch.context() as patch:
-        patch.setattr(loader, "_STREAM_CHARS", 10**9)
+        patch.setattr(streaming, "STREAM_CHARS", 10**9)
         plain = load_collection(path, base_dir=path.parent)
     assert isinstance(packed.requests, CompactRequests)
     assert isinstance(plain.requests, tuple)

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runner import loader
 from runner.errors import LoadError
 from runner.loader import (
     discover_collections,
     find_environment,
     load_collection,
     load_environment,
+    pyyaml,
 )
 from runner.model import CollectionSpec, Matcher, RequestSpec
 from runner.source import SourceLocation
@@ -1386,8 +1386,8 @@ def test_pure_python_yaml_gives_the_same_model(
     """libyaml composes when PyYAML has it; the pure-Python fallback must agree, marks included."""
     path = write(tmp_path, DEFAULTS_COLLECTION + "        headers: {X-Id: <<$uuid>>}\n")
     fast = load_collection(path, base_dir=tmp_path)
-    careful = loader._loader_classes()[-1:]
-    monkeypatch.setattr(loader, "_loader_classes", lambda: careful)
+    careful = pyyaml._loader_classes()[-1:]
+    monkeypatch.setattr(pyyaml, "_loader_classes", lambda: careful)
     assert load_collection(path, base_dir=tmp_path) == fast
 
 
@@ -1685,7 +1685,7 @@ def test_the_nesting_bound_is_never_below_the_real_depth(
 ) -> None:
     import yaml
 
-    from runner.loader import _nesting_bound
+    from runner.loader.pyyaml import _nesting_bound
 
     text = yaml.safe_dump(value, default_flow_style=flow, indent=indent, width=30)
     assert _nesting_bound(text) >= _depth(value)

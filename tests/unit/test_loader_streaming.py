@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from runner import loader
 from runner.errors import LoadError
-from runner.loader import load_collection
+from runner.loader import builder, load_collection, streaming
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -107,7 +106,7 @@ def test_streamed_and_whole_loads_agree(
     path = tmp_path / "c.yaml"
     path.write_text(CASES[name], encoding="utf-8")
     whole = outcome(path)
-    monkeypatch.setattr(loader, "_STREAM_CHARS", 0)
+    monkeypatch.setattr(streaming, "STREAM_CHARS", 0)
     streamed = outcome(path)
     assert streamed == whole
 
@@ -118,7 +117,7 @@ def test_shipped_collections_load_the_same_streamed(
 ) -> None:
     path = REPO / "collections" / shipped
     whole = load_collection(path, base_dir=REPO)
-    monkeypatch.setattr(loader, "_STREAM_CHARS", 0)
+    monkeypatch.setattr(streaming, "STREAM_CHARS", 0)
     assert load_collection(path, base_dir=REPO) == whole
 
 
@@ -129,13 +128,13 @@ def test_a_large_file_never_holds_every_node_at_once(
     path = tmp_path / "big.yaml"
     items = "".join(f"  - name: R{n}\n    url: http://h/{n}\n" for n in range(50))
     path.write_text(f"name: Big\nrequests:\n{items}", encoding="utf-8")
-    monkeypatch.setattr(loader, "_STREAM_CHARS", 0)
+    monkeypatch.setattr(streaming, "STREAM_CHARS", 0)
     composed: list[int] = []
     built: list[int] = []
-    original_request = loader._CollectionBuilder.request
-    original_items = loader._Items._compose_items
+    original_request = builder.CollectionBuilder.request
+    original_items = streaming.Items._compose_items
 
-    def counting_items(self: loader._Items):  # type: ignore[no-untyped-def]
+    def counting_items(self: streaming.Items):  # type: ignore[no-untyped-def]
         for item in original_items(self):
             composed.append(len(built))
             yield item
@@ -144,8 +143,8 @@ def test_a_large_file_never_holds_every_node_at_once(
         built.append(1)
         return original_request(self, *args, **kwargs)
 
-    monkeypatch.setattr(loader._Items, "_compose_items", counting_items)
-    monkeypatch.setattr(loader._CollectionBuilder, "request", counting_request)
+    monkeypatch.setattr(streaming.Items, "_compose_items", counting_items)
+    monkeypatch.setattr(builder.CollectionBuilder, "request", counting_request)
     collection = load_collection(path, base_dir=tmp_path)
     assert len(collection.requests) == 50
     # Item n was composed after n requests had been built: one at a time.
@@ -159,7 +158,7 @@ def test_each_request_is_handed_on_as_soon_as_it_is_built(
     # A loading child sends requests ahead through ``on_request`` (runner/preload.py); the
     # collection must then hold those very objects, in the order they were handed on.
     if streamed:
-        monkeypatch.setattr(loader, "_STREAM_CHARS", 0)
+        monkeypatch.setattr(streaming, "STREAM_CHARS", 0)
     path = tmp_path / "c.yaml"
     path.write_text(CASES["plain"], encoding="utf-8")
     handed: list[object] = []

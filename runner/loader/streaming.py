@@ -1,0 +1,149 @@
+"""The large-file path: a file over ``STREAM_CHARS`` has its ``requests`` items composed one at a
+time as they are built, and each request packed as it is built (``runner.compact``), so neither
+the node tree nor the model of the whole file is in memory at once.
+
+The performance plumbing sits behind this module: ``builder`` asks whether a text is large,
+``document`` composes a streamed root through ``compose_streamed`` and leaves ``Items`` unchecked
+(they are checked as they are composed), and the builder takes a packer from ``packer_for`` and
+its requests from ``collected``. Built requests (packed bytes here) are handed to the builder's
+``on_request`` as soon as they are built: the loading child sends them ahead (runner/preload.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from runner.loader.coreschema import MAP, SEQ, STR
+from runner.loader.pyyaml import (
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingNode,
+    MappingStartEvent,
+    Node,
+    ScalarNode,
+    SequenceEndEvent,
+    SequenceNode,
+    SequenceStartEvent,
+    StreamEndEvent,
+    streaming_loader_class,
+)
+from runner.model import RequestSpec
+
+if TYPE_CHECKING:
+    from runner.compact import RequestPacker
+
+# Files larger than this are read with their `requests` items composed one at a time (looked up
+# through this module when loading, so a test can lower it).
+STREAM_CHARS = 1_000_000
+
+
+class NotStreamable(Exception):
+    """The file's layout does not allow streaming its requests: read it whole instead."""
+
+
+class Items(SequenceNode):
+    """The top-level ``requests`` list of a streamed file: items composed as they are read."""
+
+    def __init__(self, loader: Any, start: Any) -> None:
+        super().__init__(SEQ, [], start.start_mark, start.end_mark, start.flow_style)
+        self.loader = loader
+        self.on_item: Any = None
+        self.value = self._compose_items()  # type: ignore[assignment]
+
+    def _compose_items(self) -> Iterator[Node]:
+        loader = self.loader
+        index = 0
+        try:
+            while not loader.check_event(SequenceEndEvent):
+                item = loader.compose_node(self, index)
+                index += 1
+                if self.on_item is not None:
+                    self.on_item(item)
+                yield item
+            loader.get_event()
+            if not loader.check_event(MappingEndEvent):
+                raise NotStreamable("top-level keys follow `requests`")
+            loader.get_event()
+            loader.get_event()  # DocumentEnd
+            if not loader.check_event(StreamEndEvent):
+                raise NotStreamable("more than one document")
+        finally:
+            loader.dispose()
+            # The document refers to this node and ``on_item`` to the document: without this
+            # cycle the text and the parser's copy of it are freed as soon as loading ends.
+            self.on_item = self.loader = None
+
+
+class _TextChunks:
+    """A text read piece by piece, as a file would be (libyaml's parser asks for chunks)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = 0
+
+    def read(self, size: int) -> str:
+        chunk = self.text[self.position : self.position + size]
+        self.position += len(chunk)
+        return chunk
+
+
+def compose_streamed(text: str) -> MappingNode | None:
+    """The root of a streamed file, its ``requests`` list an ``Items``; None without libyaml.
+
+    Only when ``requests`` is the last top-level key (the usual layout); otherwise, and on any
+    YAML error, composing or iterating raises NotStreamable or YAMLError and the caller reads
+    the file whole.
+    """
+    streaming = streaming_loader_class()
+    if streaming is None:
+        return None
+    # Read in chunks: given the whole text, libyaml would hold a UTF-8 copy of all of it.
+    return _compose_root_until_requests(streaming(_TextChunks(text)))
+
+
+def _compose_root_until_requests(loader: Any) -> MappingNode:
+    """The root mapping composed up to its ``requests`` key, whose list becomes an Items."""
+    loader.get_event()  # StreamStart
+    if not loader.check_event(DocumentStartEvent):
+        raise NotStreamable("empty file")
+    loader.get_event()
+    if not loader.check_event(MappingStartEvent):
+        raise NotStreamable("the top level is not a mapping")
+    start = loader.get_event()
+    if start.anchor is not None or start.tag not in (None, "!", MAP):
+        raise NotStreamable("an anchor or tag on the top level")
+    root = MappingNode(MAP, [], start.start_mark, start.end_mark, start.flow_style)
+    while not loader.check_event(MappingEndEvent):
+        key = loader.compose_node(root, None)
+        event = loader.peek_event()
+        if (
+            isinstance(key, ScalarNode)
+            and key.tag == STR
+            and key.value == "requests"
+            and isinstance(event, SequenceStartEvent)
+            and event.anchor is None
+            and event.tag in (None, "!")
+        ):
+            root.value.append((key, Items(loader, loader.get_event())))
+            return root
+        root.value.append((key, loader.compose_node(root, key)))
+    raise NotStreamable("no top-level `requests` list")
+
+
+def packer_for(requests: Node) -> RequestPacker | None:
+    """A packer for the requests of a streamed (large) file, None for an ordinary one."""
+    if not isinstance(requests, Items):
+        return None
+    from runner.compact import RequestPacker
+
+    return RequestPacker()
+
+
+def collected(
+    packer: RequestPacker | None, built: list[RequestSpec | bytes]
+) -> Sequence[RequestSpec]:
+    """The requests of a collection: a tuple, or a CompactRequests of the packed bytes."""
+    if packer is None:
+        return tuple(cast("list[RequestSpec]", built))
+    return packer.sequence(cast("list[bytes]", built))
