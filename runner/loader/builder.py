@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from runner.errors import LoadError
 from runner.jsonquery import JsonPathError, compile_path
-from runner.loader import streaming
+from runner.loader import nodes, sections, streaming
 from runner.loader.coreschema import BOOL, INT, NULL, STR, parse_int
-from runner.loader.document import Document, Uses
+from runner.loader.document import Document
 from runner.loader.keys import (
     AUTH_KEYS,
     AUTH_KINDS,
@@ -36,6 +36,8 @@ from runner.loader.keys import (
     RETRY_KEYS,
     STATUS_CLASS,
 )
+from runner.loader.paths import file_path
+from runner.loader.placeholders import Uses, has_placeholder, placeholder_uses
 from runner.loader.pyyaml import (
     MappingNode,
     Node,
@@ -141,10 +143,10 @@ class CollectionBuilder:
     def build(self) -> CollectionSpec:
         doc = self.doc
         root = doc.root_mapping("a collection file")
-        keys = doc.object(root, "collection", COLLECTION_KEYS)
-        name = doc.text(keys["name"][1], "name") if "name" in keys else doc.path.stem
-        variables = doc.variables(keys.get("variables"), f"collection {name}")
-        secrets, secret_locations = doc.secrets(keys.get("secrets"))
+        keys = nodes.object_keys(doc, root, "collection", COLLECTION_KEYS)
+        name = nodes.text(doc, keys["name"][1], "name") if "name" in keys else doc.path.stem
+        variables = sections.variables(doc, keys.get("variables"), f"collection {name}")
+        secrets, secret_locations = sections.secrets(doc, keys.get("secrets"))
         defaults = self.defaults(keys.get("defaults"))
         if "requests" not in keys:
             doc.fail(
@@ -157,14 +159,14 @@ class CollectionBuilder:
         # A large file: each request is packed as it is built (runner.compact).
         self.packer = streaming.packer_for(keys["requests"][1])
         requests = self.items(keys["requests"][1], (), (), (), defaults, scopes)
-        doc.check_secret_conflicts(secret_locations, scopes)
+        sections.check_secret_conflicts(secret_locations, scopes)
         return CollectionSpec(
             name=name,
             file=doc.file,
             variables=variables,
             requests=streaming.collected(self.packer, requests),
             secrets=secrets,
-            description=doc.description(keys.get("description")),
+            description=sections.description(doc, keys.get("description")),
             secret_locations=secret_locations,
         )
 
@@ -182,7 +184,9 @@ class CollectionBuilder:
         """The requests of a ``requests`` list, folders flattened depth first (packed bytes
         instead of RequestSpecs for a large file)."""
         doc = self.doc
-        sequence = doc.sequence(node, "requests", hint="write requests: followed by '- name: ...'")
+        sequence = nodes.sequence(
+            doc, node, "requests", hint="write requests: followed by '- name: ...'"
+        )
         result: list[RequestSpec | bytes] = []
         names: dict[str, Node] = {}
         for item in sequence.value:
@@ -192,15 +196,17 @@ class CollectionBuilder:
                     f"got {describe(item)}",
                     item,
                 )
-            entries = doc.pairs(item, skip_x=True)
+            entries = nodes.pairs(doc, item, skip_x=True)
             is_folder = any(text == "requests" for text, _, _ in entries)
             what = "folder" if is_folder else "request"
             allowed = FOLDER_KEYS if is_folder else REQUEST_KEYS
-            keys = doc.object(item, what, allowed, suggest=("requests",), entries=entries)
+            keys = nodes.object_keys(
+                doc, item, what, allowed, suggest=("requests",), entries=entries
+            )
             if "name" not in keys:
                 doc.fail(f"a {what} needs a 'name'", item, hint="add name: ...", length=1)
             name_node = keys["name"][1]
-            name = doc.text(name_node, "name")
+            name = nodes.text(doc, name_node, "name")
             if not name.strip():
                 doc.fail(f"the {what} name is empty", name_node)
             if name in names:
@@ -234,8 +240,9 @@ class CollectionBuilder:
         all_scopes: list[VariableScope],
     ) -> list[RequestSpec | bytes]:
         doc = self.doc
-        doc.description(keys.get("description"))  # checked, not kept: folders are flattened
-        scope = doc.variables(keys.get("variables"), f"folder {name}")
+        # Checked, not kept: folders are flattened.
+        sections.description(doc, keys.get("description"))
+        scope = sections.variables(doc, keys.get("variables"), f"folder {name}")
         all_scopes.append(scope)
         own_tags = self.tags(keys.get("tags"))
         layer = inherited.merged(self.defaults(keys.get("defaults")))
@@ -252,13 +259,13 @@ class CollectionBuilder:
         if entry is None:
             return ()
         doc = self.doc
-        sequence = doc.sequence(entry[1], "tags", hint="write tags: [smoke]")
-        return _union((), tuple(doc.text(item, "tag") for item in sequence.value))
+        sequence = nodes.sequence(doc, entry[1], "tags", hint="write tags: [smoke]")
+        return _union((), tuple(nodes.text(doc, item, "tag") for item in sequence.value))
 
     def defaults(self, entry: tuple[Node, Node] | None) -> _Layer:
         if entry is None:
             return _Layer()
-        keys = self.doc.object(entry[1], "defaults", DEFAULTS_KEYS)
+        keys = nodes.object_keys(self.doc, entry[1], "defaults", DEFAULTS_KEYS)
         return self.layer(keys)
 
     def layer(self, keys: Mapping[str, tuple[Node, Node]]) -> _Layer:
@@ -286,7 +293,7 @@ class CollectionBuilder:
         method = "GET"
         if "method" in keys:
             method_node = keys["method"][1]
-            method = doc.text(method_node, "method").upper()
+            method = nodes.text(doc, method_node, "method").upper()
             if not HTTP_TOKEN.fullmatch(method):
                 doc.fail(
                     f"invalid HTTP method '{method_node.value}'",
@@ -296,7 +303,7 @@ class CollectionBuilder:
         if "url" not in keys:
             doc.fail(f"request '{name}' has no 'url'", item, hint="add url: ...", length=1)
         url_strings: list[tuple[str, Node]] = []
-        url = doc.text(keys["url"][1], "url", url_strings)
+        url = nodes.text(doc, keys["url"][1], "url", url_strings)
         if not url.strip():
             doc.fail("'url' is empty", keys["url"][1])
         layer = inherited.merged(self.layer(keys))
@@ -307,7 +314,7 @@ class CollectionBuilder:
         )
         auth, auth_uses = (None, ()) if layer.auth in (_UNSET, None) else layer.auth
         placeholders = (
-            *doc.placeholder_uses("url", url_strings),
+            *placeholder_uses(doc, "url", url_strings),
             *(use for _, uses in layer.params.values() for use in uses),
             *(use for _, _, uses in layer.headers.values() for use in uses),
             *auth_uses,
@@ -331,16 +338,16 @@ class CollectionBuilder:
             options=dict(layer.options),
             tags=_union(tags, self.tags(keys.get("tags"))),
             examples=examples,
-            description=doc.description(keys.get("description")),
+            description=sections.description(doc, keys.get("description")),
             folder_scopes=folder_scopes,
             placeholders=placeholders,
         )
 
     def headers(self, node: Node) -> dict[str, tuple[str, str, Uses]]:
         doc = self.doc
-        mapping = doc.mapping(node, "headers", hint="write headers: {Name: value}")
+        mapping = nodes.mapping(doc, node, "headers", hint="write headers: {Name: value}")
         result: dict[str, tuple[str, str, Uses]] = {}
-        for name, key, value in doc.pairs(mapping, skip_x=False):
+        for name, key, value in nodes.pairs(doc, mapping, skip_x=False):
             strings: list[tuple[str, Node]] = [(name, key)]
             if not HTTP_TOKEN.fullmatch(name) and not has_placeholder(name):
                 doc.fail(f"invalid header name '{name}'", key, hint="a header name is one word")
@@ -351,18 +358,18 @@ class CollectionBuilder:
                     key,
                     hint=f"keep one of '{result[lowered][0]}' and '{name}'",
                 )
-            text = doc.text(value, f"header {name}", strings)
-            result[lowered] = (name, text, doc.placeholder_uses("headers", strings))
+            text = nodes.text(doc, value, f"header {name}", strings)
+            result[lowered] = (name, text, placeholder_uses(doc, "headers", strings))
         return result
 
     def params(self, node: Node) -> dict[str, tuple[Any, Uses]]:
         doc = self.doc
-        mapping = doc.mapping(node, "params", hint="write params: {name: value}")
+        mapping = nodes.mapping(doc, node, "params", hint="write params: {name: value}")
         result: dict[str, tuple[Any, Uses]] = {}
-        for name, key, value in doc.pairs(mapping, skip_x=False):
+        for name, key, value in nodes.pairs(doc, mapping, skip_x=False):
             strings: list[tuple[str, Node]] = []
             text = self.param_value(key, value, name, strings)
-            result[name] = (text, doc.placeholder_uses("params", strings))
+            result[name] = (text, placeholder_uses(doc, "params", strings))
         return result
 
     def param_value(self, key: Node, node: Node, name: str, strings: list[tuple[str, Node]]) -> Any:
@@ -370,8 +377,8 @@ class CollectionBuilder:
         doc = self.doc
         strings.append((name, key))
         if isinstance(node, SequenceNode):
-            return [doc.text(item, name, strings) for item in node.value]
-        return doc.text(node, name, strings)
+            return [nodes.text(doc, item, name, strings) for item in node.value]
+        return nodes.text(doc, node, name, strings)
 
     def auth(self, node: Node) -> tuple[AuthSpec, Uses] | None:
         """``none`` or a one-key mapping (FORMAT.md 1.7)."""
@@ -381,8 +388,8 @@ class CollectionBuilder:
             if node.value == "none":
                 return None
             doc.fail(f"unknown auth '{node.value}'", node, hint=hint)
-        mapping = doc.mapping(node, "auth", hint=hint)
-        entries = doc.pairs(mapping, skip_x=True)
+        mapping = nodes.mapping(doc, node, "auth", hint=hint)
+        entries = nodes.pairs(doc, mapping, skip_x=True)
         if len(entries) != 1:
             doc.fail(f"'auth' needs exactly one kind, got {len(entries)}", node, hint=hint)
         kind, key, value = entries[0]
@@ -396,12 +403,14 @@ class CollectionBuilder:
         strings: list[tuple[str, Node]] = []
         params: Any
         if kind == "bearer":
-            params = doc.text(value, "bearer", strings)
+            params = nodes.text(doc, value, "bearer", strings)
         elif kind == "apikey":
             params = self.apikey(value, strings)
         else:
             required, optional = AUTH_KEYS[kind]
-            fields = doc.object(value, f"auth {kind}", (*required, *optional), label=kind)
+            fields = nodes.object_keys(
+                doc, value, f"auth {kind}", (*required, *optional), label=kind
+            )
             for needed in required:
                 if needed not in fields:
                     doc.fail(
@@ -411,47 +420,49 @@ class CollectionBuilder:
                         length=1,
                     )
             params = {
-                name: doc.text(field_value, name, strings)
+                name: nodes.text(doc, field_value, name, strings)
                 for name, (_, field_value) in fields.items()
             }
         spec = AuthSpec(kind, params, doc.location(key))
-        return spec, doc.placeholder_uses("auth", strings)
+        return spec, placeholder_uses(doc, "auth", strings)
 
     def apikey(self, node: Node, strings: list[tuple[str, Node]]) -> dict[str, str]:
         doc = self.doc
-        fields = doc.object(node, "auth apikey", ("header", "query", "value"), label="apikey")
+        fields = nodes.object_keys(
+            doc, node, "auth apikey", ("header", "query", "value"), label="apikey"
+        )
         hint = "write {apikey: {header: X-API-Key, value: ...}} or {apikey: {query: k, value: ...}}"
         places = [name for name in ("header", "query") if name in fields]
         if len(places) != 1 or "value" not in fields:
             doc.fail("auth apikey needs 'value' and one of 'header' or 'query'", node, hint=hint)
-        return {name: doc.text(value, name, strings) for name, (_, value) in fields.items()}
+        return {name: nodes.text(doc, value, name, strings) for name, (_, value) in fields.items()}
 
     def options(self, node: Node) -> dict[str, Any]:
         doc = self.doc
-        keys = doc.object(node, "options", OPTION_KEYS)
+        keys = nodes.object_keys(doc, node, "options", OPTION_KEYS)
         result: dict[str, Any] = {}
         for name, (_key, value) in keys.items():
             if name == "timeout":
-                result[name] = doc.number(value, "timeout", strict=True)
+                result[name] = nodes.number(doc, value, "timeout", strict=True)
             elif name == "delay_ms":
-                result[name] = doc.number(value, "delay_ms")
+                result[name] = nodes.number(doc, value, "delay_ms")
             elif name == "follow_redirects":
-                result[name] = doc.boolean(value, name)
+                result[name] = nodes.boolean(doc, value, name)
             elif name == "verify":
                 if isinstance(value, ScalarNode) and value.tag == BOOL:
-                    result[name] = doc.boolean(value, name)
+                    result[name] = nodes.boolean(doc, value, name)
                 else:
                     hint = "write true, false or the path of a CA bundle"
-                    result[name] = self.local_path(doc.string(value, name, hint=hint))
+                    result[name] = self.local_path(nodes.string(doc, value, name, hint=hint))
             elif name == "cert":
                 result[name] = self.cert(value)
             elif name == "proxy":
-                result[name] = doc.string(value, name)
+                result[name] = nodes.string(doc, value, name)
             elif name == "skip":
                 if isinstance(value, ScalarNode) and value.tag == BOOL:
-                    result[name] = doc.boolean(value, name)
+                    result[name] = nodes.boolean(doc, value, name)
                 else:
-                    result[name] = doc.string(value, name, hint="write true or a reason")
+                    result[name] = nodes.string(doc, value, name, hint="write true or a reason")
             else:
                 result[name] = self.retries(value)
         return result
@@ -467,25 +478,25 @@ class CollectionBuilder:
         if isinstance(node, SequenceNode):
             if len(node.value) != 2:
                 doc.fail("'cert' takes a path or a list of two paths", node, hint=hint)
-            cert, key = (doc.string(item, "cert", hint=hint) for item in node.value)
+            cert, key = (nodes.string(doc, item, "cert", hint=hint) for item in node.value)
             return self.local_path(cert), self.local_path(key)
-        return self.local_path(doc.string(node, "cert", hint=hint))
+        return self.local_path(nodes.string(doc, node, "cert", hint=hint))
 
     def retries(self, node: Node) -> dict[str, Any]:
         doc = self.doc
-        keys = doc.object(node, "retries", RETRY_KEYS)
+        keys = nodes.object_keys(doc, node, "retries", RETRY_KEYS)
         result: dict[str, Any] = {}
         for name, (_key, value) in keys.items():
             if name == "count":
-                result[name] = doc.integer(value, "count", minimum=0)
+                result[name] = nodes.integer(doc, value, "count", minimum=0)
             elif name == "on":
-                sequence = doc.sequence(value, "on", hint="write on: [429, 503]")
+                sequence = nodes.sequence(doc, value, "on", hint="write on: [429, 503]")
                 result[name] = tuple(
-                    doc.integer(item, "status", minimum=MIN_STATUS, maximum=MAX_STATUS)
+                    nodes.integer(doc, item, "status", minimum=MIN_STATUS, maximum=MAX_STATUS)
                     for item in sequence.value
                 )
             elif name in ("backoff", "max_wait"):
-                result[name] = doc.number(value, name)
+                result[name] = nodes.number(doc, value, name)
             else:
                 checks = self.assertions(value, "unless")
                 result[name] = tuple(check for check, _ in checks.values())
@@ -496,8 +507,8 @@ class CollectionBuilder:
     def body(self, node: Node) -> tuple[BodySpec, Uses]:
         doc = self.doc
         kinds = ", ".join(BODY_KINDS)
-        mapping = doc.mapping(node, "body", hint=f"write body: followed by one of {kinds}")
-        entries = doc.pairs(mapping, skip_x=True)
+        mapping = nodes.mapping(doc, node, "body", hint=f"write body: followed by one of {kinds}")
+        entries = nodes.pairs(doc, mapping, skip_x=True)
         for text, key, _ in entries:
             if text not in BODY_KINDS:
                 close = closest(text, BODY_KINDS)
@@ -515,33 +526,33 @@ class CollectionBuilder:
         strings: list[tuple[str, Node]] = []
         value: Any
         if kind == "json":
-            value = doc.data(value_node, strings)
+            value = nodes.data(doc, value_node, strings)
         elif kind == "raw":
-            value = doc.text(value_node, "raw", strings)
+            value = nodes.text(doc, value_node, "raw", strings)
         elif kind == "form":
-            mapping = doc.mapping(value_node, "form", hint="write form: {name: value}")
+            mapping = nodes.mapping(doc, value_node, "form", hint="write form: {name: value}")
             value = {
                 name: self.param_value(part_key, part, name, strings)
-                for name, part_key, part in doc.pairs(mapping, skip_x=False)
+                for name, part_key, part in nodes.pairs(doc, mapping, skip_x=False)
             }
         elif kind == "multipart":
             value = self.multipart(value_node, strings)
         elif kind == "file":
-            value = doc.file_path(value_node, "file")
+            value = file_path(doc, value_node, "file")
         else:
             value = self.graphql(value_node, strings)
         spec = BodySpec(kind, value, doc.location(key))  # type: ignore[arg-type]
-        return spec, doc.placeholder_uses("body", strings)
+        return spec, placeholder_uses(doc, "body", strings)
 
     def multipart(self, node: Node, strings: list[tuple[str, Node]]) -> dict[str, Any]:
         doc = self.doc
-        mapping = doc.mapping(node, "multipart", hint="write multipart: {field: value}")
+        mapping = nodes.mapping(doc, node, "multipart", hint="write multipart: {field: value}")
         parts: dict[str, Any] = {}
-        for name, key, value in doc.pairs(mapping, skip_x=False):
+        for name, key, value in nodes.pairs(doc, mapping, skip_x=False):
             strings.append((name, key))
             if isinstance(value, MappingNode):
-                fields = doc.object(
-                    value, f"multipart part '{name}'", ("file", "content_type"), label=name
+                fields = nodes.object_keys(
+                    doc, value, f"multipart part '{name}'", ("file", "content_type"), label=name
                 )
                 if "file" not in fields:
                     doc.fail(
@@ -552,26 +563,28 @@ class CollectionBuilder:
                     )
                 content_type = None
                 if "content_type" in fields:
-                    content_type = doc.text(fields["content_type"][1], "content_type", strings)
+                    content_type = nodes.text(
+                        doc, fields["content_type"][1], "content_type", strings
+                    )
                 parts[name] = {
-                    "file": doc.file_path(fields["file"][1], "file"),
+                    "file": file_path(doc, fields["file"][1], "file"),
                     "content_type": content_type,
                 }
             else:
-                parts[name] = doc.text(value, name, strings)
+                parts[name] = nodes.text(doc, value, name, strings)
         return parts
 
     def graphql(self, node: Node, strings: list[tuple[str, Node]]) -> dict[str, Any]:
         doc = self.doc
-        fields = doc.object(node, "graphql", ("query", "variables"))
+        fields = nodes.object_keys(doc, node, "graphql", ("query", "variables"))
         if "query" not in fields:
             doc.fail("'graphql' needs a 'query'", node, hint="write {query: ..., variables: {}}")
-        query = doc.string(fields["query"][1], "query")
+        query = nodes.string(doc, fields["query"][1], "query")
         strings.append((query, fields["query"][1]))
         variables: Any = {}
         if "variables" in fields:
-            variables_node = doc.mapping(fields["variables"][1], "variables")
-            variables = doc.data(variables_node, strings)
+            variables_node = nodes.mapping(doc, fields["variables"][1], "variables")
+            variables = nodes.data(doc, variables_node, strings)
         return {"query": query, "variables": variables}
 
     # ------------------------------------------------------------------------------ checks
@@ -579,15 +592,17 @@ class CollectionBuilder:
     def assertions(self, node: Node, what: str) -> _CheckEntries:
         """An ``assert`` block (or ``retries.unless``): one CheckSpec per check, keyed to merge."""
         doc = self.doc
-        keys = doc.object(node, what, CHECK_KINDS)
+        keys = nodes.object_keys(doc, node, what, CHECK_KINDS)
         entries: _CheckEntries = {}
         for kind, (key, value) in keys.items():
             strings: list[tuple[str, Node]] = []
             if kind in ("headers", "jsonpath"):
-                mapping = doc.mapping(value, kind, hint=f"write {kind}: followed by name: value")
+                mapping = nodes.mapping(
+                    doc, value, kind, hint=f"write {kind}: followed by name: value"
+                )
                 seen: dict[str, str] = {}
                 # x- keys can hold anchors among JSONPaths (which start with $), not among headers
-                pairs = doc.pairs(mapping, skip_x=kind == "jsonpath")
+                pairs = nodes.pairs(doc, mapping, skip_x=kind == "jsonpath")
                 for target, target_key, expected in pairs:
                     strings = [(target, target_key)]
                     if kind == "headers":
@@ -609,7 +624,7 @@ class CollectionBuilder:
                         self.matcher(expected, strings),
                         doc.location(target_key),
                     )
-                    entries[entry_key] = (check, doc.placeholder_uses("assert", strings))
+                    entries[entry_key] = (check, placeholder_uses(doc, "assert", strings))
                 continue
             if kind == "schema":
                 check = self.schema(key, value)
@@ -621,7 +636,7 @@ class CollectionBuilder:
                 else:
                     matcher = self.matcher(value, strings)
                 check = CheckSpec(kind, None, matcher, doc.location(key))  # type: ignore[arg-type]
-            entries[(kind, "")] = (check, doc.placeholder_uses("assert", strings))
+            entries[(kind, "")] = (check, placeholder_uses(doc, "assert", strings))
         return entries
 
     def jsonpath(self, expression: str, node: Node) -> None:
@@ -679,7 +694,9 @@ class CollectionBuilder:
         allowed: list[int | str] = []
         for item in items:
             if isinstance(item, ScalarNode) and item.tag == INT:
-                allowed.append(doc.integer(item, "status", minimum=MIN_STATUS, maximum=MAX_STATUS))
+                allowed.append(
+                    nodes.integer(doc, item, "status", minimum=MIN_STATUS, maximum=MAX_STATUS)
+                )
                 continue
             if isinstance(item, ScalarNode) and item.tag == STR:
                 text = item.value
@@ -714,7 +731,7 @@ class CollectionBuilder:
         """A mapping of operators, or any other value as a literal (FORMAT.md 1.3 Matchers)."""
         doc = self.doc
         if isinstance(node, MappingNode):
-            entries = doc.pairs(node, skip_x=False)
+            entries = nodes.pairs(doc, node, skip_x=False)
             operators = [entry for entry in entries if entry[0] in OPERATORS]
             if entries and len(operators) == len(entries):
                 return Matcher(
@@ -742,7 +759,7 @@ class CollectionBuilder:
                         hint=f"did you mean '{close_matches[0]}'? To compare with a literal "
                         "mapping use {eq: {...}}",
                     )
-        return Matcher.equals(doc.data(node, strings))
+        return Matcher.equals(nodes.data(doc, node, strings))
 
     def argument(self, operator: str, node: Node, strings: list[tuple[str, Node]]) -> Any:
         """An operator's argument, checked by operator; placeholders pass as written."""
@@ -755,15 +772,15 @@ class CollectionBuilder:
                 if not nested.implicit:
                     return nested
             elif isinstance(node, ScalarNode) and node.tag == INT:
-                return Matcher.equals(doc.integer(node, "length", minimum=0))
+                return Matcher.equals(nodes.integer(doc, node, "length", minimum=0))
             elif isinstance(node, ScalarNode) and node.tag == STR and has_placeholder(node.value):
-                return doc.data(node, strings)
+                return nodes.data(doc, node, strings)
             doc.fail(
                 f"'length' takes an int or a matcher, got {describe(node)}",
                 node,
                 hint="write length: 3 or length: {gte: 1}",
             )
-        value = doc.data(node, strings)
+        value = nodes.data(doc, node, strings)
         if has_placeholder(value):
             return value
         problem: str | None = None
@@ -799,10 +816,10 @@ class CollectionBuilder:
         doc = self.doc
         if isinstance(node, MappingNode):
             target = "inline"
-            schema = doc.data(node)
+            schema = nodes.data(doc, node)
         elif isinstance(node, ScalarNode) and node.tag == STR:
             target = node.value
-            schema = self.read_schema(Path(doc.file_path(node, "schema")), node)
+            schema = self.read_schema(Path(file_path(doc, node, "schema")), node)
         else:
             doc.fail(
                 f"'schema' must be a mapping or a path, got {describe(node)}",
@@ -828,7 +845,7 @@ class CollectionBuilder:
         elif suffix in (".yaml", ".yml"):
             schema_doc = Document.read(path, base_dir=None, allow_outside=True)
             root = schema_doc.root_mapping("a schema file")
-            schema = schema_doc.data(root)
+            schema = nodes.data(schema_doc, root)
         else:
             doc.fail(
                 f"schema file '{node.value}' is not .json, .yaml or .yml",
@@ -843,14 +860,14 @@ class CollectionBuilder:
 
     def captures(self, node: Node) -> list[tuple[CaptureSpec, Uses]]:
         doc = self.doc
-        mapping = doc.mapping(node, "capture", hint="write capture: {name: $.path}")
+        mapping = nodes.mapping(doc, node, "capture", hint="write capture: {name: $.path}")
         result: list[tuple[CaptureSpec, Uses]] = []
-        for name, key, source in doc.pairs(mapping, skip_x=False):
-            doc.check_name(name, key, "capture")
+        for name, key, source in nodes.pairs(doc, mapping, skip_x=False):
+            sections.check_name(doc, name, key, "capture")
             strings: list[tuple[str, Node]] = []
             kind, text = self.capture_source(name, source, strings)
             spec = CaptureSpec(name, kind, text, doc.location(key))  # type: ignore[arg-type]
-            result.append((spec, doc.placeholder_uses("capture", strings)))
+            result.append((spec, placeholder_uses(doc, "capture", strings)))
         return result
 
     def capture_source(
@@ -866,23 +883,25 @@ class CollectionBuilder:
                 return "jsonpath", text
             doc.fail(f"capture '{name}': '{text}' is not a JSONPath", node, hint=hint)
         if isinstance(node, MappingNode):
-            entries = doc.pairs(node, skip_x=True)
+            entries = nodes.pairs(doc, node, skip_x=True)
             if len(entries) == 1 and entries[0][0] in CAPTURE_FORMS:
                 form, _key, value = entries[0]
                 if form == "status":
                     if not (
                         isinstance(value, ScalarNode)
                         and value.tag == BOOL
-                        and doc.boolean(value, "status")
+                        and nodes.boolean(doc, value, "status")
                     ):
                         doc.fail("capture 'status' takes true", value, hint="write {status: true}")
                     return "status", "status"
                 if form == "regex":
-                    pattern = doc.string(value, "regex", hint="write regex: '...' in single quotes")
+                    pattern = nodes.string(
+                        doc, value, "regex", hint="write regex: '...' in single quotes"
+                    )
                     strings.append((pattern, value))
                     self.regex(pattern, value)
                     return "regex", pattern
-                text = doc.text(value, form, strings)
+                text = nodes.text(doc, value, form, strings)
                 if not text:
                     doc.fail(f"capture '{name}': the {form} name is empty", value)
                 return form, text
@@ -894,24 +913,26 @@ class CollectionBuilder:
 
     def examples(self, node: Node) -> tuple[tuple[ExampleSpec, ...], Uses]:
         doc = self.doc
-        sequence = doc.sequence(node, "examples", hint="write examples: followed by '- name: ...'")
+        sequence = nodes.sequence(
+            doc, node, "examples", hint="write examples: followed by '- name: ...'"
+        )
         strings: list[tuple[str, Node]] = []
         result: list[ExampleSpec] = []
         names: dict[str, Node] = {}
         for item in sequence.value:
-            keys = doc.object(item, "example", EXAMPLE_KEYS)
+            keys = nodes.object_keys(doc, item, "example", EXAMPLE_KEYS)
             if "name" not in keys:
                 doc.fail("an example needs a 'name'", item, hint="add name: ...", length=1)
             name_node = keys["name"][1]
-            name = doc.text(name_node, "name")
+            name = nodes.text(doc, name_node, "name")
             if name in names:
                 first = names[name].start_mark.line + 1
                 doc.fail(f"duplicate example name '{name}' (first at line {first})", name_node)
             names[name] = name_node
             status = 200
             if "status" in keys:
-                status = doc.integer(
-                    keys["status"][1], "status", minimum=MIN_STATUS, maximum=MAX_STATUS
+                status = nodes.integer(
+                    doc, keys["status"][1], "status", minimum=MIN_STATUS, maximum=MAX_STATUS
                 )
             headers: dict[str, str] = {}
             if "headers" in keys:
@@ -930,27 +951,27 @@ class CollectionBuilder:
                     headers=headers,
                     body=body,
                     location=doc.location(item, length=1),
-                    description=doc.description(keys.get("description")),
+                    description=sections.description(doc, keys.get("description")),
                 )
             )
-        return tuple(result), doc.placeholder_uses("examples", strings)
+        return tuple(result), placeholder_uses(doc, "examples", strings)
 
     def example_headers(self, node: Node, strings: list[tuple[str, Node]]) -> dict[str, str]:
         doc = self.doc
-        mapping = doc.mapping(node, "headers", hint="write headers: {Name: value}")
+        mapping = nodes.mapping(doc, node, "headers", hint="write headers: {Name: value}")
         headers: dict[str, str] = {}
-        for name, key, value in doc.pairs(mapping, skip_x=False):
+        for name, key, value in nodes.pairs(doc, mapping, skip_x=False):
             strings.append((name, key))
-            headers[name] = doc.text(value, f"header {name}", strings)
+            headers[name] = nodes.text(doc, value, f"header {name}", strings)
         return headers
 
     def example_body(self, node: Node, strings: list[tuple[str, Node]]) -> Any:
         doc = self.doc
         if isinstance(node, (MappingNode, SequenceNode)):
-            return doc.data(node, strings)
+            return nodes.data(doc, node, strings)
         if isinstance(node, ScalarNode) and node.tag == NULL:
             return ""
-        return doc.text(node, "body", strings)
+        return nodes.text(doc, node, "body", strings)
 
 
 def _check_schema(schema: Any, doc: Document, node: Node) -> None:
@@ -996,7 +1017,3 @@ def _schema_problem(schema_json: str) -> tuple[str, str | None] | None:
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
     """Both tuples in order, each item once."""
     return tuple(dict.fromkeys((*first, *second)))
-
-
-def has_placeholder(value: Any) -> bool:
-    return isinstance(value, str) and bool(find_placeholders(value))

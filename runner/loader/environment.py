@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from runner.loader import nodes, sections
 from runner.loader.document import Document
 from runner.loader.keys import ENVIRONMENT_KEYS
 from runner.loader.pyyaml import depth_guard
@@ -15,12 +16,12 @@ def load_environment(path: Path) -> EnvironmentSpec:
     with depth_guard(path):
         document = Document.read(path, base_dir=None, allow_outside=True)
         root = document.root_mapping("an environment file")
-        keys = document.object(root, "environment", ENVIRONMENT_KEYS)
-        name = document.text(keys["name"][1], "name") if "name" in keys else Path(path).stem
-        description = document.description(keys.get("description"))
-        variables = document.variables(keys.get("variables"), f"environment {name}")
-        secrets, secret_locations = document.secrets(keys.get("secrets"))
-    document.check_secret_conflicts(secret_locations, [variables])
+        keys = nodes.object_keys(document, root, "environment", ENVIRONMENT_KEYS)
+        name = nodes.text(document, keys["name"][1], "name") if "name" in keys else Path(path).stem
+        description = sections.description(document, keys.get("description"))
+        variables = sections.variables(document, keys.get("variables"), f"environment {name}")
+        secrets, secret_locations = sections.secrets(document, keys.get("secrets"))
+    sections.check_secret_conflicts(secret_locations, [variables])
     return EnvironmentSpec(
         name=name,
         file=document.file,

@@ -139,7 +139,7 @@ def _loader_classes() -> tuple[type[Any], ...]:
     add(BOOL, BOOL_RE, list("tTfF"))
     add(INT, INT_RE, list("-+0123456789"))
     add(FLOAT, FLOAT_RE, list("-+.0123456789"))
-    # A plain ``<<`` resolves to merge; only in key position does it merge (see Document.pairs).
+    # A plain ``<<`` resolves to merge; only in key position does it merge (see nodes.pairs).
     add(MERGE, MERGE_RE, ["<"])
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is None:
