@@ -36,3 +36,9 @@ def file_path(doc: Document, node: Node, what: str) -> str:
     if resolved.is_dir():
         doc.fail(f"'{what}' path '{written}' is a directory, not a file", node)
     return str(resolved)
+
+
+def local_path(doc: Document, written: str) -> str:
+    """A path for the TLS layer, relative to the collection file (checked when sending)."""
+    path = Path(written)
+    return str(path if path.is_absolute() else doc.folder / path)
