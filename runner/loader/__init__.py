@@ -14,6 +14,31 @@ Two decisions the format leaves open:
   request, example, environment, defaults, assert, options, auth, body ...). Free-form mappings
   (variables, headers, params, JSON bodies, literal values, schemas) keep them: ``x-api-key`` is a
   real header.
+
+Who imports what: the CLI and the engine's front-ends use the four functions re-exported here,
+nothing else (the modules are internal; tests reach in only to patch). Nothing in the package
+imports ``cli``, ``engine`` or ``transport``. Each module imports only those above it:
+
+| module | what it does |
+|---|---|
+| ``coreschema`` | the YAML 1.2 core schema: tags, plain-scalar patterns, number parsing |
+| ``keys`` | the format's tables: keys of each object, capture forms, auth kinds, names, statuses |
+| ``pyyaml`` | the only ``yaml`` import: resolver, loaders, composing, file text, syntax errors |
+| ``streaming`` | large files: ``requests`` items composed one at a time, requests packed as built |
+| ``wording`` | what a node holds, in messages; the closest allowed word for "did you mean" |
+| ``document`` | ``Document``: one parsed file, its tag and alias checks, locations, ``fail`` |
+| ``nodes`` | typed access to nodes: mappings (merge keys, duplicates, ``x-``), lists, scalars |
+| ``placeholders`` | each placeholder used, with its location; unknown dynamic values |
+| ``paths`` | paths a collection names, relative to it and inside the working directory |
+| ``sections`` | ``description``, ``variables`` and ``secrets`` (collections and environments) |
+| ``schemas`` | ``assert.schema``: inline or from a file, checked with jsonschema |
+| ``assertions`` | ``assert``: checks, matchers and their arguments, JSONPath and regex checks |
+| ``headers`` | request ``headers`` and ``params`` |
+| ``auth``, ``options`` | ``auth``; ``options`` with ``retries`` and ``cert`` |
+| ``bodies``, ``captures``, ``examples`` | ``body``, ``capture``, ``examples`` |
+| ``builder`` | ``load_collection``: the collection, folders, defaults layers, each request |
+| ``environment`` | ``load_environment`` |
+| ``discovery`` | ``discover_collections`` and ``find_environment`` |
 """
 
 from __future__ import annotations

@@ -155,7 +155,10 @@ def _loader_classes() -> tuple[type[Any], ...]:
 
 @functools.cache
 def streaming_loader_class() -> type[Any] | None:
-    """libyaml's parser under PyYAML's Python composer, with the core-schema resolvers."""
+    """libyaml's parser under PyYAML's Python composer, with the core-schema resolvers.
+
+    For ``streaming``, which composes a large file's ``requests`` items one at a time.
+    """
     cparser = getattr(getattr(yaml, "_yaml", None), "CParser", None)
     if cparser is None:
         return None

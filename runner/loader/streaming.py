@@ -2,11 +2,12 @@
 time as they are built, and each request packed as it is built (``runner.compact``), so neither
 the node tree nor the model of the whole file is in memory at once.
 
-The performance plumbing sits behind this module: ``builder`` asks whether a text is large,
-``document`` composes a streamed root through ``compose_streamed`` and leaves ``Items`` unchecked
-(they are checked as they are composed), and the builder takes a packer from ``packer_for`` and
-its requests from ``collected``. Built requests (packed bytes here) are handed to the builder's
-``on_request`` as soon as they are built: the loading child sends them ahead (runner/preload.py).
+The performance plumbing sits behind this module, so the rest reads as a loader: ``builder``
+compares a file's length with ``STREAM_CHARS``, ``Document.streamed`` composes the root with
+``compose_streamed`` (the tree checks skip ``Items``, whose items are checked as they come), and
+the builder takes its packer from ``packer_for`` and its requests from ``collected``. Each
+request, packed bytes here, goes to the builder's ``on_request`` as soon as it is built: the
+loading child sends them ahead (runner/preload.py).
 """
 
 from __future__ import annotations
