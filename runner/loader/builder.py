@@ -246,16 +246,7 @@ class CollectionBuilder:
         inherited: _Layer,
     ) -> RequestSpec:
         doc = self.doc
-        method = "GET"
-        if "method" in keys:
-            method_node = keys["method"][1]
-            method = nodes.text(doc, method_node, "method").upper()
-            if not HTTP_TOKEN.fullmatch(method):
-                doc.fail(
-                    f"invalid HTTP method '{method_node.value}'",
-                    method_node,
-                    hint="a method is one word such as GET, POST, PUT, PATCH, DELETE",
-                )
+        method = _method(doc, keys["method"][1]) if "method" in keys else "GET"
         if "url" not in keys:
             doc.fail(f"request '{name}' has no 'url'", item, hint="add url: ...", length=1)
         url_strings: list[tuple[str, Node]] = []
@@ -298,6 +289,18 @@ class CollectionBuilder:
             folder_scopes=folder_scopes,
             placeholders=placeholders,
         )
+
+
+def _method(doc: Document, node: Node) -> str:
+    """The request's method in capitals: any HTTP token (PURGE ...), case-insensitive."""
+    method = nodes.text(doc, node, "method").upper()
+    if not HTTP_TOKEN.fullmatch(method):
+        doc.fail(
+            f"invalid HTTP method '{node.value}'",
+            node,
+            hint="a method is one word such as GET, POST, PUT, PATCH, DELETE",
+        )
+    return method
 
 
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
