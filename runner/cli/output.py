@@ -6,16 +6,15 @@ import functools
 import io
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 if TYPE_CHECKING:
     from runner.events import Listener
 
 
-@dataclass(frozen=True, slots=True)
-class ConsoleStyle:
+# NamedTuples: cheaper to define than dataclasses on every run (see running.RunFlags).
+class ConsoleStyle(NamedTuple):
     """How the console reporter writes: in colour or not, quiet, verbose."""
 
     color: bool
@@ -23,8 +22,7 @@ class ConsoleStyle:
     verbose: bool
 
 
-@dataclass(frozen=True, slots=True)
-class RunListeners:
+class RunListeners(NamedTuple):
     """Who hears a run: the console; the listeners every file shares (GitHub's summary, the
     file reporters); under --jobs, ``group`` makes each file's own output: a listener, and the
     function that writes out what it buffered."""
