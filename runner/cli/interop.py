@@ -145,18 +145,10 @@ def export_curl_command(
     output: Path | None,
 ) -> None:
     """Print a runnable curl command for each request, variables resolved, secrets masked."""
-    from runner.engine import RunOptions
     from runner.interop.curl import export_commands
 
     loaded = _load(paths, env_name, variables, env_file, allow_outside)
-    options = RunOptions(
-        cli_vars=loaded.cli_vars,
-        environment=loaded.environment,
-        environ=dict(os.environ),
-        dotenv=loaded.dotenv,
-        dotenv_name=loaded.dotenv_name,
-        show_secrets=show_secrets,
-    )
+    options = loaded.run_options(show_secrets=show_secrets)
     commands = list(export_commands(loaded.collections, options, request_patterns))
     several = len(commands) > 1
     parts = [f"# {path}\n{command}" if several else command for path, command in commands]

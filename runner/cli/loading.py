@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from runner.errors import PostrunError
+
+if TYPE_CHECKING:
+    from runner.engine import RunOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +28,20 @@ class Loaded:
     cli_vars: dict[str, Any]
     dotenv: dict[str, str]
     dotenv_name: str
+
+    def run_options(self, **choices: Any) -> RunOptions:
+        """The engine's options for what was loaded, with the process environment (read for
+        declared secrets only) and the command's own ``choices``."""
+        from runner.engine import RunOptions
+
+        return RunOptions(
+            cli_vars=self.cli_vars,
+            environment=self.environment,
+            environ=dict(os.environ),
+            dotenv=self.dotenv,
+            dotenv_name=self.dotenv_name,
+            **choices,
+        )
 
 
 def _discover(paths: Sequence[Path]) -> list[Path]:

@@ -3,7 +3,6 @@ engine -> reports -> exit status. Imported when ``run`` runs, not at start-up.""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -104,7 +103,7 @@ def _check_flags(flags: RunFlags) -> None:
 
 def _plan(flags: RunFlags, loaded: Loaded) -> RunPlan:
     """The engine's plan of the run: what was loaded, the --data rows and the run's options."""
-    from runner.engine import RunOptions, plan_run
+    from runner.engine import plan_run
     from runner.selection import Selection
 
     data = None
@@ -112,12 +111,7 @@ def _plan(flags: RunFlags, loaded: Loaded) -> RunPlan:
         from runner.data import load_data
 
         data = load_data(flags.data_file, allow_outside=flags.allow_outside)
-    options = RunOptions(
-        cli_vars=loaded.cli_vars,
-        environment=loaded.environment,
-        environ=dict(os.environ),
-        dotenv=loaded.dotenv,
-        dotenv_name=loaded.dotenv_name,
+    options = loaded.run_options(
         mock=flags.mock,
         mock_example=flags.mock_example,
         bail=flags.bail,
