@@ -89,6 +89,19 @@ class RequestFinished:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class InternalError:
+    """A bug in postrun cost the request at ``index``; ``traceback`` is its Python traceback.
+
+    Masked like every event. Emitted just before that request's RequestFinished (whose error
+    says what failed); reporters ignore it, ``postrun run --traceback`` prints it.
+    """
+
+    path: str
+    traceback: str
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class RunFinished:
     """The run is over, finished or interrupted."""
 
@@ -104,6 +117,7 @@ Event = (
     | AttemptFailed
     | CheckFinished
     | RequestFinished
+    | InternalError
     | RunFinished
 )
 Listener = Callable[[Event], None]

@@ -92,6 +92,27 @@ class GuardedStream:
         except (OSError, ValueError):
             return False
 
+    @property
+    def buffer(self) -> GuardedBuffer:
+        """The bytes side, as ``sys.stdout.buffer``: click writes shell completion as bytes."""
+        return GuardedBuffer(self)
+
+    def write_bytes(self, data: bytes) -> int:
+        """Write ``data`` to the binary buffer underneath, guarded as :meth:`write` is."""
+        stream = self._stream
+        if stream is not None:
+            raw = getattr(stream, "buffer", None)
+            if raw is None:  # a text-only stream (io.StringIO in tests): written as text
+                self.write(data.decode(self.encoding, "replace"))
+                return len(data)
+            try:
+                stream.flush()  # text written before these bytes goes out before them
+                raw.write(data)
+                raw.flush()
+            except (OSError, ValueError) as exc:
+                self._fail(stream, exc)
+        return len(data)
+
     def fileno(self) -> int:
         """The descriptor underneath; io.UnsupportedOperation once there is none to write."""
         if self._stream is None:
@@ -108,6 +129,30 @@ class GuardedStream:
             _silence(stream)
         if self._on_failure is not None:
             self._on_failure(self)
+
+
+class GuardedBuffer:
+    """The binary side of a :class:`GuardedStream`: bytes written here never raise either."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: GuardedStream) -> None:
+        self._text = text
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Write ``data``, or drop it once the stream has failed; the length either way."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            # click.echo probes with write("") whether a stream takes text: it must not.
+            raise TypeError(f"a bytes-like object is required, not {type(data).__name__}")
+        return self._text.write_bytes(bytes(data))
+
+    def flush(self) -> None:
+        """Flush the stream underneath."""
+        self._text.flush()
+
+    def fileno(self) -> int:
+        """The descriptor underneath."""
+        return self._text.fileno()
 
 
 def _silence(stream: TextIO) -> None:

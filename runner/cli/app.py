@@ -14,6 +14,7 @@ import click
 from runner import __version__
 from runner.cli.process import (
     ConsoleEntry,
+    _ask_for_tracebacks,
     _console_entry,
     _end_process,
     _exit_status,
@@ -47,6 +48,8 @@ def _handle_errors(command: F) -> F:
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         traceback = kwargs.pop("traceback", False)
+        if traceback:
+            _ask_for_tracebacks()  # a run then also shows those of internal errors
         entry = _console_entry()
         if traceback and entry is not None:
             entry.traceback = True  # main shows the traceback of what is re-raised below

@@ -48,9 +48,11 @@ def _run_listeners(
     *,
     progress: bool,
     parallel: bool,
+    tracebacks: TextIO | None = None,
 ) -> RunListeners:
     """The listeners of a run that writes to ``out``. ``progress``: a live progress line is
-    allowed (not under --jobs); ``parallel``: the files will run side by side."""
+    allowed (not under --jobs); ``parallel``: the files will run side by side; ``tracebacks``:
+    where the traceback of an internal error goes (``--traceback``), if anywhere."""
     from runner.report.console import ConsoleReporter
     from runner.report.progress import progress_enabled
 
@@ -63,6 +65,8 @@ def _run_listeners(
         progress=progress_enabled(isatty, os.environ) and progress,
     )
     shared: list[Any] = list(file_reporters)
+    if tracebacks is not None:
+        shared.insert(0, functools.partial(_print_traceback, tracebacks))
     on_github = os.environ.get("GITHUB_ACTIONS") == "true"
     if on_github:
         from runner.report.github import GitHubReporter, step_summary_path
@@ -74,6 +78,15 @@ def _run_listeners(
         )
         shared.insert(0, summary)
     return RunListeners(console, shared, functools.partial(_group_output, out, style, on_github))
+
+
+def _print_traceback(err: TextIO, event: Any) -> None:
+    """``--traceback``: the (masked) traceback of a bug that cost a request, as it happens."""
+    from runner.events import InternalError
+
+    if isinstance(event, InternalError):
+        err.write(f"traceback of the internal error in {event.path}:\n{event.traceback}")
+        err.flush()
 
 
 def _group_output(

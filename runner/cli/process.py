@@ -42,6 +42,23 @@ def _console_entry() -> ConsoleEntry | None:
     return context.obj if context is not None and isinstance(context.obj, ConsoleEntry) else None
 
 
+# Where a command given --traceback says so, for an in-process caller (CliRunner) as well.
+_TRACEBACK_META = "postrun.traceback"
+
+
+def _ask_for_tracebacks() -> None:
+    """Record that the running command was given ``--traceback``."""
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.meta[_TRACEBACK_META] = True
+
+
+def _wants_tracebacks() -> bool:
+    """Whether the running command was given ``--traceback``."""
+    context = click.get_current_context(silent=True)
+    return context is not None and bool(context.meta.get(_TRACEBACK_META))
+
+
 def _owns_process() -> bool:
     """Whether the command may fork: started as ``postrun``, and not asked for tracebacks
     (which should show where an error was raised, not where a child's error was re-raised)."""

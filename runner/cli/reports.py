@@ -16,10 +16,19 @@ REPORT_FORMATS = ("junit", "json", "html")
 
 
 def _report_targets(texts: Sequence[str]) -> list[tuple[str, Path]]:
-    """Every ``--report`` as (format, path), each path checked to be writable."""
+    """Every ``--report`` as (format, path), each path checked to be writable and given once."""
     targets = [_parse_report(text) for text in texts]
-    for _, target in targets:
-        _check_writable(target)  # before the run, not after minutes of it
+    seen: dict[object, Path] = {}
+    for _, path in targets:
+        identity = _check_writable(path)  # before the run, not after minutes of it
+        if identity in seen:
+            first = seen[identity]
+            both = str(path) if str(first) == str(path) else f"{first} and {path}"
+            raise PostrunError(
+                f"two --report options write to the same file: {both}",
+                hint="give each report its own file",
+            )
+        seen[identity] = path
     return targets
 
 
@@ -32,14 +41,38 @@ def _parse_report(text: str) -> tuple[str, Path]:
             hint=f"write FORMAT:PATH with FORMAT one of {', '.join(REPORT_FORMATS)}, "
             "e.g. --report junit:results.xml",
         )
+    if path.endswith(("/", os.sep)):
+        raise PostrunError(f"--report path {path} names a folder", hint="give a file name in it")
     return kind, Path(path)
 
 
-def _check_writable(path: Path) -> None:
-    """A report path must be a file we can create: its nearest existing folder is writable."""
-    if path.is_dir():
+def _check_writable(path: Path) -> object:
+    """A report path must be a file we can create or replace (its nearest existing folder is
+    writable), or a character device or FIFO we may write; what identifies the file it names."""
+    from runner.report import files
+
+    try:
+        target = files.destination(path)
+    except OSError as exc:  # a symlink loop, a folder we may not look into
+        raise PostrunError(
+            f"cannot write the report {path}: {exc.strerror or exc}",
+            hint="choose a path in a folder you can write to",
+        ) from None
+    if target.kind == files.FOLDER:
         raise PostrunError(f"--report path {path} is a folder", hint="give a file name in it")
-    folder = path.parent
+    if target.kind == files.OTHER:
+        raise PostrunError(
+            f"--report path {path} is {target.what}",
+            hint="give a file, or a character device or FIFO such as /dev/stdout",
+        )
+    if target.kind == files.STREAM:
+        if not os.access(target.path, os.W_OK):
+            raise PostrunError(
+                f"cannot write the report {path}: permission denied",
+                hint="choose a path you can write to",
+            )
+        return target.identity
+    folder = target.path.parent  # the symlink's target's folder: the one the rename is in
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
@@ -47,6 +80,7 @@ def _check_writable(path: Path) -> None:
             f"cannot write the report {path}: {folder} is not a writable folder",
             hint="choose a path in a folder you can write to",
         )
+    return target.identity
 
 
 def _new_file_reporter(kind: str) -> Any:
@@ -65,14 +99,19 @@ def _new_file_reporter(kind: str) -> Any:
 
 
 def _write_reports(file_reporters: Sequence[tuple[Any, Path]], status: int) -> int:
-    """Write each report; the run's status, or 2 when one could not be written (an interrupted
-    run keeps its 130 or 143)."""
+    """Write each report; the run's status, whether or not they could all be written."""
     from runner.report.files import write_atomic
 
     for file_reporter, path in file_reporters:
         try:
             write_atomic(path, file_reporter.render())
         except OSError as exc:  # checked before the run, so rare: say so, write the others
-            click.echo(f"error: cannot write the report {path}: {exc.strerror or exc}", err=True)
-            status = status if status in (130, 143) else 2
+            # The status is the verdict on the API (1 would say a check failed, 2 that the
+            # input was wrong); the message says what was lost, as for standard output.
+            reason = exc.strerror or str(exc)
+            click.echo(
+                f"error: could not write the report {path}: {reason} "
+                f"(the exit status stays the run's: {status})",
+                err=True,
+            )
     return status

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from runner.cli.loading import Loaded, _import_for_run, _load
 from runner.cli.output import ConsoleStyle, RunListeners, _run_listeners, _use_color
-from runner.cli.process import _output_is_log, _owns_process, _sigterm_as_interrupt
+from runner.cli.process import (
+    _output_is_log,
+    _owns_process,
+    _sigterm_as_interrupt,
+    _wants_tracebacks,
+)
 from runner.cli.reports import _new_file_reporter, _report_targets, _write_reports
 from runner.errors import PostrunError
 
@@ -83,6 +88,7 @@ def _run(flags: RunFlags) -> NoReturn:
         [file_reporter for file_reporter, _ in file_reporters],
         progress=flags.jobs == 1,
         parallel=parallel,
+        tracebacks=sys.stderr if _wants_tracebacks() else None,
     )
     from runner.transport import new_session  # imported before SIGTERM means an interrupt
 

@@ -12,7 +12,7 @@ from runner.engine.outcomes import run_capture, run_check
 from runner.engine.render import render_request, templated_fields
 from runner.engine.scopes import request_stack
 from runner.errors import TemplateError
-from runner.events import RequestFinished
+from runner.events import InternalError, RequestFinished
 from runner.model import CollectionSpec, ExampleSpec, RequestSpec
 from runner.results import RequestResult, ResponseData, SentRequest
 from runner.templating import Renderer, SystemDynamic
@@ -160,9 +160,16 @@ class RequestRunner:
         index: int,
         exc: Exception,
     ) -> RequestResult:
-        """The result of a request whose run raised: a bug costs one request, never the run."""
+        """The result of a request whose run raised: a bug costs one request, never the run.
+
+        The traceback goes out as an event (the engine never prints) for ``--traceback``.
+        """
+        import traceback
+
         masker = self.context.masker
         message = masker.text(f"{type(exc).__name__}: {exc}")
+        trace = masker.text("".join(traceback.format_exception(exc)))
+        self.context.emit(InternalError(request.path, trace, index))
         return self._finish(
             index,
             RequestResult(

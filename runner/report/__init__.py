@@ -12,7 +12,7 @@
 ``html_page``      the HTML page's fixed text: ``<head>``, policy, stylesheet, footer
 ``html_text``      the HTML page's marks, escaping, and value, place and time text
 ``text``           text helpers shared by the console, JUnit and GitHub reporters
-``files``          writing a report file atomically
+``files``          writing a report file: atomically, or through to a device or FIFO
 =================  ========================================================================
 
 Who may import what: the CLI imports the reporters (lazily, when a report is asked for); the

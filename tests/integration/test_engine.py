@@ -15,7 +15,7 @@ from werkzeug import Request, Response
 
 from runner.engine import Engine, RunOptions, plan_run
 from runner.errors import PostrunError
-from runner.events import RequestFinished, RequestSent, ResponseReceived
+from runner.events import InternalError, RequestFinished, RequestSent, ResponseReceived
 from runner.loader import load_collection
 from runner.results import RunResult
 from runner.transport import new_session
@@ -482,6 +482,33 @@ requests:
     assert "RuntimeError" in boom.error and "sk-engine-secret" not in boom.error
     assert after.passed
     assert result.exit_code == 1
+
+
+def test_an_internal_error_carries_its_masked_traceback_as_an_event(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """The engine never prints: the traceback goes out as data, for ``--traceback`` to show."""
+    path = tmp_path / "collection.yaml"
+    path.write_text(
+        f"secrets: [KEY]\nrequests:\n  - name: Boom\n    url: {httpserver.url_for('/boom')}\n"
+        "    headers: {X-Key: <<KEY>>}\n",
+        encoding="utf-8",
+    )
+    plan = plan_run(
+        [load_collection(path, base_dir=tmp_path)],
+        RunOptions(environ={"KEY": "sk-engine-secret"}),
+    )
+    events: list[Any] = []
+    with _BrokenSession() as session:
+        Engine(plan, session, [events.append]).run()
+    (internal,) = [event for event in events if isinstance(event, InternalError)]
+    finished = next(event for event in events if isinstance(event, RequestFinished))
+    assert events.index(internal) == events.index(finished) - 1 and internal.index == 1
+    assert internal.path == "Boom"
+    assert internal.traceback.startswith("Traceback (most recent call last):")
+    assert "in send" in internal.traceback  # the frame that raised, in _BrokenSession
+    assert internal.traceback.rstrip().endswith("RuntimeError: unexpected state ****")
+    assert "Traceback" not in (finished.result.error or "")
 
 
 def test_an_escape_alone_is_still_rendered(tmp_path: Path, httpserver: HTTPServer) -> None:

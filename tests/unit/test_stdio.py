@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+from pathlib import Path
 
 import click
 import pytest
@@ -91,6 +92,24 @@ def test_bytes_are_refused_as_by_a_text_stream() -> None:
     out = GuardedStream(None, STDOUT_NAME)
     with pytest.raises(TypeError):
         out.write(b"")  # type: ignore[arg-type]
+
+
+def test_bytes_go_to_the_binary_side_in_order_and_never_raise(tmp_path: Path) -> None:
+    """click writes shell completion as bytes to ``sys.stdout.buffer``: a guard has one too."""
+    with open(tmp_path / "out", "w", encoding="utf-8") as target:
+        out = GuardedStream(target, STDOUT_NAME)
+        out.write("text first\n")
+        assert out.buffer.write(b"then bytes\n") == 11
+        with pytest.raises(TypeError):
+            out.buffer.write("")  # type: ignore[arg-type]  # click's probe: not a text stream
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "text first\nthen bytes\n"
+    reader, writer = os.pipe()
+    os.close(reader)
+    with open(writer, "w", encoding="utf-8") as pipe:
+        broken = GuardedStream(pipe, STDOUT_NAME)
+        assert broken.buffer.write(b"nobody reads this") == 17  # EPIPE: dropped, not raised
+        assert broken.failed and broken.error is not None and broken.error.errno == errno.EPIPE
+        assert broken.buffer.write(b"dropped") == 7
 
 
 @pytest.mark.parametrize(
