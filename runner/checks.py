@@ -17,7 +17,14 @@ from runner.matchers import describe_matcher, failure
 from runner.model import MISSING, CheckSpec, Matcher
 from runner.results import CheckResult, ResponseData
 
-__all__ = ["BODY_ACTUAL_LIMIT", "describe_matcher", "evaluate", "matches_all", "schema_registry"]
+__all__ = [
+    "BODY_ACTUAL_LIMIT",
+    "describe_matcher",
+    "evaluate",
+    "matches_all",
+    "schema_registry",
+    "schema_specification",
+]
 
 # A CheckResult outlives its response (reports keep every result), so it keeps only the start of
 # a body: a long run must not hold every response body in memory.
@@ -152,23 +159,27 @@ def _validator(key: str) -> Any:
 def schema_registry(documents: Iterable[Sequence[Any]], root: Any) -> Any:
     """Where a schema's ``$ref`` may lead: the ``(uri, contents)`` documents given and the
     drafts' own meta-schemas, never to a file or the network (nothing is retrieved: jsonschema's
-    default registry would fetch any URL). A document without ``$schema`` is read in the draft
-    of ``root``, the schema checked."""
+    default registry would fetch any URL). Documents are read in ``root``'s draft unless they
+    name their own."""
     from jsonschema_specifications import REGISTRY as SPECIFICATIONS
     from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012, specification_with
 
-    dialect = root.get("$schema") if isinstance(root, Mapping) else None
-    default = (
-        specification_with(dialect, default=DRAFT202012)
-        if isinstance(dialect, str)
-        else DRAFT202012
-    )
+    default = schema_specification(root)
     resources = [
         (uri, Resource.from_contents(contents, default_specification=default))
         for uri, contents in documents
     ]
     return SPECIFICATIONS.combine(Registry().with_resources(resources))
+
+
+def schema_specification(root: Any) -> Any:
+    """The draft (a ``referencing`` Specification) a schema declares, 2020-12 by default."""
+    from referencing.jsonschema import DRAFT202012, specification_with
+
+    dialect = root.get("$schema") if isinstance(root, Mapping) else None
+    if not isinstance(dialect, str):
+        return DRAFT202012
+    return specification_with(dialect, default=DRAFT202012)
 
 
 def _plain(value: Any) -> Any:

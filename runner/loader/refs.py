@@ -14,13 +14,13 @@ dangling ref is a LoadError at the ref, and no check ever reads a file or the ne
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import urldefrag, urljoin, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from runner.errors import LoadError
 from runner.loader import nodes
@@ -93,14 +93,10 @@ def resolve_refs(
 ) -> tuple[tuple[str, Any], ...]:
     """The other schema files ``root``'s refs lead to, as ``(uri, contents)``, each checked with
     ``problem``; a ref that is not resolved among them is a LoadError at the ref."""
-    from referencing.jsonschema import DRAFT202012, specification_with
+    from runner.checks import schema_specification
 
+    default = schema_specification(root.contents)
     dialect = root.contents.get("$schema") if isinstance(root.contents, dict) else None
-    default = (
-        specification_with(dialect, default=DRAFT202012)
-        if isinstance(dialect, str)
-        else DRAFT202012
-    )
     sources = {root.uri: root}
     found: list[tuple[SchemaSource, str, str, str]] = []
     pending = [root]
@@ -110,9 +106,11 @@ def resolve_refs(
             found.append((source, base, keyword, ref))
             target = urldefrag(urljoin(base, ref)).url
             if urlsplit(target).scheme.lower() == "file" and target not in sources:
-                sources[target] = _read_ref(doc, source, (base, keyword, ref), target, problem)
-                pending.append(sources[target])
-    _look_up(sources, found)
+                found_file = _read_ref(doc, source, (base, keyword, ref), target)
+                _check(found_file, dialect, problem, _where(source, keyword, ref), ref)
+                sources[target] = found_file
+                pending.append(found_file)
+    _look_up(root, sources, found)
     return tuple((uri, source.contents) for uri, source in sources.items() if source is not root)
 
 
@@ -141,8 +139,6 @@ def _refs_in(source: SchemaSource, default: Any) -> Iterator[tuple[str, str, str
                 identifier = subresource.id()
                 below.append((subresource, urljoin(base, identifier) if identifier else base))
             stack.extend(reversed(below))
-    except LoadError:
-        raise
     except Exception as exc:  # an $id that is no URI ...: a load error, never a traceback
         raise LoadError(
             f"cannot follow the refs of the schema: {exc}", location=source.at
@@ -150,11 +146,7 @@ def _refs_in(source: SchemaSource, default: Any) -> Iterator[tuple[str, str, str
 
 
 def _read_ref(
-    doc: Document,
-    source: SchemaSource,
-    written: tuple[str, str, str],
-    target: str,
-    problem: Problem,
+    doc: Document, source: SchemaSource, written: tuple[str, str, str], target: str
 ) -> SchemaSource:
     """The schema file a ``file:`` ref names (``written``: base URI, keyword, ref), read under
     the collection's path rules."""
@@ -168,37 +160,59 @@ def _read_ref(
     if parts.netloc not in ("", "localhost"):
         fail(f"{keyword} '{ref}' names a file on another host ({parts.netloc})", _REMOTE_HINT)
     try:
-        path = Path(url2pathname(parts.path)).resolve()
+        path = Path(_local_path(parts.path)).resolve()
     except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop ...
         fail(f"{keyword} '{ref}' is not a usable path: {exc}")
-    # Refused before anything is asked of the file, so that not even its existence shows.
+    # Refused before its existence is asked: the answer tells nothing about the file.
     if outside(doc, path):
         fail(f"{keyword} '{ref}' is outside the working directory ({doc.base_dir})", OUTSIDE_HINT)
     if not path.exists():
-        folder = Path(url2pathname(urlsplit(base).path)).parent
+        folder = Path(_local_path(urlsplit(base).path)).parent
         fail(
             f"{keyword} '{ref}' names a schema file that does not exist ({path})",
             f"a relative {keyword} is relative to the file that holds it ({folder})",
         )
     if not path.is_file():
         fail(f"{keyword} '{ref}' names a directory or a special file, not a schema file")
-    found = read_schema_file(path, ref, SourceLocation(str(path), 1, 1), fail)
-    wrong = problem(found.contents)
+    return read_schema_file(path, ref, SourceLocation(str(path), 1, 1), fail)
+
+
+def _local_path(uri_path: str) -> str:
+    """The file path of a ``file:`` URI's path (urllib.request's ``url2pathname``, whose module
+    imports http.client and ssl)."""
+    if os.name == "nt":
+        from nturl2path import url2pathname
+
+        return url2pathname(uri_path)
+    return unquote(uri_path)
+
+
+def _check(
+    source: SchemaSource, dialect: Any, problem: Problem, where: SourceLocation, ref: str
+) -> None:
+    """A schema file a ref names must be a valid schema, in the referring schema's draft unless
+    it names its own (as checking will read it)."""
+    contents = source.contents
+    if isinstance(dialect, str) and "$schema" not in contents:
+        contents = {"$schema": dialect, **contents}
+    wrong = problem(contents)
     if wrong is not None:
         message, hint = wrong
-        fail(f"{message} (in {path}, which {keyword} '{ref}' names)", hint)
-    return found
+        raise LoadError(
+            f"{message} (in {source.file}, which '{ref}' names)", location=where, hint=hint
+        )
 
 
 def _look_up(
-    sources: dict[str, SchemaSource], found: list[tuple[SchemaSource, str, str, str]]
+    root: SchemaSource,
+    sources: dict[str, SchemaSource],
+    found: list[tuple[SchemaSource, str, str, str]],
 ) -> None:
     """Resolve every ref as checking will: among the documents read, and nowhere else."""
     from referencing.exceptions import NoSuchAnchor, PointerToNowhere
 
     from runner.checks import schema_registry
 
-    root = next(iter(sources.values()))
     documents = [(uri, source.contents) for uri, source in sources.items()]
     registry = schema_registry(documents, root.contents).crawl()
     for source, base, keyword, ref in found:

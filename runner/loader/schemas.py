@@ -47,7 +47,12 @@ def build_schema_check(doc: Document, key: Node, node: Node) -> CheckSpec:
     if problem is not None:
         message, hint = problem
         doc.fail(message, node, hint=hint)
-    refs = resolve_refs(source, doc, _problem_of) if may_refer(schema_json) else ()
+    refs: Any = ()
+    if may_refer(schema_json):
+        worked_out = ("schema refs", source.uri, schema_json)
+        refs = doc.memo.get(worked_out)
+        if refs is None:
+            refs = doc.memo[worked_out] = resolve_refs(source, doc, _problem_of)
     return CheckSpec(
         "schema",
         target,

@@ -191,6 +191,21 @@ def test_an_in_document_ref_works() -> None:
     assert "$.n: -3 is less than the minimum of 1" in report["requests"][1]["checks"][0]["message"]
 
 
+def test_a_referenced_file_is_read_in_the_draft_of_the_schema_that_refers_to_it() -> None:
+    """Without a $schema of its own, a file a draft-07 schema refers to is draft-07 too: its
+    ``items: [...]`` (a list of schemas, which 2020-12 no longer has) checks each position."""
+    write(Path("schemas/pair.json"), '{"items": [{"type": "integer"}, {"type": "string"}]}')
+    draft7 = "{$schema: 'http://json-schema.org/draft-07/schema#', $ref: schemas/pair.json}"
+    write(Path("c.yaml"), collection(draft7, ("[1, a]", "[a, 1]")))
+    assert invoke(["validate", "c.yaml"]).exit_code == 0
+    result = invoke(["run", "c.yaml", "--mock", "--report", "json:r.json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(Path("r.json").read_text(encoding="utf-8"))
+    assert [request["passed"] for request in report["requests"]] == [True, False]
+    message = report["requests"][1]["checks"][0]["message"]
+    assert message == "$[0]: 'a' is not of type 'integer'; $[1]: 1 is not of type 'string'"
+
+
 @pytest.mark.parametrize(
     ("ref", "said", "location"),
     [
