@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
@@ -17,7 +17,14 @@ from runner.matchers import describe_matcher, failure
 from runner.model import MISSING, CheckSpec, Matcher
 from runner.results import CheckResult, ResponseData
 
-__all__ = ["BODY_ACTUAL_LIMIT", "describe_matcher", "evaluate", "matches_all"]
+__all__ = [
+    "BODY_ACTUAL_LIMIT",
+    "describe_matcher",
+    "evaluate",
+    "matches_all",
+    "schema_registry",
+    "schema_specification",
+]
 
 # A CheckResult outlives its response (reports keep every result), so it keeps only the start of
 # a body: a long run must not hold every response body in memory.
@@ -110,7 +117,8 @@ def _schema(check: CheckSpec, response: ResponseData) -> CheckResult:
     if not body.ok:
         return _result(check, description, expected, None, body.error, missing=True)
     try:
-        validator = _validator(json.dumps(check.schema, sort_keys=True, default=_plain))
+        key = [check.schema_uri, check.schema, check.schema_refs]
+        validator = _validator(json.dumps(key, sort_keys=True, default=_plain))
         errors = list(islice(validator.iter_errors(body.value), _SCHEMA_ERRORS_COUNTED + 1))
     except Exception as exc:  # a bad schema or an unresolvable $ref: the check fails, no crash
         return _result(
@@ -132,15 +140,46 @@ def _schema(check: CheckSpec, response: ResponseData) -> CheckResult:
 
 
 @functools.lru_cache(maxsize=256)
-def _validator(schema_json: str) -> Any:
-    """A validator for a schema (keyed by its canonical JSON; ``id()`` keys would be reused)."""
+def _validator(key: str) -> Any:
+    """A validator for ``[schema_uri, schema, schema_refs]`` as canonical JSON (``id()`` keys
+    would be reused), resolving ``$ref`` in ``schema_registry`` only."""
     from jsonschema import Draft202012Validator
     from jsonschema.validators import validator_for
 
-    schema = json.loads(schema_json)
+    uri, schema, refs = json.loads(key)
     cls = validator_for(schema, default=Draft202012Validator)
     cls.check_schema(schema)
-    return cls(schema)
+    if uri is None:  # a CheckSpec not from the loader (the engine API): in-document refs only
+        return cls(schema, registry=schema_registry((), schema))
+    # The schema is entered through a $ref to its own URI, so that its relative refs resolve
+    # against its file, as the loader resolved them.
+    return cls({"$ref": uri}, registry=schema_registry([(uri, schema), *refs], schema))
+
+
+def schema_registry(documents: Iterable[Sequence[Any]], root: Any) -> Any:
+    """Where a schema's ``$ref`` may lead: the ``(uri, contents)`` documents given and the
+    drafts' own meta-schemas, never to a file or the network (nothing is retrieved: jsonschema's
+    default registry would fetch any URL). Documents are read in ``root``'s draft unless they
+    name their own."""
+    from jsonschema_specifications import REGISTRY as SPECIFICATIONS
+    from referencing import Registry, Resource
+
+    default = schema_specification(root)
+    resources = [
+        (uri, Resource.from_contents(contents, default_specification=default))
+        for uri, contents in documents
+    ]
+    return SPECIFICATIONS.combine(Registry().with_resources(resources))
+
+
+def schema_specification(root: Any) -> Any:
+    """The draft (a ``referencing`` Specification) a schema declares, 2020-12 by default."""
+    from referencing.jsonschema import DRAFT202012, specification_with
+
+    dialect = root.get("$schema") if isinstance(root, Mapping) else None
+    if not isinstance(dialect, str):
+        return DRAFT202012
+    return specification_with(dialect, default=DRAFT202012)
 
 
 def _plain(value: Any) -> Any:

@@ -84,13 +84,21 @@ class Matcher:
 @dataclass(frozen=True, slots=True)
 class CheckSpec:
     """One assertion. ``target`` is the header name or JSONPath; for ``schema`` the schema's
-    file path or ``"inline"``, with the parsed schema in ``schema``."""
+    file path or ``"inline"``, with the parsed schema in ``schema``.
+
+    ``schema_uri`` is the schema's own URI, which its relative ``$ref`` resolve against (its
+    file's, or the collection file's for an inline schema), and ``schema_refs`` the other
+    schema files its refs lead to, as ``(uri, contents)`` read by the loader: a ``$ref``
+    resolves in these only, never by reading a file or the network when checking.
+    """
 
     kind: CheckKind
     target: str | None
     matcher: Matcher | None
     location: SourceLocation
     schema: Mapping[str, Any] | None = None
+    schema_uri: str | None = None
+    schema_refs: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,8 @@ imports ``cli``, ``engine`` or ``transport``. Each module imports only those abo
 | ``placeholders`` | each placeholder used, with its location; unknown dynamic values |
 | ``paths`` | paths a collection names, relative to it and inside the working directory |
 | ``sections`` | ``description``, ``variables`` and ``secrets`` (collections and environments) |
-| ``schemas`` | ``assert.schema``: inline or from a file, checked with jsonschema |
+| ``refs`` | ``$ref`` in schemas: the schema files they lead to, by the path rules; no fetch |
+| ``schemas`` | ``assert.schema``: inline or from a file, checked with jsonschema; its refs |
 | ``assertions`` | ``assert``: checks, matchers and their arguments, JSONPath and regex checks |
 | ``headers`` | request ``headers`` and ``params`` |
 | ``auth``, ``options`` | ``auth``; ``options`` with ``retries`` and ``cert`` |

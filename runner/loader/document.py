@@ -60,6 +60,9 @@ class Document:
         self.folder = path.parent.resolve()
         self.base_dir = (base_dir if base_dir is not None else Path.cwd()).resolve()
         self.allow_outside = allow_outside
+        # What is worked out once per file, however many requests need it: the schema files a
+        # schema's $ref lead to (runner/loader/schemas.py).
+        self.memo: dict[object, object] = {}
         # Without an anchor there is no alias: no node can repeat or contain itself, and none is
         # converted twice, so there is no budget to keep. Without a `!` where a tag can start,
         # every tag is one the resolver gave, so there is nothing to check either.

@@ -9,6 +9,16 @@ from runner.loader import nodes
 from runner.loader.document import Document
 from runner.loader.pyyaml import Node
 
+OUTSIDE_HINT = (
+    "a collection may only read files inside the working directory; "
+    "pass --allow-outside to allow it"
+)
+
+
+def outside(doc: Document, resolved: Path) -> bool:
+    """Whether a resolved path is one the collection may not read (without --allow-outside)."""
+    return not doc.allow_outside and not resolved.is_relative_to(doc.base_dir)
+
 
 def file_path(doc: Document, node: Node, what: str) -> str:
     """A path relative to this file, which must exist and stay inside ``base_dir``."""
@@ -20,12 +30,11 @@ def file_path(doc: Document, node: Node, what: str) -> str:
         resolved = (candidate if candidate.is_absolute() else doc.folder / candidate).resolve()
     except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop ...
         doc.fail(f"'{what}' path '{written}' is not usable: {exc}", node)
-    if not doc.allow_outside and not resolved.is_relative_to(doc.base_dir):
+    if outside(doc, resolved):
         doc.fail(
             f"'{what}' path '{written}' is outside the working directory ({doc.base_dir})",
             node,
-            hint="a collection may only read files inside the working directory; "
-            "pass --allow-outside to allow it",
+            hint=OUTSIDE_HINT,
         )
     if not resolved.exists():
         doc.fail(

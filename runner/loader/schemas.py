@@ -1,75 +1,72 @@
 """``assert.schema`` (FORMAT.md 1.3): a JSON Schema inline or in a .json/.yaml file, checked
-against its draft when loading (jsonschema is imported only when a collection has one)."""
+against its draft when loading (jsonschema is imported only when a collection has one), and
+the schema files its ``$ref`` lead to (``refs``)."""
 
 from __future__ import annotations
 
 import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from runner.errors import LoadError
 from runner.loader import nodes
 from runner.loader.coreschema import STR
 from runner.loader.document import Document
 from runner.loader.paths import file_path
-from runner.loader.pyyaml import MappingNode, Node, ScalarNode, read_text
+from runner.loader.pyyaml import MappingNode, Node, ScalarNode
+from runner.loader.refs import SchemaSource, may_refer, read_schema_file, resolve_refs
 from runner.loader.wording import describe
 from runner.model import CheckSpec
-from runner.source import SourceLocation
 
 
 def build_schema_check(doc: Document, key: Node, node: Node) -> CheckSpec:
-    """A ``schema`` check: the schema inline or read from its file, itself validated."""
+    """A ``schema`` check: the schema inline or read from its file, itself validated, with the
+    schema files its ``$ref`` lead to (``refs``)."""
     if isinstance(node, MappingNode):
         target = "inline"
-        schema = nodes.data(doc, node)
+        uri = (doc.folder / doc.path.name).as_uri()  # an inline schema's refs: as paths are
+        source = SchemaSource(
+            uri, nodes.data(doc, node), doc.file, doc.location(node), doc=doc, node=node
+        )
     elif isinstance(node, ScalarNode) and node.tag == STR:
         target = node.value
-        schema = _read_schema(doc, Path(file_path(doc, node, "schema")), node)
+        path = Path(file_path(doc, node, "schema"))
+
+        def fail(message: str, hint: str | None = None) -> NoReturn:
+            doc.fail(message, node, hint=hint)
+
+        source = read_schema_file(path, node.value, doc.location(node), fail)
     else:
         doc.fail(
             f"'schema' must be a mapping or a path, got {describe(node)}",
             node,
             hint="write the JSON Schema inline, or the path of a .json or .yaml file",
         )
-    _check_schema(schema, doc, node)
-    return CheckSpec("schema", target, None, doc.location(key), schema=schema)
-
-
-def _read_schema(doc: Document, path: Path, node: Node) -> dict[str, Any]:
-    suffix = path.suffix.lower()
-    schema: Any
-    if suffix == ".json":
-        text = read_text(path)
-        try:
-            schema = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise LoadError(
-                f"invalid JSON in schema file: {exc.msg}",
-                location=SourceLocation(str(path), exc.lineno, exc.colno),
-            ) from None
-    elif suffix in (".yaml", ".yml"):
-        schema_doc = Document.read(path, base_dir=None, allow_outside=True)
-        root = schema_doc.root_mapping("a schema file")
-        schema = nodes.data(schema_doc, root)
-    else:
-        doc.fail(
-            f"schema file '{node.value}' is not .json, .yaml or .yml",
-            node,
-            hint="name the schema file *.json (JSON) or *.yaml (YAML)",
-        )
-    if not isinstance(schema, dict):
-        doc.fail(f"schema file '{node.value}' does not hold an object", node)
-    return schema
-
-
-def _check_schema(schema: Any, doc: Document, node: Node) -> None:
-    """Validate a JSON Schema itself; a problem is a LoadError at the schema."""
-    problem = _schema_problem(json.dumps(schema, sort_keys=True))
+    schema_json = json.dumps(source.contents, sort_keys=True)
+    problem = _schema_problem(schema_json)
     if problem is not None:
         message, hint = problem
         doc.fail(message, node, hint=hint)
+    refs: Any = ()
+    if may_refer(schema_json):
+        worked_out = ("schema refs", source.uri, schema_json)
+        refs = doc.memo.get(worked_out)
+        if refs is None:
+            refs = doc.memo[worked_out] = resolve_refs(source, doc, _problem_of)
+    return CheckSpec(
+        "schema",
+        target,
+        None,
+        doc.location(key),
+        schema=source.contents,
+        schema_uri=source.uri,
+        schema_refs=refs,
+    )
+
+
+def _problem_of(schema: Any) -> tuple[str, str | None] | None:
+    """What is wrong with a schema a ref names, or None."""
+    return _schema_problem(json.dumps(schema, sort_keys=True))
 
 
 @functools.lru_cache(maxsize=256)

@@ -186,6 +186,55 @@ def test_a_load_error_found_by_the_child_is_reported_once_as_in_process(tmp_path
     assert child.stdout == in_process.stdout == ""
 
 
+def _write_schemas(root: Path) -> None:
+    """user.json refers to address.json, which refers to a part of a YAML file."""
+    schemas = root / "api" / "schemas"
+    schemas.mkdir(parents=True)
+    user = {"type": "object", "properties": {"address": {"$ref": "address.json"}}}
+    address = {"required": ["city"], "properties": {"city": {"$ref": "kinds.yaml#/$defs/name"}}}
+    (schemas / "user.json").write_text(json.dumps(user), encoding="utf-8")
+    (schemas / "address.json").write_text(json.dumps(address), encoding="utf-8")
+    (schemas / "kinds.yaml").write_text("$defs: {name: {type: string}}\n", encoding="utf-8")
+
+
+def test_schema_refs_loaded_in_a_child_are_the_refs_loaded_in_process(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """The schema files a $ref leads to travel in the model, pickled: the child's answer is
+    used (no loading here), and it checks as the in-process load does."""
+    _write_schemas(tmp_path)
+    for path, body in (
+        ("/good", {"address": {"city": "Lyon"}}),
+        ("/bad", {"address": {"city": 1}}),
+    ):
+        httpserver.expect_request(path).respond_with_json(body)
+    base = httpserver.url_for("").rstrip("/")
+    requests = "".join(
+        f"  - {{name: {name}, url: '{base}/{name}', assert: {{schema: schemas/user.json}}}}\n"
+        for name in ("good", "bad")
+    )
+    (tmp_path / "api" / "users.yaml").write_text(f"requests:\n{requests}", encoding="utf-8")
+    runs = {}
+    for label, entry in (("child", _COUNTING_ENTRY), ("in-process", _IN_PROCESS_ENTRY)):
+        runs[label] = _postrun(
+            entry, ["run", "api/users.yaml", "--report", f"json:{label}"], tmp_path
+        )
+    assert "forks: 1\nloaded here: False\n" in runs["child"].stderr
+    assert runs["child"].returncode == runs["in-process"].returncode == 1
+    reports = [json.loads((tmp_path / label).read_text(encoding="utf-8")) for label in runs]
+    assert _comparable(reports[0]) == _comparable(reports[1])
+    assert [request["passed"] for request in reports[0]["requests"]] == [True, False]
+    (check,) = reports[0]["requests"][1]["checks"]
+    assert check["message"] == "$.address.city: 1 is not of type 'string'"
+    # A ref the child refuses is reported as in-process, once.
+    (tmp_path / "api" / "schemas" / "address.json").write_text('{"$ref": "/etc/x.json"}')
+    child = _postrun(_COUNTING_ENTRY, ["run", "api/users.yaml"], tmp_path)
+    in_process = _postrun(_IN_PROCESS_ENTRY, ["run", "api/users.yaml"], tmp_path)
+    assert child.returncode == in_process.returncode == 2
+    assert child.stderr.replace("forks: 1\nloaded here: False\n", "") == in_process.stderr
+    assert in_process.stderr.count("$ref '/etc/x.json' is outside the working directory") == 1
+
+
 def test_validate_and_an_in_process_run_do_not_fork(tmp_path: Path) -> None:
     _write_project(tmp_path, "http://127.0.0.1:9")
     args = ["validate", "api", "--env", "local", "--var", "mode=m"]

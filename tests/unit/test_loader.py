@@ -1018,6 +1018,54 @@ def test_schema_from_json_and_yaml_files(tmp_path: Path) -> None:
     assert (check.target, check.schema) == ("inline", {"type": "string", "minLength": 1})
 
 
+def test_the_schema_files_a_ref_leads_to_are_read_when_loading(tmp_path: Path) -> None:
+    """The CheckSpec carries them; checking resolves $ref in them alone (runner/checks.py)."""
+    root = tmp_path.resolve()
+    write(root, json.dumps({"$ref": "address.json#/$defs/a"}), "schemas/user.json")
+    write(root, json.dumps({"$defs": {"a": {"$ref": "kinds.yaml"}}}), "schemas/address.json")
+    write(root, "type: object\n", "schemas/kinds.yaml")
+    address = (
+        (root / "schemas" / "address.json").as_uri(),
+        {"$defs": {"a": {"$ref": "kinds.yaml"}}},
+    )
+    kinds = ((root / "schemas" / "kinds.yaml").as_uri(), {"type": "object"})
+    (check,) = only(root, "assert: {schema: schemas/user.json}\n").checks
+    assert check.schema_uri == (root / "schemas" / "user.json").as_uri()
+    assert check.schema_refs == (address, kinds)
+    # An inline schema's refs are relative to the collection file, as its paths are.
+    (check,) = only(root, "assert: {schema: {$ref: schemas/kinds.yaml}}\n").checks
+    assert (check.schema_uri, check.schema_refs) == ((root / "c.yaml").as_uri(), (kinds,))
+    inline = "assert: {schema: {properties: {a: {$ref: '#/$defs/b'}}, $defs: {b: {}}}}\n"
+    assert only(root, inline).checks[0].schema_refs == ()
+
+
+@pytest.mark.parametrize(
+    ("files", "schema", "file", "line_column"),
+    [
+        ({}, "{properties: {a: {$ref: missing.json}}}", "c.yaml", (5, 39)),
+        ({"s.json": '{\n  "items": {"$ref": "missing.json"}\n}'}, "s.json", "s.json", (2, 21)),
+        ({"s.yaml": "items:\n  $ref: missing.json\n"}, "s.yaml", "s.yaml", (2, 9)),
+        (
+            {"s.json": '{"$ref": "t.yaml"}', "t.yaml": "not: {$ref: missing.json}\n"},
+            "s.json",
+            "t.yaml",
+            (1, 13),
+        ),
+    ],
+)
+def test_a_ref_error_points_at_the_ref(
+    tmp_path: Path, files: dict[str, str], schema: str, file: str, line_column: tuple[int, int]
+) -> None:
+    for name, text in files.items():
+        write(tmp_path, text, name)
+    with pytest.raises(LoadError) as info:
+        only(tmp_path, f"assert:\n  schema: {schema}\n")
+    assert info.value.message.startswith("$ref 'missing.json' names a schema file that does not")
+    assert info.value.location is not None
+    assert Path(info.value.location.file).name == file
+    assert where(info.value) == line_column
+
+
 def test_schema_file_errors_point_into_the_schema_file(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text('{"type":\n  }')
     with pytest.raises(LoadError) as info:
