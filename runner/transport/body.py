@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     import requests
 
 _CHUNK = 64 * 1024
-# A followed redirect's body is never used: drained this far to reuse the connection, and past
-# it the connection is closed instead (curl says "Ignoring the response-body" and does the same).
+# A followed redirect's body is never used (curl -L says "Ignoring the response-body"): drained
+# this far to reuse the connection, and past it the connection is closed instead.
 _REDIRECT_DRAIN = 1024 * 1024
 
 
