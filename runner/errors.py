@@ -62,10 +62,14 @@ class TransportError(PostrunError):
     """The request could not be completed; the message is one line (masked by the engine).
 
     ``sent`` is what went on the wire (a SentRequest) when the failure came after sending.
+    ``retryable`` is False when another attempt cannot help (a body over ``max_body``).
     """
 
     exit_code = 1
 
-    def __init__(self, message: str, *, sent: Any = None, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, sent: Any = None, hint: str | None = None, retryable: bool = True
+    ) -> None:
         super().__init__(message, hint=hint)
         self.sent = sent
+        self.retryable = retryable

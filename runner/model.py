@@ -38,6 +38,22 @@ TYPE_NAMES: tuple[str, ...] = ("string", "number", "integer", "boolean", "array"
 BODY_KINDS: tuple[str, ...] = ("json", "raw", "form", "multipart", "file", "graphql")
 CHECK_KINDS: tuple[str, ...] = ("status", "headers", "jsonpath", "body", "schema", "time_ms")
 
+# options.max_body (FORMAT.md 1.6): a whole number of bytes, optionally with one of these units.
+SIZE_UNITS: Mapping[str, int] = {
+    "B": 1,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+    "KiB": 1024,
+    "MiB": 1024**2,
+    "GiB": 1024**3,
+}
+SIZE_HINT = (
+    "write bytes as a whole number, or with a unit (B KB MB GB KiB MiB GiB): 65536, 64MiB, 10MB"
+)
+DEFAULT_MAX_BODY = 64 * 1024**2
+_UNIT_NAMES = {unit.lower(): factor for unit, factor in SIZE_UNITS.items()}
+
 CheckKind = Literal["status", "header", "jsonpath", "body", "schema", "time_ms"]
 CaptureKind = Literal["jsonpath", "header", "cookie", "regex", "status"]
 BodyKind = Literal["json", "raw", "form", "multipart", "file", "graphql"]
@@ -215,3 +231,23 @@ class EnvironmentSpec:
     secrets: tuple[str, ...] = ()
     description: str | None = None
     secret_locations: Mapping[str, SourceLocation] = field(default_factory=dict)
+
+
+def parse_size(text: str) -> int | None:
+    """Bytes from ``65536``, ``512KiB``, ``64 MiB`` or ``10mb``; None when it is none of these."""
+    text = text.strip()
+    number = text[: len(text) - len(text.lstrip("0123456789"))]
+    unit = text[len(number) :].removeprefix(" ")
+    factor = _UNIT_NAMES.get(unit.lower()) if unit else 1
+    if not 0 < len(number) <= 18 or factor is None:  # int() refuses a 5,000-digit text
+        return None
+    return int(number) * factor
+
+
+def format_size(size: int) -> str:
+    """A size as people write it: ``64 MiB``, ``10 MB``, ``1500 bytes``."""
+    for unit in ("GiB", "MiB", "KiB", "GB", "MB", "KB"):
+        factor = SIZE_UNITS[unit]
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} byte" if size == 1 else f"{size} bytes"

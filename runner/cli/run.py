@@ -13,6 +13,24 @@ import click
 from runner.cli.app import _common_options, _handle_errors, _selection_options, cli
 
 
+class _Size(click.ParamType):
+    """A size in bytes as ``max_body`` takes it: ``65536``, ``64MiB``, ``10MB``."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        from runner.model import SIZE_HINT, parse_size
+
+        size = parse_size(str(value))
+        if size is None:
+            self.fail(f"{value!r} is not a size: {SIZE_HINT}", param, ctx)
+        if size < 1:
+            self.fail(f"{value!r} is less than 1 byte", param, ctx)
+        return size
+
+
 @cli.command(
     "run",
     epilog="""\b
@@ -80,6 +98,13 @@ Examples:
     "--proxy",
     metavar="URL",
     help="Send every request through this proxy (overrides `proxy`).",
+)
+@click.option(
+    "--max-body",
+    type=_Size(),
+    metavar="SIZE",
+    help="Fail a response whose decoded body is over SIZE (64MiB, 10MB, bytes; overrides "
+    "`max_body`, default 64MiB).",
 )
 @click.option(
     "--jobs",

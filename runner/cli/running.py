@@ -51,6 +51,7 @@ class RunFlags(NamedTuple):
     insecure: bool
     delay: int | None
     proxy: str | None
+    max_body: int | None
     jobs: int
     parallel_iterations: bool
     reports: tuple[str, ...]
@@ -125,25 +126,25 @@ def _plan(flags: RunFlags, loaded: Loaded) -> RunPlan:
         selection=Selection(flags.tags, flags.exclude_tags, flags.request_patterns),
         data=data,
         iterations=flags.iterations,
-        option_overrides=_option_overrides(flags.timeout, flags.insecure, flags.delay, flags.proxy),
+        option_overrides=_option_overrides(flags),
         files_apart=flags.jobs > 1,
     )
     return plan_run(loaded.collections, options)
 
 
-def _option_overrides(
-    timeout: float | None, insecure: bool, delay: int | None, proxy: str | None
-) -> dict[str, Any]:
+def _option_overrides(flags: RunFlags) -> dict[str, Any]:
     """Run-wide options from the command line, which win over the collection's `options`."""
     overrides: dict[str, Any] = {}
-    if timeout is not None:
-        overrides["timeout"] = timeout
-    if insecure:
+    if flags.timeout is not None:
+        overrides["timeout"] = flags.timeout
+    if flags.insecure:
         overrides["verify"] = False
-    if delay is not None:
-        overrides["delay_ms"] = delay
-    if proxy:
-        overrides["proxy"] = proxy
+    if flags.delay is not None:
+        overrides["delay_ms"] = flags.delay
+    if flags.proxy:
+        overrides["proxy"] = flags.proxy
+    if flags.max_body is not None:
+        overrides["max_body"] = flags.max_body
     return overrides
 
 

@@ -67,6 +67,7 @@ def send_with_retries(
         masked: SentRequest | None = None
         response: ResponseData | None = None
         error: str | None = None
+        retryable = True
         started = context.clock()
         try:
             oauth2 = outgoing.auth is not None and outgoing.auth.kind == "oauth2"
@@ -75,13 +76,18 @@ def send_with_retries(
         except TransportError as exc:
             error = exc.message
             sent = exc.sent  # what went out before it failed, for -v and the reports
+            retryable = exc.retryable
         context.mask_learnt()
         if sent is not None:
             masked = masked_sent(sent, context.masker)
             context.emit(RequestSent(masked, attempt))
-        retry = attempt <= count and (
-            response is None
-            or (response.status in retry_on and not (unless and matches_all(unless, response)))
+        retry = (
+            attempt <= count
+            and retryable
+            and (
+                response is None
+                or (response.status in retry_on and not (unless and matches_all(unless, response)))
+            )
         )
         wait = wait_before(context.rng, attempt, response, retries) if retry else 0.0
         response, masked_reply, error = _emit_outcome(

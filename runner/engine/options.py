@@ -29,7 +29,7 @@ class RunOptions:
     selection: Selection = field(default_factory=Selection)
     data: DataSet | None = None
     iterations: int | None = None  # with data: the first N rows; without: N repeats
-    # --timeout, --insecure, --delay, --proxy: the command line wins over the collection.
+    # --timeout, --insecure, --delay, --proxy, --max-body: the command line wins over the file.
     option_overrides: Mapping[str, Any] = field(default_factory=dict)
     # --jobs: each file runs on its own, so captures do not flow from one file to another.
     files_apart: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from runner.model import AuthSpec, BodySpec, CheckSpec, Matcher, RequestSpec
+from runner.model import DEFAULT_MAX_BODY, AuthSpec, BodySpec, CheckSpec, Matcher, RequestSpec
 from runner.templating import Renderer
 
 if TYPE_CHECKING:
@@ -68,6 +68,7 @@ def render_request(
         verify=options.get("verify", True),
         cert=options.get("cert"),
         proxy=options.get("proxy"),
+        max_body=options.get("max_body", DEFAULT_MAX_BODY),
     )
 
 

@@ -37,6 +37,7 @@ OPTION_KEYS = (
     "cert",
     "proxy",
     "delay_ms",
+    "max_body",
     "skip",
     "retries",
 )

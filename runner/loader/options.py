@@ -1,5 +1,5 @@
 """``options`` (FORMAT.md 1.6): timeout, redirects, TLS verify and client cert, proxy, delay,
-skip, and ``retries`` (whose ``unless`` is a block of checks)."""
+the response body limit, skip, and ``retries`` (whose ``unless`` is a block of checks)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Any
 
 from runner.loader import nodes
 from runner.loader.assertions import build_checks
-from runner.loader.coreschema import BOOL
+from runner.loader.coreschema import BOOL, INT, STR
 from runner.loader.document import Document
 from runner.loader.keys import MAX_STATUS, MIN_STATUS, OPTION_KEYS, RETRY_KEYS
 from runner.loader.paths import local_path
 from runner.loader.pyyaml import Node, ScalarNode, SequenceNode
+from runner.loader.wording import describe
+from runner.model import SIZE_HINT, parse_size
 
 
 def build_options(doc: Document, node: Node) -> dict[str, Any]:
@@ -33,6 +35,8 @@ def build_options(doc: Document, node: Node) -> dict[str, Any]:
                 result[name] = local_path(doc, nodes.string(doc, value, name, hint=hint))
         elif name == "cert":
             result[name] = _cert(doc, value)
+        elif name == "max_body":
+            result[name] = _size(doc, value, name)
         elif name == "proxy":
             result[name] = nodes.string(doc, value, name)
         elif name == "skip":
@@ -53,6 +57,22 @@ def _cert(doc: Document, node: Node) -> str | tuple[str, str]:
         cert, key = (nodes.string(doc, item, "cert", hint=hint) for item in node.value)
         return local_path(doc, cert), local_path(doc, key)
     return local_path(doc, nodes.string(doc, node, "cert", hint=hint))
+
+
+def _size(doc: Document, node: Node, what: str) -> int:
+    """A size in bytes: an integer, or text such as ``64MiB`` (runner.model.parse_size)."""
+    size = None
+    if isinstance(node, ScalarNode) and node.tag == INT:
+        size = nodes.scalar(doc, node)
+    elif isinstance(node, ScalarNode) and node.tag == STR:
+        size = parse_size(node.value)
+    if size is None:
+        doc.fail(
+            f"'{what}' must be a size such as 64MiB, got {describe(node)}", node, hint=SIZE_HINT
+        )
+    if size < 1:
+        doc.fail(f"'{what}' must be at least 1 byte, got {node.value}", node, hint=SIZE_HINT)
+    return int(size)
 
 
 def _retries(doc: Document, node: Node) -> dict[str, Any]:

@@ -11,7 +11,8 @@ of a front-end's own such as Locust's ``HttpSession``).
 | ``failures`` | one line saying why a request could not be completed |
 | ``tls`` | urllib3's warning silenced when verification is off on purpose |
 | ``oauth2`` | the run's OAuth2 token for a request, fetched through the session |
-| ``send`` | ``new_session`` and ``send``: the exchange and the body read within the timeout |
+| ``body`` | reading bodies within the deadline and ``max_body`` (redirects and digest too) |
+| ``send`` | ``new_session`` and ``send``: the exchange, its bodies read by ``body`` |
 
 Who may import it: the engine (when a request is sent), runner.mock, runner.interop (export
 writes bodies as they are sent) and the CLI (a session per run). It imports the model, results

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.errors import TransportError
-from runner.model import AuthSpec, BodySpec
+from runner.model import DEFAULT_MAX_BODY, AuthSpec, BodySpec
 
 DEFAULT_CONTENT_TYPES = {  # FORMAT.md 1.2; an explicit header wins
     "json": "application/json",
@@ -38,6 +38,7 @@ class OutgoingRequest:
     verify: bool | str = True
     cert: str | tuple[str, ...] | None = None
     proxy: str | None = None
+    max_body: int = DEFAULT_MAX_BODY  # bytes of decoded response body; one more fails
 
 
 def json_text(value: Any) -> str:

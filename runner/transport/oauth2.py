@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from runner.errors import TransportError
+from runner.transport.body import BodyTooLarge, read_body
 from runner.transport.build import cert_option, proxies_option
 from runner.transport.encoding import OutgoingRequest, has_header
 from runner.transport.failures import describe_failure
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from runner.auth.oauth2 import ClientCredentials, Token, TokenCache, TokenGrant
 
 MOCK_TOKEN = "mock-oauth2-token"  # noqa: S105 -- the stand-in token under --mock
+# A token response is a few KiB of JSON; far more is a server to stop reading from.
+TOKEN_BODY_LIMIT = 1024 * 1024
 
 
 def oauth2_token(
@@ -47,11 +50,16 @@ def _fetch_token(
 ) -> TokenGrant:
     """POST the client credentials grant, with the request's TLS, proxy and timeout options."""
     import dataclasses
+    import time
+    from contextlib import closing
 
     import requests
 
     from runner.auth.oauth2 import parse_token_response
 
+    timeout = request.timeout
+    deadline = None if timeout is None else time.perf_counter() + timeout
+    failed = f"OAuth2 token request to {credentials.token_url} failed"
     try:
         with tls_warnings(request.verify):
             response = session.post(
@@ -61,21 +69,24 @@ def _fetch_token(
                     "Authorization": credentials.authorization(),
                     "Accept": "application/json",
                 },
-                timeout=None if request.timeout is None else (request.timeout, request.timeout),
+                stream=True,  # read below within the deadline and TOKEN_BODY_LIMIT
+                timeout=None if timeout is None else (timeout, timeout),
                 allow_redirects=False,  # a redirected POST would turn into a GET
                 verify=request.verify,
                 cert=cert_option(request.cert),
                 proxies=proxies_option(request.proxy),
             )
+        with closing(response):
+            body = read_body(response, TOKEN_BODY_LIMIT, deadline, timeout)
+    except BodyTooLarge as exc:
+        raise TransportError(f"{failed}: {exc}", retryable=False) from exc
     except requests.RequestException as exc:
         reason = describe_failure(exc, dataclasses.replace(request, url=credentials.token_url))
-        raise TransportError(
-            f"OAuth2 token request to {credentials.token_url} failed: {reason}"
-        ) from exc
+        raise TransportError(f"{failed}: {reason}") from exc
     return parse_token_response(
         credentials.token_url,
         response.status_code,
         response.reason or "",
         response.headers.get("Content-Type", ""),
-        response.content,
+        body,
     )

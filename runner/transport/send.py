@@ -1,4 +1,5 @@
-"""Sending one request with ``requests`` and reading the whole response within its timeout."""
+"""Sending one request with ``requests`` and reading the whole response within its timeout
+and its size limit (``options.max_body``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import TYPE_CHECKING
 from runner import __version__
 from runner.errors import TransportError
 from runner.results import ResponseData, SentRequest
+from runner.transport.body import BodyReader, BodyTooLarge
 from runner.transport.build import build_request, cert_option, proxies_option
-from runner.transport.encoding import OutgoingRequest, body_bytes, declared_charset
+from runner.transport.encoding import OutgoingRequest, body_bytes, declared_charset, has_header
 from runner.transport.failures import describe_failure, unsendable
 from runner.transport.oauth2 import oauth2_token
 from runner.transport.tls import tls_warnings
@@ -22,10 +24,10 @@ if TYPE_CHECKING:
     from runner.auth.oauth2 import Token, TokenCache
 
 USER_AGENT = f"postrun/{__version__}"
-_CHUNK = 64 * 1024
 # Content codings in the order offered; urllib3 decodes br and zstd only when their optional
 # packages are importable, so only what it can decode is offered (see accept_encoding).
 _CODINGS = ("gzip", "deflate", "br", "zstd")
+_RAISE_IT = "(options.max_body; --max-body to raise it)"
 
 
 def new_session() -> requests.Session:
@@ -78,6 +80,7 @@ def send(
         prepared, sent = _prepare(request, session, stack, token)
         started = clock()
         deadline = None if request.timeout is None else time.perf_counter() + request.timeout
+        reader = _body_reader(request, prepared, deadline)
         try:
             with tls_warnings(request.verify):
                 response = session.send(
@@ -90,8 +93,11 @@ def send(
                     proxies=proxies_option(request.proxy),
                 )
             with _closing(response):
-                body = _read_body(response, deadline, request.timeout)
+                body = reader.read(response)
                 elapsed_ms = (clock() - started) * 1000
+        except BodyTooLarge as exc:
+            # Final, like curl's --max-filesize: the same answer would pass the limit again.
+            raise TransportError(f"{exc} {_RAISE_IT}", sent=sent, retryable=False) from exc
         except UnicodeEncodeError as exc:  # http.client sends header values as Latin-1
             raise TransportError(unsendable(exc, request), sent=sent) from exc
         except requests.RequestException as exc:
@@ -147,38 +153,20 @@ def _closing(response: requests.Response) -> Iterator[requests.Response]:
         response.close()
 
 
-def _read_body(response: requests.Response, deadline: float | None, timeout: float | None) -> bytes:
-    """Read the (decompressed) body, enforcing the whole-request timeout between socket reads.
-
-    ``read1`` returns what one socket read brings, so a server that trickles bytes slowly is
-    still cut off at the deadline (``iter_content`` would wait for a full chunk first).
-    """
-    import requests
-    from urllib3.response import HTTPResponse
-
-    raw = response.raw
-    if not isinstance(raw, HTTPResponse):  # the mock adapter's in-memory body
-        return response.content
-    exceptions = requests.exceptions
-    from urllib3 import exceptions as low
-
-    chunks = bytearray()
-    try:
-        while chunk := raw.read1(_CHUNK, decode_content=True):
-            chunks += chunk
-            if deadline is not None and time.perf_counter() > deadline:
-                raise exceptions.ReadTimeout(f"timed out after {timeout:g}s")
-    except low.ReadTimeoutError as exc:
-        raise exceptions.ReadTimeout(exc) from exc
-    except low.SSLError as exc:
-        raise exceptions.SSLError(exc) from exc
-    except low.DecodeError as exc:
-        raise exceptions.ContentDecodingError(exc) from exc
-    except low.ProtocolError as exc:
-        raise exceptions.ChunkedEncodingError(exc) from exc
-    # Read to the end: hand the connection back to the pool for the next request.
-    raw.release_conn()
-    return bytes(chunks)
+def _body_reader(
+    request: OutgoingRequest, prepared: requests.PreparedRequest, deadline: float | None
+) -> BodyReader:
+    """What reads the exchange's bodies: the final one, and those requests would read itself."""
+    digest = request.auth is not None and request.auth.kind == "digest"
+    reader = BodyReader(
+        request.max_body,
+        deadline,
+        request.timeout,
+        redirects=request.follow_redirects,
+        digest=digest and not has_header(request.headers, "Authorization"),
+    )
+    reader.register(prepared)
+    return reader
 
 
 def _cookies(response: requests.Response) -> dict[str, str]:

@@ -8,12 +8,15 @@ time and size, and the server stops with its context manager.
 from __future__ import annotations
 
 import contextlib
+import functools
+import gzip
 import socket
 import ssl
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 Behaviour = Callable[[socket.socket, "Request"], None]
@@ -21,6 +24,12 @@ Behaviour = Callable[[socket.socket, "Request"], None]
 BIG_BODY_BYTES = 50 * 1024 * 1024
 TRICKLE_BYTES = 40
 TRICKLE_PAUSE = 0.1  # seconds between bytes: 4 s in all, far above a 1 s timeout
+# A flood (an endless body, a bomb) stops by itself after this much or this long, so a client
+# that never stops reading fails its test instead of filling the machine.
+FLOOD_BYTES = 256 * 1024**2
+FLOOD_SECONDS = 30
+BOMB_DECODED = 10 * 1024**3  # what a decompression bomb inflates to
+_BOMB_BLOCK = 4 * 1024**2  # zeros compressed once and repeated
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +141,113 @@ def slow_ok(conn: socket.socket, request: Request) -> None:
     ok(conn, request)
 
 
+GZIP = ("Content-Encoding", "gzip")
+
+
+def sized(conn: socket.socket, request: Request) -> None:
+    """``/sized/N``: a body of exactly N bytes; ``/sized/N/gzip`` the same, gzip-encoded."""
+    parts = request.path.split("/")
+    body = b"a" * int(parts[2])
+    if parts[3:] == ["gzip"]:
+        reply(conn, gzip.compress(body), content_type="text/plain", extra=[GZIP])
+    else:
+        reply(conn, body, content_type="text/plain")
+
+
+def endless_chunks() -> Iterator[bytes]:
+    """Chunks of a chunked body that never ends (64 KiB of text each)."""
+    block = b"x" * 65536
+    chunk = b"%x\r\n%s\r\n" % (len(block), block)
+    while True:
+        yield chunk
+
+
+@functools.cache
+def _bomb_parts(coding: str) -> tuple[bytes, bytes]:
+    """The start of a bomb and the block that repeats: each inflates to 4 MiB of zeros.
+
+    After a full flush the compressor starts afresh, so compressing the same zeros again gives
+    the same bytes: a few MB on the wire, built in milliseconds, never written out whole.
+    """
+    zeros = bytes(_BOMB_BLOCK)
+    if coding == "br":
+        import brotli
+
+        compressor = brotli.Compressor(quality=5)
+        return (
+            compressor.process(zeros) + compressor.flush(),
+            compressor.process(zeros) + compressor.flush(),
+        )
+    wbits = 31 if coding == "gzip" else 15  # HTTP's deflate is the zlib format
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    head = packer.compress(zeros) + packer.flush(zlib.Z_FULL_FLUSH)
+    return head, packer.compress(zeros) + packer.flush(zlib.Z_FULL_FLUSH)
+
+
+def bomb_size(coding: str) -> int:
+    """Bytes on the wire of the whole bomb (no trailer: a client must stop long before it)."""
+    head, block = _bomb_parts(coding)
+    return len(head) + len(block) * (BOMB_DECODED // _BOMB_BLOCK - 1)
+
+
+def bomb_pieces(coding: str) -> Iterator[bytes]:
+    """A body of ``coding`` (gzip, deflate, br) that inflates to BOMB_DECODED zero bytes."""
+    head, block = _bomb_parts(coding)
+    yield head
+    for _ in range(BOMB_DECODED // _BOMB_BLOCK - 1):
+        yield block
+
+
+@dataclass
+class Flood:
+    """A behaviour sending a body without end, or a bomb: how much went out, and whether the
+    client hung up (closed the connection) before the end."""
+
+    pieces: Callable[[], Iterable[bytes]] = endless_chunks
+    status: str = "200 OK"
+    headers: list[tuple[str, str]] = field(
+        default_factory=lambda: [("Content-Type", "text/plain"), ("Transfer-Encoding", "chunked")]
+    )
+    sent: int = 0
+    hung_up: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def bomb(cls, coding: str, *, chunked: bool = False) -> Flood:
+        """A decompression bomb, with its Content-Length or chunked."""
+        framing = (
+            ("Transfer-Encoding", "chunked")
+            if chunked
+            else ("Content-Length", str(bomb_size(coding)))
+        )
+        pieces = (
+            (lambda: _chunked(bomb_pieces(coding))) if chunked else (lambda: bomb_pieces(coding))
+        )
+        headers = [("Content-Type", "application/json"), ("Content-Encoding", coding), framing]
+        return cls(pieces, headers=headers)
+
+    def __call__(self, conn: socket.socket, request: Request) -> None:
+        started = time.monotonic()
+        try:
+            conn.sendall(_head(self.status, self.headers))
+            for piece in self.pieces():
+                conn.sendall(piece)
+                self.sent += len(piece)
+                if self.sent > FLOOD_BYTES or time.monotonic() - started > FLOOD_SECONDS:
+                    return
+        except TimeoutError:
+            return  # the client stopped reading but kept the connection open
+        except OSError:
+            self.hung_up.set()  # broken pipe or reset: the client closed the connection
+        finally:
+            self.finished.set()
+
+
+def _chunked(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield b"%x\r\n%s\r\n" % (len(piece), piece)
+
+
 BEHAVIOURS: dict[str, Behaviour] = {
     "/ok": ok,
     "/echo": echo,
@@ -145,6 +261,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "/not-http": not_http,
     "/big": big_body,
     "/slow": slow_ok,
+    "/sized": sized,
 }
 
 

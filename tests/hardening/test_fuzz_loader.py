@@ -43,6 +43,7 @@ OPTION_KEYS = [
     "cert",
     "proxy",
     "delay_ms",
+    "max_body",
     "skip",
     "retries",
 ]
