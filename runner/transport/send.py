@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from runner import __version__
 from runner.errors import TransportError
 from runner.results import ResponseData, SentRequest
-from runner.transport.build import build_request, cert_option, proxies_option
+from runner.transport.build import build_request, cert_option, guard_redirects, proxies_option
 from runner.transport.encoding import OutgoingRequest, body_bytes, declared_charset
 from runner.transport.failures import describe_failure, unsendable
 from runner.transport.oauth2 import oauth2_token
@@ -123,13 +123,15 @@ def _prepare(
     import requests
 
     try:
-        prepared = session.prepare_request(build_request(request, stack, token))
+        built = build_request(request, stack, token)
+        prepared = session.prepare_request(built)
     except UnicodeEncodeError as exc:
         raise TransportError(unsendable(exc, request)) from exc
     except (requests.RequestException, ValueError) as exc:  # a URL or header it cannot send
         raise TransportError(describe_failure(exc, request)) from exc
     except OSError as exc:
         raise TransportError(f"could not read the body file: {exc}") from exc
+    guard_redirects(prepared, request, built.auth)
     sent = SentRequest(
         prepared.method or request.method,
         prepared.url or request.url,
