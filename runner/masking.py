@@ -146,6 +146,7 @@ def _spellings(value: str) -> set[str]:
         quote(value),
         json.dumps(value)[1:-1],
         json.dumps(value, ensure_ascii=False)[1:-1],
+        json.dumps(value)[1:-1].replace("/", "\\/"),  # PHP's json_encode escapes "/"
         repr(value)[1:-1],
     }
     with contextlib.suppress(UnicodeError):
@@ -178,8 +179,9 @@ def base64_spellings(value: str) -> set[str]:
             forms.add(encoded[first : (8 * (offset + len(data))) // 6])
     forms = {form for form in forms if len(form) >= MIN_BASE64_FRAGMENT}
     forms.update([form.translate(_URL_SAFE) for form in forms])
-    # In a URL, "+", "/" and "=" of standard base64 are percent-encoded.
+    # In a URL "+", "/" and "=" are percent-encoded; some JSON encoders (PHP's) write "/" as "\/".
     forms.update([quote(form, safe="") for form in forms])
+    forms.update([form.replace("/", "\\/") for form in forms if "/" in form])
     return forms
 
 
