@@ -73,9 +73,12 @@ class Masker:
     def with_secrets(self, values: Iterable[str]) -> Masker:
         """A masker that also hides ``values`` (secrets learnt during the run: OAuth2 tokens,
         cookies, the credentials built from ``auth``)."""
+        learnt = [str(value) for value in values if str(value) not in self.whole_values]
+        if not any(learnt):
+            return self  # nothing new (a credential that is also a declared secret): no rebuild
         return Masker.create(
             self.declared,
-            learnt=[*(self.whole_values - self.declared), *values],
+            learnt=[*(self.whole_values - self.declared), *learnt],
             extra_sensitive_headers=self.sensitive_headers - SENSITIVE_HEADERS,
             enabled=self.enabled,
         )

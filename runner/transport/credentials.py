@@ -134,6 +134,8 @@ class LeaveOnRedirect:
         self.digest = digest  # the request's digest auth (digest_auth), if any
 
     def __call__(self, response: requests.Response, **kwargs: Any) -> None:
+        if not response.is_redirect:
+            return  # the usual case
         from requests.sessions import SessionRedirectMixin
 
         location = SessionRedirectMixin().get_redirect_target(response)
