@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from runner.transport.credentials import auth_credentials, basic_token
+from runner.transport.credentials import auth_credentials
 from runner.transport.encoding import (
     DEFAULT_CONTENT_TYPES,
     OutgoingRequest,
@@ -46,7 +46,6 @@ __all__ = [
     "OutgoingRequest",
     "accept_encoding",
     "auth_credentials",
-    "basic_token",
     "describe_failure",
     "form_pairs",
     "form_text",

@@ -104,3 +104,10 @@ def test_learnt_values_keep_the_declared_secrets_base64_forms() -> None:
     # A learnt credential is hidden as written, not through base64 forms of its own.
     assert Masker.create([], learnt=["dG9rZW4tYWJjZA=="]).text("dG9rZW4tYWJjZA==") == MASK
     assert masker.declared == frozenset({SECRET})
+
+
+def test_learning_a_value_already_hidden_keeps_the_masker() -> None:
+    """A credential that is also a declared secret (bearer: <<TOKEN>>) costs no rebuild."""
+    masker = Masker.create([SECRET])
+    assert masker.with_secrets([SECRET, ""]) is masker
+    assert masker.with_secrets(["new-token"]) is not masker
