@@ -1,10 +1,15 @@
 """The one place that knows what a secret is and how to hide it (FORMAT.md section 3).
 
-The engine masks everything it emits, so reporters only ever see masked data.
+The engine masks everything it emits, so reporters only ever see masked data. A declared secret
+is hidden as written and in every spelling that still gives it away: URL-encoded, JSON-escaped,
+re-read in another charset, and base64-encoded (alone or inside longer base64, as in an echoed
+``Authorization: Basic`` header). Secrets learnt during a run (OAuth2 tokens, captured cookies,
+the credentials postrun builds from ``auth``) are hidden in their text spellings.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import re
@@ -19,6 +24,11 @@ SENSITIVE_HEADERS = frozenset(
 )
 # Below this length a secret would match inside ordinary words, so it is only masked whole.
 MIN_MASKABLE_LENGTH = 4
+# Base64 fragments of a secret shorter than this are not masked: 6 characters carry 36 bits of
+# the secret (4.5 of its bytes, more than the 4 characters below which a secret itself is only
+# masked whole), so a shorter run of letters and digits would match unrelated text by chance.
+MIN_BASE64_FRAGMENT = 6
+_URL_SAFE = str.maketrans("+/", "-_")
 # Authorization schemes are kept so "Bearer ****" still tells what was sent.
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s+\S")
 
@@ -32,32 +42,43 @@ class Masker:
     pattern: re.Pattern[str] | None = None
     enabled: bool = True
     short_secrets: tuple[str, ...] = field(default=())
+    declared: frozenset[str] = frozenset()  # the values whose base64 forms are hidden too
 
     @classmethod
     def create(
         cls,
         secrets: Iterable[str],
         *,
+        learnt: Iterable[str] = (),
         extra_sensitive_headers: Iterable[str] = (),
         enabled: bool = True,
     ) -> Masker:
-        """Build a masker for these secret values; URL-encoded spellings are hidden too."""
-        values = {str(value) for value in secrets if str(value)}
+        """Build a masker for the declared ``secrets`` (all their spellings, base64 included)
+        and for values ``learnt`` during the run (their text spellings)."""
+        declared = {str(value) for value in secrets if str(value)}
+        values = declared | {str(value) for value in learnt if str(value)}
         long_values = {value for value in values if len(value) >= MIN_MASKABLE_LENGTH}
         spellings = set(long_values)
         for value in long_values:
             spellings.update(_spellings(value))
+            if value in declared:
+                spellings.update(base64_spellings(value))
         # Longest first, so a secret that contains another is replaced whole.
         ordered = sorted(spellings, key=len, reverse=True)
         pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         headers = SENSITIVE_HEADERS | {name.lower() for name in extra_sensitive_headers}
         short = tuple(sorted(values - long_values))
-        return cls(frozenset(values), headers, pattern, enabled, short)
+        return cls(frozenset(values), headers, pattern, enabled, short, frozenset(declared))
 
     def with_secrets(self, values: Iterable[str]) -> Masker:
-        """A masker that also hides ``values`` (secrets found during the run: OAuth2 tokens)."""
+        """A masker that also hides ``values`` (secrets learnt during the run: OAuth2 tokens,
+        cookies, the credentials built from ``auth``)."""
+        learnt = [str(value) for value in values if str(value) not in self.whole_values]
+        if not any(learnt):
+            return self  # nothing new (a credential that is also a declared secret): no rebuild
         return Masker.create(
-            [*self.whole_values, *values],
+            self.declared,
+            learnt=[*(self.whole_values - self.declared), *learnt],
             extra_sensitive_headers=self.sensitive_headers - SENSITIVE_HEADERS,
             enabled=self.enabled,
         )
@@ -128,6 +149,7 @@ def _spellings(value: str) -> set[str]:
         quote(value),
         json.dumps(value)[1:-1],
         json.dumps(value, ensure_ascii=False)[1:-1],
+        json.dumps(value)[1:-1].replace("/", "\\/"),  # PHP's json_encode escapes "/"
         repr(value)[1:-1],
     }
     with contextlib.suppress(UnicodeError):
@@ -138,6 +160,43 @@ def _spellings(value: str) -> set[str]:
         forms.add(latin.decode("utf-8", errors="replace"))
         forms.add(latin.decode("utf-8", errors="surrogateescape"))
     return {form for form in forms if form}
+
+
+def base64_spellings(value: str) -> set[str]:
+    """The base64 forms of a secret: alone, and the part of it that is the same inside longer
+    base64 (``user:secret`` in an echoed Basic header), in the standard and URL-safe alphabets.
+
+    Base64 writes each 3 bytes as 4 characters, so inside longer data the secret starts 0, 1 or 2
+    bytes into a group and is written one of three ways. Each way, the characters made of the
+    secret's bits alone do not depend on what surrounds it; the one or two at each edge do, and
+    are left. Forms shorter than MIN_BASE64_FRAGMENT are left too (a 4-character secret has no
+    such fragment: only its encoding alone is hidden).
+    """
+    forms: set[str] = set()
+    for data in _byte_forms(value):
+        alone = base64.b64encode(data).decode("ascii")
+        forms.update((alone, alone.rstrip("=")))
+        for offset in range(3):
+            encoded = base64.b64encode(bytes(offset) + data + bytes(2)).decode("ascii")
+            first = -(-8 * offset // 6)  # the first character with none of the offset's bits
+            forms.add(encoded[first : (8 * (offset + len(data))) // 6])
+    forms = {form for form in forms if len(form) >= MIN_BASE64_FRAGMENT}
+    forms.update([form.translate(_URL_SAFE) for form in forms])
+    # In a URL "+", "/" and "=" are percent-encoded; some JSON encoders (PHP's) write "/" as "\/".
+    forms.update([quote(form, safe="") for form in forms])
+    forms.update([form.replace("/", "\\/") for form in forms if "/" in form])
+    return forms
+
+
+def _byte_forms(value: str) -> list[bytes]:
+    """The bytes a secret is sent as: UTF-8, and Latin-1 (how HTTP headers and requests' Basic
+    auth encode text) where that differs."""
+    forms = [value.encode("utf-8", errors="surrogatepass")]
+    with contextlib.suppress(UnicodeError):
+        latin = value.encode("latin-1")
+        if latin != forms[0]:
+            forms.append(latin)
+    return forms
 
 
 NO_MASKING = Masker(enabled=False)

@@ -49,8 +49,10 @@ def send_with_retries(
     renderer: Renderer,
 ) -> Exchange:
     """Send, retrying per ``options.retries``; each attempt is masked once, when emitted."""
-    from runner.transport import send
+    from runner.transport import auth_credentials, send
 
+    for credential in auth_credentials(outgoing.auth, outgoing.headers, outgoing.params):
+        context.learnt.learn(credential)  # masked from the first event on, like a secret
     mock_adapter = context.mock_adapter
     if mock_adapter is not None and example is None:
         return Exchange(error="no example to answer from under --mock (add `examples:`)")

@@ -8,6 +8,7 @@ of a front-end's own such as Locust's ``HttpSession``).
 |---|---|
 | ``encoding`` | ``OutgoingRequest``; default Content-Types; JSON, form and raw body bytes (pure) |
 | ``build`` | the ``requests.Request``: headers, query text, bodies, multipart, auth |
+| ``credentials`` | the headers ``auth`` adds, the credentials to mask, what a redirect leaves |
 | ``failures`` | one line saying why a request could not be completed |
 | ``tls`` | urllib3's warning silenced when verification is off on purpose |
 | ``oauth2`` | the run's OAuth2 token for a request, fetched through the session |
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from runner.transport.credentials import auth_credentials
 from runner.transport.encoding import (
     DEFAULT_CONTENT_TYPES,
     OutgoingRequest,
@@ -44,6 +46,7 @@ __all__ = [
     "USER_AGENT",
     "OutgoingRequest",
     "accept_encoding",
+    "auth_credentials",
     "describe_failure",
     "form_pairs",
     "form_text",

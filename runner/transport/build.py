@@ -1,4 +1,5 @@
-"""Building the ``requests.Request`` for an OutgoingRequest: headers, query, body, auth."""
+"""Building the ``requests.Request`` for an OutgoingRequest: headers, query, body, auth, and
+the hook that keeps credentials from following a redirect to another origin."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.errors import TransportError
 from runner.model import AuthSpec
+from runner.transport.credentials import AuthHeaders, LeaveOnRedirect, auth_headers, digest_auth
 from runner.transport.encoding import (
     DEFAULT_CONTENT_TYPES,
     OutgoingRequest,
@@ -74,36 +76,37 @@ def _apply_auth(
     params: dict[str, Any],
     token: Token | None = None,
 ) -> Any:
-    """Set the auth header or query parameter; returns a requests auth object when one is needed.
+    """The requests auth object for ``auth`` (or None); a query apikey goes into ``params``.
 
     An explicit ``Authorization`` header written by the user wins over ``auth`` (and an
     explicit header or query parameter of the same name over ``apikey``).
     """
-    from requests.auth import HTTPBasicAuth, HTTPDigestAuth
-
+    if auth.kind not in ("bearer", "oauth2", "basic", "digest", "apikey"):
+        raise TransportError(f"auth '{auth.kind}' is not supported by this version of postrun")
     values = auth.params
-    user_authorization = has_header(headers, "Authorization")
-    if auth.kind == "bearer":
-        if not user_authorization:
-            headers["Authorization"] = f"Bearer {values}"
-        return None
-    if auth.kind == "oauth2":
-        if token is not None and not user_authorization:
-            headers["Authorization"] = token.authorization()
-        return None
-    if auth.kind in ("basic", "digest"):
-        if user_authorization:
+    if auth.kind == "digest":
+        if has_header(headers, "Authorization"):
             return None
-        scheme = HTTPBasicAuth if auth.kind == "basic" else HTTPDigestAuth
-        return scheme(str(values["username"]), str(values.get("password", "")))
-    if auth.kind == "apikey":
-        if "header" in values:
-            if not has_header(headers, str(values["header"])):
-                headers[str(values["header"])] = str(values["value"])
-        else:
-            params.setdefault(str(values["query"]), str(values["value"]))
+        return digest_auth(str(values["username"]), str(values.get("password", "")))
+    if auth.kind == "apikey" and "header" not in values:
+        params.setdefault(str(values["query"]), str(values["value"]))
         return None
-    raise TransportError(f"auth '{auth.kind}' is not supported by this version of postrun")
+    added = auth_headers(auth, headers, token)
+    return AuthHeaders(added) if added else None
+
+
+def guard_redirects(
+    prepared: requests.PreparedRequest, request: OutgoingRequest, auth: Any
+) -> None:
+    """Have a redirect to another origin leave the credentials behind (runner.transport.
+    credentials): every header masked by name, the apikey header, digest answers."""
+    if not request.follow_redirects:
+        return
+    spec = request.auth
+    header = spec.params.get("header") if spec is not None and spec.kind == "apikey" else None
+    names = [str(header)] if header else []
+    digest = auth if spec is not None and spec.kind == "digest" else None
+    prepared.register_hook("response", LeaveOnRedirect(names, digest))
 
 
 def _multipart(parts: Mapping[str, Any], headers: dict[str, str]) -> bytes:

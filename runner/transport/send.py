@@ -12,7 +12,7 @@ from runner import __version__
 from runner.errors import TransportError
 from runner.results import ResponseData, SentRequest
 from runner.transport.body import BodyReader, BodyTooLarge
-from runner.transport.build import build_request, cert_option, proxies_option
+from runner.transport.build import build_request, cert_option, guard_redirects, proxies_option
 from runner.transport.encoding import OutgoingRequest, body_bytes, declared_charset, has_header
 from runner.transport.failures import describe_failure, unsendable
 from runner.transport.oauth2 import oauth2_token
@@ -129,13 +129,15 @@ def _prepare(
     import requests
 
     try:
-        prepared = session.prepare_request(build_request(request, stack, token))
+        built = build_request(request, stack, token)
+        prepared = session.prepare_request(built)
     except UnicodeEncodeError as exc:
         raise TransportError(unsendable(exc, request)) from exc
     except (requests.RequestException, ValueError) as exc:  # a URL or header it cannot send
         raise TransportError(describe_failure(exc, request)) from exc
     except OSError as exc:
         raise TransportError(f"could not read the body file: {exc}") from exc
+    guard_redirects(prepared, request, built.auth)
     sent = SentRequest(
         prepared.method or request.method,
         prepared.url or request.url,
