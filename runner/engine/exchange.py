@@ -49,7 +49,10 @@ def send_with_retries(
     renderer: Renderer,
 ) -> Exchange:
     """Send, retrying per ``options.retries``; each attempt is masked once, when emitted."""
-    from runner.transport import auth_credentials, send
+    # From the modules, not the package: a function-level import from a package runs
+    # importlib's fromlist handling on every call.
+    from runner.transport.credentials import auth_credentials
+    from runner.transport.send import send
 
     for credential in auth_credentials(outgoing.auth, outgoing.headers, outgoing.params):
         context.learnt.learn(credential)  # masked from the first event on, like a secret

@@ -44,7 +44,7 @@ def render_request(
 
     ``fields`` (from templated_fields) lets the hot path skip the parts with no placeholder.
     """
-    from runner.transport import OutgoingRequest
+    from runner.transport.encoding import OutgoingRequest  # the module: see exchange.py
 
     def templated(name: str) -> bool:
         return fields is None or name in fields

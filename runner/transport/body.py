@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from runner.model import format_size
@@ -48,13 +46,20 @@ def read_body(
     if not isinstance(raw, HTTPResponse):  # the mock adapter's in-memory body, a file object
         return _read_file(raw, limit)
     buffer = io.BytesIO()  # getvalue() hands over its buffer: no second copy of a big body
-    with _translated():
+    try:
         # One byte more than the limit is enough to know it was passed.
         while chunk := raw.read1(min(_CHUNK, limit + 1 - buffer.tell()), decode_content=True):
             buffer.write(chunk)
             if buffer.tell() > limit:
                 raise BodyTooLarge(limit)
-            _check_deadline(deadline, timeout)
+            if deadline is not None:
+                _check_deadline(deadline, timeout)
+    except Exception as exc:
+        # No local may hold an exception here: its traceback would hold this frame, and the
+        # response with it, until a garbage collection (the connection left open meanwhile).
+        if not _from_urllib3(exc):
+            raise
+        raise _translated(exc) from exc
     # Read to the end: hand the connection back to the pool for the next request.
     raw.release_conn()
     return buffer.getvalue()
@@ -108,13 +113,19 @@ class BodyReader:
     def _drain(self, raw: Any) -> None:
         """Read and drop a redirect's body; past the drain limit close its connection."""
         left = min(self.limit, _REDIRECT_DRAIN)
-        with _translated():
+        try:
             while chunk := raw.read1(min(_CHUNK, left + 1), decode_content=False):
                 left -= len(chunk)
                 if left < 0:
                     raw.close()
                     return
                 _check_deadline(self.deadline, self.timeout)
+        except Exception as exc:
+            # No local may hold an exception here: its traceback would hold this frame, and the
+            # response with it, until a garbage collection (the connection left open meanwhile).
+            if not _from_urllib3(exc):
+                raise
+            raise _translated(exc) from exc
 
 
 def _read_file(raw: Any, limit: int) -> bytes:
@@ -132,20 +143,26 @@ def _check_deadline(deadline: float | None, timeout: float | None) -> None:
         raise requests.exceptions.ReadTimeout(f"timed out after {timeout:g}s")
 
 
-@contextmanager
-def _translated() -> Iterator[None]:
-    """urllib3's exceptions as the requests exceptions ``describe_failure`` knows."""
+def _from_urllib3(exc: Exception) -> bool:
+    """Whether ``exc`` is one of urllib3's that ``_translated`` turns into requests' own."""
+    if not type(exc).__module__.startswith("urllib3."):
+        return False  # the usual failure (over the limit, past the deadline): no import
+    from urllib3 import exceptions as low
+
+    return isinstance(exc, (low.ReadTimeoutError, low.SSLError, low.DecodeError, low.ProtocolError))
+
+
+def _translated(exc: Exception) -> Exception:
+    """A urllib3 exception (see ``_from_urllib3``) as the requests exception that
+    ``describe_failure`` knows. Looked up only when reading failed, so a read costs no more."""
     import requests
     from urllib3 import exceptions as low
 
     exceptions = requests.exceptions
-    try:
-        yield
-    except low.ReadTimeoutError as exc:
-        raise exceptions.ReadTimeout(exc) from exc
-    except low.SSLError as exc:
-        raise exceptions.SSLError(exc) from exc
-    except low.DecodeError as exc:
-        raise exceptions.ContentDecodingError(exc) from exc
-    except low.ProtocolError as exc:
-        raise exceptions.ChunkedEncodingError(exc) from exc
+    pairs = (
+        (low.ReadTimeoutError, exceptions.ReadTimeout),
+        (low.SSLError, exceptions.SSLError),
+        (low.DecodeError, exceptions.ContentDecodingError),
+        (low.ProtocolError, exceptions.ChunkedEncodingError),
+    )
+    return next(kind(exc) for low_kind, kind in pairs if isinstance(exc, low_kind))
