@@ -49,13 +49,11 @@ def send_with_retries(
     renderer: Renderer,
 ) -> Exchange:
     """Send, retrying per ``options.retries``; each attempt is masked once, when emitted."""
-    # From the modules, not the package: a function-level import from a package runs
+    # From the module, not the package: a function-level import from a package runs
     # importlib's fromlist handling on every call.
-    from runner.transport.credentials import auth_credentials
     from runner.transport.send import send
 
-    for credential in auth_credentials(outgoing.auth, outgoing.headers, outgoing.params):
-        context.learnt.learn(credential)  # masked from the first event on, like a secret
+    _learn_credentials(context, outgoing)
     mock_adapter = context.mock_adapter
     if mock_adapter is not None and example is None:
         return Exchange(error="no example to answer from under --mock (add `examples:`)")
@@ -102,6 +100,14 @@ def send_with_retries(
             spent_ms = (context.clock() - started) * 1000  # how long a failed attempt took
             return Exchange(masked, response, masked_reply, error, attempt, spent_ms)
         context.sleep(wait)
+
+
+def _learn_credentials(context: EngineContext, outgoing: OutgoingRequest) -> None:
+    """What postrun sends from ``auth`` is masked from the first event on, like a secret."""
+    from runner.transport.credentials import auth_credentials
+
+    for credential in auth_credentials(outgoing.auth, outgoing.headers, outgoing.params):
+        context.learnt.learn(credential)
 
 
 def _emit_outcome(
