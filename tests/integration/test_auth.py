@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from digest_server import digest_handler
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
-from werkzeug.http import parse_dict_header
 
 from runner.auth import ClientCredentials, TokenCache, TokenGrant
 from runner.auth.oauth2 import parse_token_response
@@ -116,30 +115,6 @@ requests:
 """,
     )
     assert [r.passed for r in result.requests] == [True, True, True], result.requests
-
-
-def digest_handler(user: str, password: str, realm: str = "postrun-test") -> Any:
-    """A server doing a real RFC 7616 (MD5, qop=auth) challenge and check."""
-    nonce = "dcd98b7102dd2f0e8b11d0f600bfb0c093"
-
-    def md5(text: str) -> str:
-        return hashlib.md5(text.encode()).hexdigest()
-
-    def handler(request: Request) -> Response:
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Digest "):
-            fields = parse_dict_header(header[len("Digest ") :])
-            ha1 = md5(f"{fields['username']}:{realm}:{password}")
-            ha2 = md5(f"{request.method}:{fields['uri']}")
-            expected = md5(
-                f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:{fields['qop']}:{ha2}"
-            )
-            if fields["username"] == user and fields["response"] == expected:
-                return Response(json.dumps({"user": user}), content_type="application/json")
-        challenge = f'Digest realm="{realm}", qop="auth", nonce="{nonce}", algorithm=MD5'
-        return Response("denied", status=401, headers={"WWW-Authenticate": challenge})
-
-    return handler
 
 
 @pytest.mark.parametrize(("password", "status"), [("right", 200), ("wrong", 401)])

@@ -7,17 +7,15 @@ first origin and never the second; a same-origin redirect keeps them all.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
+from digest_server import digest_handler
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
-from werkzeug.http import parse_dict_header
 
 from runner.engine import Engine, RunOptions, plan_run
 from runner.loader import load_collection
@@ -178,30 +176,6 @@ def test_oauth2_token_stays_with_the_first_origin(
     assert "Authorization" not in land.headers
 
 
-def digest_challenge(password: str, then: Response | None = None) -> Any:
-    """A real RFC 7616 (MD5, qop=auth) check; ``then`` answers a request that passed it."""
-    realm, nonce = "postrun-test", "dcd98b7102dd2f0e8b11d0f600bfb0c093"
-
-    def md5(text: str) -> str:
-        return hashlib.md5(text.encode()).hexdigest()
-
-    def handler(request: Request) -> Response:
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Digest "):
-            fields = parse_dict_header(header[len("Digest ") :])
-            ha1 = md5(f"{fields['username']}:{realm}:{password}")
-            ha2 = md5(f"{request.method}:{fields['uri']}")
-            expected = md5(
-                f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:{fields['qop']}:{ha2}"
-            )
-            if fields["response"] == expected:
-                return then or Response("{}", content_type="application/json")
-        challenge = f'Digest realm="{realm}", qop="auth", nonce="{nonce}", algorithm=MD5'
-        return Response("denied", status=401, headers={"WWW-Authenticate": challenge})
-
-    return handler
-
-
 @pytest.mark.parametrize("same_origin", [True, False], ids=["same origin", "another origin"])
 def test_digest_answers_the_challenges_of_the_first_origin_only(
     tmp_path: Path, servers: tuple[HTTPServer, HTTPServer], same_origin: bool
@@ -209,9 +183,9 @@ def test_digest_answers_the_challenges_of_the_first_origin_only(
     first, second = servers
     landing = first if same_origin else second
     first.expect_request("/start").respond_with_handler(
-        digest_challenge(SECRET, redirect(url(landing, "/land")))
+        digest_handler("ann", SECRET, then=redirect(url(landing, "/land")))
     )
-    landing.expect_request("/land").respond_with_handler(digest_challenge(SECRET))
+    landing.expect_request("/land").respond_with_handler(digest_handler("ann", SECRET))
     auth = "{digest: {username: ann, password: <<SECRET>>}}"
     result = run_yaml(tmp_path, request_yaml(url(first, "/start"), auth))
     assert result.exit_code == (0 if same_origin else 1), result.requests
