@@ -191,11 +191,13 @@ Examples:
   postrun init
   postrun init api-tests && cd api-tests && postrun run collections/ --mock""",
 )
-@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
+@click.argument(
+    "folder", metavar="[DIR]", required=False, default=".", type=click.Path(path_type=Path)
+)
 @_traceback_option
 @_handle_errors
 def init_command(folder: Path) -> None:
-    """Start a project in FOLDER (default .): a collection, an environment, .env.example,
+    """Start a project in DIR (default .): a collection, an environment, .env.example,
     .gitignore lines and a GitHub workflow. Never overwrites a file."""
     for line in write_starter(folder):
         click.echo(line)

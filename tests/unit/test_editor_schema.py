@@ -8,7 +8,7 @@ import ast
 import json
 import re
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +273,22 @@ def test_the_schema_lists_the_keys_the_loader_allows(
     table: str, allowed: Sequence[str], pointer: str, part: dict[str, Any]
 ) -> None:
     assert drift(table, allowed, pointer, list(part["properties"])) == []
+
+
+def test_every_table_of_the_loader_is_checked_against_the_schema() -> None:
+    """A new table in runner/loader/keys.py (a new object of the format) needs its entry."""
+    checked = {table.split("[")[0] for table, *_ in TABLES}
+    tables = {
+        name
+        for name, value in vars(keys).items()
+        if name.isupper() and isinstance(value, (tuple, Mapping)) and value
+    }
+    unchecked = sorted(tables - checked)
+    assert unchecked == [], (
+        f"runner/loader/keys.py has {', '.join(unchecked)}, which no entry of TABLES in "
+        "tests/unit/test_editor_schema.py compares with the schema: describe the keys in "
+        "schemas/collection.schema.json and add the table to TABLES"
+    )
 
 
 def test_the_drift_message_names_the_key_to_add() -> None:
