@@ -59,7 +59,7 @@ def _enabled(config: pytest.Config) -> bool:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if not _enabled(parent.config) or "environments" in file_path.parts[:-1]:
+    if not _enabled(parent.config) or _in_environments(file_path, parent.config.rootpath):
         return None
     from runner.loader import is_collection_file
 
@@ -67,6 +67,14 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return None
     collection_file: CollectionFile = CollectionFile.from_parent(parent, path=file_path)
     return collection_file
+
+
+def _in_environments(file_path: Path, root: Path) -> bool:
+    """Whether the file is in an ``environments/`` folder below the rootdir."""
+    folders = file_path.parent.parts
+    if file_path.is_relative_to(root):
+        folders = file_path.parent.relative_to(root).parts
+    return "environments" in folders
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -106,13 +114,13 @@ class CollectionFile(pytest.File):
         from runner.transport import new_session
 
         self.listener = ForwardingListener()
-        self.session = new_session()
-        self.engine = Engine(self.plan, self.session, [self.listener])
+        self.http_session = new_session()  # not ``session``: pytest's nodes have one
+        self.engine = Engine(self.plan, self.http_session, [self.listener])
         self.state = RunState()  # the captures, flowing from request to request of the file
 
     def teardown(self) -> None:
         if self.engine is not None:
-            self.session.close()
+            self.http_session.close()
             self.engine = None
 
 
