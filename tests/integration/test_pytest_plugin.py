@@ -128,6 +128,11 @@ def test_the_ini_option_opts_in(pytester: pytest.Pytester, base: str) -> None:
     pytester.runpytest("collections/").assert_outcomes(passed=3)
 
 
+def test_dash_p_postrun_opts_in(pytester: pytest.Pytester, base: str) -> None:
+    pytester.makefile(".yaml", **{"collections/notes": collection(base)})
+    pytester.runpytest("-p", "postrun", "collections/").assert_outcomes(passed=3)
+
+
 def test_dash_p_postrun_opts_in_even_without_plugin_autoload(
     pytester: pytest.Pytester, base: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
