@@ -56,11 +56,14 @@ def parse_cli_var(text: str) -> tuple[str, Any]:
         ) from None
 
 
-def read_dotenv(path: Path, *, required: bool = False) -> dict[str, str]:
+def read_dotenv(
+    path: Path, *, required: bool = False, bad_lines: list[int] | None = None
+) -> dict[str, str]:
     """Read a ``.env`` file; a missing file is empty unless ``required`` (an explicit --env-file).
 
     Values are taken literally (no ``${VAR}`` expansion), so reading the file never consults the
-    process environment; a bare ``NAME`` line without ``=`` is not a value and is left out.
+    process environment; a bare ``NAME`` line without ``=`` is not a value and is left out. The
+    numbers of lines that are no statement at all are added to ``bad_lines``, for a warning.
     """
     if not path.is_file():
         if required:
@@ -71,7 +74,7 @@ def read_dotenv(path: Path, *, required: bool = False) -> dict[str, str]:
         return {}
     import io
 
-    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
 
     try:
         raw = path.read_bytes()
@@ -86,8 +89,14 @@ def read_dotenv(path: Path, *, required: bool = False) -> dict[str, str]:
             f"(byte 0x{raw[exc.start]:02x} on line {line} is not valid UTF-8)",
             hint="save the file as UTF-8",
         ) from None
-    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
-    return {name: value for name, value in values.items() if value is not None}
+    # The parser rather than dotenv_values: that one logs its own warning, without the file.
+    values: dict[str, str] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error and bad_lines is not None:
+            bad_lines.append(binding.original.line)
+        elif binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
+    return values
 
 
 @dataclass(frozen=True, slots=True)
