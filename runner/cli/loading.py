@@ -177,7 +177,7 @@ def _load_all(
         # The line itself is not shown: it may hold a secret.
         click.echo(
             f"warning: {dotenv_name}:{line}: not a NAME=value line, so it is ignored "
-            "(quote a value with spaces or #: NAME=\"a b\")",
+            '(quote a value with spaces or #: NAME="a b")',
             err=True,
         )
     return Loaded(collections, environment, cli_vars, dotenv, dotenv_name)
