@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from runner.model import DEFAULT_MAX_BODY, AuthSpec, BodySpec, CheckSpec, Matcher, RequestSpec
 from runner.errors import TemplateError
+from runner.model import DEFAULT_MAX_BODY, AuthSpec, BodySpec, CheckSpec, Matcher, RequestSpec
 from runner.templating import Renderer, template_parts, to_text
 
 if TYPE_CHECKING:

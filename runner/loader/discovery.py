@@ -94,8 +94,9 @@ def _not_found(path: Path) -> LoadError:
         written = f"{url.group(1)}://{str(path)[url.end() :]}"
         return LoadError(
             f"'{written}' is a URL: postrun runs collection files, not URLs",
-            hint=f"write the request in a collection (url: {written}), or let "
-            f"postrun import curl 'curl {written}' -o api.yaml write one, then postrun run api.yaml",
+            hint=f"write the request in a collection (url: {written}), or have "
+            f"postrun import curl 'curl {written}' -o api.yaml write one, "
+            "then postrun run api.yaml",
         )
     return LoadError(
         f"'{path}' does not exist",
