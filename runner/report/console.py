@@ -241,11 +241,14 @@ class ConsoleReporter:
             self._detail(self._style(_printable(result.error), fg="red"))
         api_error = api_error_message(response) if response is not None else None
         cascade = _jsonpath_cascade(result.failed_checks) if api_error is not None else []
+        lines: list[str] = []
         for check in result.failed_checks:
             if check not in cascade:
-                self._failed_check(check)
+                lines += _failed_check_lines(check, self._style, self._mark("fail"), self.ellipsis)
         if cascade:
-            self._collapsed_checks(cascade)
+            lines += _collapsed_lines(cascade, self._style, self._mark("fail"), self.ellipsis)
+        for line in lines:
+            self._detail(line)
         for capture in result.captures:
             if not capture.found:
                 where = f"  ({capture.location})" if capture.location else ""
@@ -257,26 +260,6 @@ class ConsoleReporter:
         if collection != self._collection:
             self._collection = collection
             self._line(self._style(collection, bold=True, underline=True))
-
-    def _failed_check(self, check: CheckResult) -> None:
-        message = check.message or f"expected {check.expected}, got {show_value(check.actual)}"
-        if check.actual_missing and check.expected and check.expected not in message:
-            message += f" (expected {check.expected})"
-        text = _printable(f"{check.description}: {cut(message, MESSAGE_CHARS, self.ellipsis)}")
-        self._detail(f"{self._mark('fail')} {text}")
-        if check.location is not None:
-            self._detail(self._style(f"  at {check.location}", dim=True))
-
-    def _collapsed_checks(self, checks: list[CheckResult]) -> None:
-        """JSONPath checks an API error body cannot hold, as one line: the error says why."""
-        paths = ", ".join(check.target or "$" for check in checks)
-        text = _printable(
-            f"{len(checks)} JSONPath checks failed: the body is an API error, "
-            f"not the response they expect ({cut(paths, MESSAGE_CHARS, self.ellipsis)})"
-        )
-        self._detail(f"{self._mark('fail')} {text}")
-        where = f"  at {checks[0].location} and below; the reports list each check"
-        self._detail(self._style(where, dim=True))
 
     def _response_excerpt(self, response: ResponseData) -> None:
         if response.is_binary:
@@ -306,6 +289,33 @@ class ConsoleReporter:
             self._line(self._style("interrupted: the results so far", fg="yellow", bold=True))
         verdict = self._mark("pass" if run.passed else "fail")
         self._line(f"{verdict} " + ", ".join(parts[:2]) + ": " + ", ".join(parts[2:]))
+
+
+def _failed_check_lines(
+    check: CheckResult, style: Callable[..., str], mark: str, ellipsis: str
+) -> list[str]:
+    """A failed check: what was expected and found, and where it is written."""
+    message = check.message or f"expected {check.expected}, got {show_value(check.actual)}"
+    if check.actual_missing and check.expected and check.expected not in message:
+        message += f" (expected {check.expected})"
+    text = _printable(f"{check.description}: {cut(message, MESSAGE_CHARS, ellipsis)}")
+    lines = [f"{mark} {text}"]
+    if check.location is not None:
+        lines.append(style(f"  at {check.location}", dim=True))
+    return lines
+
+
+def _collapsed_lines(
+    checks: Sequence[CheckResult], style: Callable[..., str], mark: str, ellipsis: str
+) -> list[str]:
+    """JSONPath checks an API error body cannot hold, as one line: the error says why."""
+    paths = ", ".join(check.target or "$" for check in checks)
+    text = _printable(
+        f"{len(checks)} JSONPath checks failed: the body is an API error, "
+        f"not the response they expect ({cut(paths, MESSAGE_CHARS, ellipsis)})"
+    )
+    where = f"  at {checks[0].location} and below; the reports list each check"
+    return [f"{mark} {text}", style(where, dim=True)]
 
 
 def _jsonpath_cascade(checks: Sequence[CheckResult]) -> list[CheckResult]:
