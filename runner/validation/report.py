@@ -1,4 +1,4 @@
-"""``postrun validate``: everything a run checks before sending, and nothing sent.
+"""``validate``: the run's pre-flight, nothing sent, and what validate adds to it.
 
 Secrets count as defined here even when unset (a note says so), so a collection can be
 validated on a machine that does not hold the keys.
@@ -21,6 +21,8 @@ from runner.engine import (
 from runner.masking import Masker
 from runner.model import CollectionSpec, EnvironmentSpec
 from runner.templating import find_broken_placeholders, to_text
+from runner.validation.lints import lint
+from runner.validation.urls import check_url_schemes
 from runner.variables import check_secret_conflicts, resolve_secrets
 
 _COMMENT = re.compile(r"(^|\s)#.*$")
@@ -51,6 +53,7 @@ def validate(
     names_only = {**{name: "" for name in unset}, **secrets}
     options = RunOptions(cli_vars=cli_vars, environment=environment)
     check_placeholders(collections, options, names_only)
+    check_url_schemes(collections, options, secrets)
 
     lines: list[str] = []
     for name in unset:
@@ -60,6 +63,7 @@ def validate(
         )
     for collection in collections:
         lines.extend(broken_placeholder_warnings(Path(collection.file)))
+    lines.extend(lint(collections, environment, cli_vars))
     masker = Masker.create(secrets.values())
     for collection in collections:
         count = len(collection.requests)
