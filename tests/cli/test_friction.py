@@ -340,9 +340,7 @@ def test_a_request_after_a_failed_capture_renders_what_it_can(
 
 def test_the_console_shows_params_in_the_url(failed_chain: Result, httpserver: HTTPServer) -> None:
     url = httpserver.url_for("/api/items")
-    assert f"✗ Create  POST {url}?verbose=1&tag=a&tag=b  429 " in (
-        failed_chain.output
-    )
+    assert f"✗ Create  POST {url}?verbose=1&tag=a&tag=b  429 " in (failed_chain.output)
 
 
 def test_jsonpath_failures_on_an_api_error_are_one_console_line(failed_chain: Result) -> None:
