@@ -68,7 +68,8 @@ def discover_collections(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]
 
     A file is a collection as given; a directory is searched recursively for ``*.yaml`` and
     ``*.yml`` (sorted, ``environments/`` folders left out), keeping the files whose top level is
-    a mapping with ``requests``.
+    a mapping with ``requests``, or with a near miss of it (``requets:``: a broken collection,
+    loaded so that its error is shown rather than skipped with a note).
     """
     collections: dict[Path, None] = {}
     skipped: dict[Path, None] = {}

@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from runner.engine import RunOptions, request_stack
-from runner.engine.render import render_what_can
+from runner.engine import RunOptions, render_what_can, request_stack
 from runner.errors import PostrunError
 from runner.model import CollectionSpec
 from runner.templating import Renderer
