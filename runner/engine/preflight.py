@@ -68,8 +68,9 @@ def check_placeholders(
                 )
                 error.hint = f"'{name}' is missing from some rows of {data.file} (line {line})"
                 break
+        hinted = error.hint is not None and data is not None  # the data file's hint comes first
         for name, (collection, request) in inheritors.items():
-            hint = _inherited_auth_hint(name, collection, request)
+            hint = None if hinted else _inherited_auth_hint(name, collection, request)
             if hint is not None:
                 error.hint = hint
                 break
@@ -81,11 +82,13 @@ def _inherited_auth_hint(
 ) -> str | None:
     """When ``inheritor`` gets defaults.auth using ``name`` before a request captures it (often
     the login that captures the token itself), name it and suggest ``auth: none`` on it."""
+    # By location, not identity: a large file's requests are decoded afresh on each walk.
     started = False
     for request in collection.requests:
-        started = started or request is inheritor
+        itself = request.location == inheritor.location
+        started = started or itself
         if started and any(spec.name == name for spec in request.captures):
-            by = "it captures" if request is inheritor else f"'{request.path}' captures"
+            by = "it captures" if itself else f"'{request.path}' captures"
             return (
                 f"'{inheritor.path}' ({inheritor.location}) inherits defaults.auth, which uses "
                 f"'{name}' before {by} it: add `auth: none` to '{inheritor.path}'"

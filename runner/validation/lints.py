@@ -180,10 +180,11 @@ def _literal_matcher_warning(check: CheckSpec) -> str | None:
     value = matcher.operators[0][1]
     if not isinstance(value, Mapping) or not value:
         return None
-    meant = {key: _operator_meant(key) for key in value if isinstance(key, str)}
-    guesses = [f"{op} for '{key}'" for key, op in meant.items() if op is not None]
-    if not guesses:
+    meant = {key: _operator_meant(key) for key in value}
+    # Every key, not some: {count: 3, total: 10} is an object a response may well hold.
+    if any(op is None for op in meant.values()):
         return None
+    guesses = [f"{op} for '{key}'" for key, op in meant.items()]
     return (
         f"warning: {check.location}: {_short(value)} is compared as a literal object, not "
         f"as a matcher: did you mean {', '.join(guesses)}? (to compare with an object, "
@@ -191,7 +192,9 @@ def _literal_matcher_warning(check: CheckSpec) -> str | None:
     )
 
 
-def _operator_meant(key: str) -> str | None:
+def _operator_meant(key: Any) -> str | None:
+    if not isinstance(key, str):
+        return None
     alias = OPERATOR_ALIASES.get(key.lower().replace("-", "_"))
     if alias is not None:
         return alias

@@ -18,6 +18,7 @@ from runner.engine import (
     request_stack,
     variable_scopes,
 )
+from runner.errors import PostrunError
 from runner.masking import Masker
 from runner.model import CollectionSpec, EnvironmentSpec
 from runner.templating import find_broken_placeholders, to_text
@@ -53,7 +54,14 @@ def validate(
     names_only = {**{name: "" for name in unset}, **secrets}
     options = RunOptions(cli_vars=cli_vars, environment=environment)
     check_placeholders(collections, options, names_only)
-    check_url_schemes(collections, options, secrets)
+    # A URL in an error must not show a secret: unset ones stay <<KEY>>, set ones are masked.
+    masker = Masker.create(secrets.values())
+    try:
+        check_url_schemes(collections, options, {})
+    except PostrunError as exc:
+        exc.message = masker.text(exc.message)
+        exc.hint = masker.text(exc.hint) if exc.hint else exc.hint
+        raise
 
     lines: list[str] = []
     for name in unset:
@@ -64,7 +72,6 @@ def validate(
     for collection in collections:
         lines.extend(broken_placeholder_warnings(Path(collection.file)))
     lines.extend(lint(collections, environment, cli_vars))
-    masker = Masker.create(secrets.values())
     for collection in collections:
         count = len(collection.requests)
         lines.append(

@@ -385,3 +385,41 @@ def test_time_ms_actual_values_are_rounded(failed_chain: Result) -> None:
     junit = ET.parse("r.xml").getroot()
     (failure,) = [f for f in junit.iter("failure") if f.get("type") == "time_ms"]
     assert failure.get("message") == check["message"]
+
+
+def test_the_url_error_never_shows_a_secret(tmp_path: Path) -> None:
+    write(
+        tmp_path / "c.yaml",
+        "secrets: [API_KEY]\nrequests:\n  - name: r\n    url: localhost:9/x?key=<<API_KEY>>\n",
+    )
+    for env in ({}, {"API_KEY": SECRET}):
+        result = invoke(["validate", "c.yaml"], env=env)
+        assert result.exit_code == 2 and "has no http:// or https:// scheme" in result.output
+        assert SECRET not in result.output
+    result = invoke(["validate", "c.yaml", "--var", f"API_KEY={SECRET}"])
+    assert result.exit_code == 2 and SECRET not in result.output
+    assert "'localhost:9/x?key=****'" in result.output
+
+
+def test_a_literal_object_with_ordinary_keys_is_no_warning(tmp_path: Path) -> None:
+    write(
+        tmp_path / "c.yaml",
+        "requests:\n  - name: r\n    url: http://127.0.0.1:9/\n    assert:\n      jsonpath:\n"
+        "        $.page: {count: 3, total: 10}\n",
+    )
+    result = invoke(["validate", "c.yaml"])
+    assert result.exit_code == 0 and "warning" not in result.output
+
+
+def test_the_inherited_auth_hint_holds_for_a_large_file(tmp_path: Path) -> None:
+    """A file over 1 MB is read as packed requests, decoded afresh on each walk."""
+    lines = ["defaults:", "  auth: {bearer: <<token>>}", "requests:", "  - name: Log in"]
+    lines += ["    method: POST", "    url: http://127.0.0.1:9/login", "    capture: {token: $.t}"]
+    for index in range(3000):
+        lines += [f"  - name: r{index}", f"    url: http://127.0.0.1:9/r/{index}"]
+        lines += ["    description: " + "x" * 300]
+    write(tmp_path / "big.yaml", "\n".join(lines) + "\n")
+    assert (tmp_path / "big.yaml").stat().st_size > 1_000_000
+    result = invoke(["validate", "big.yaml"])
+    assert result.exit_code == 2
+    assert "'Log in' (big.yaml:4:5) inherits defaults.auth" in result.output
