@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from runner.engine import RunOptions, render_what_can, request_stack
 from runner.errors import PostrunError
@@ -30,7 +29,8 @@ def check_url_schemes(
             url = render_what_can(request.url, stacks[key]).strip()
             if url.startswith("<<"):
                 continue  # it starts with a value captured at run time, or an unset secret
-            scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+            # Not urlsplit: it raises on some texts (``http://[x``), and only the scheme matters.
+            scheme = url.split("://", 1)[0].lower() if "://" in url else ""
             if scheme in _SCHEMES:
                 continue
             written = f" (from {request.url!r})" if url != request.url else ""

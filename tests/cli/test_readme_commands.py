@@ -392,3 +392,18 @@ def test_a_readme_command_exits_as_documented(
     done = _postrun(args, project, env, spec.stdin, spec.stop_after)
     assert "Traceback" not in done.stderr
     assert done.returncode == spec.status, f"{command}\n{done.stdout}\n{done.stderr}"
+
+
+def test_a_command_that_does_not_end_is_stopped_with_sigterm(tmp_path: Path) -> None:
+    """What ``stop_after`` gives a serving command: SIGTERM, then its status (143 for a run)."""
+    import socket
+
+    with socket.socket() as silent:  # listens, never answers: the run waits on it
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        (tmp_path / "c.yaml").write_text(
+            f"requests:\n  - name: r\n    url: http://127.0.0.1:{port}/\n", encoding="utf-8"
+        )
+        done = _postrun(["run", "c.yaml"], tmp_path, dict(os.environ), stop_after=3)
+    assert done.returncode == 143, done.stderr
