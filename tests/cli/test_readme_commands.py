@@ -407,3 +407,48 @@ def test_a_command_that_does_not_end_is_stopped_with_sigterm(tmp_path: Path) -> 
         )
         done = _postrun(["run", "c.yaml"], tmp_path, dict(os.environ), stop_after=3)
     assert done.returncode == 143, done.stderr
+
+
+def console_examples(text: str) -> list[tuple[str, list[str]]]:
+    """Each ``$ postrun ...`` of a ```console block with the output lines shown under it."""
+    examples: list[tuple[str, list[str]]] = []
+    for language, body in _BLOCK.findall(text):
+        if language != "console":
+            continue
+        for line in body.splitlines():
+            if line.startswith("$ "):
+                examples.append((" ".join(line[2:].split()), []))
+            elif examples:
+                examples[-1][1].append(line)
+    return examples
+
+
+def _shown_as(line: str) -> re.Pattern[str]:
+    """A README output line as a pattern: times vary, and a line ending in `...` is cut."""
+    pattern = re.escape(line)
+    pattern = re.sub(r"\d+\\ ms", r"\\d+\\ ms", pattern)
+    pattern = re.sub(r"\d+\\.\d+\\ s\b", r"\\d+\\.\\d+\\ s", pattern)
+    if line.endswith(" ..."):
+        pattern = pattern[: -len(re.escape(" ..."))] + " .*"
+    return re.compile(pattern)
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    console_examples(README.read_text(encoding="utf-8")),
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_a_console_example_prints_what_the_readme_shows(
+    command: str, shown: list[str], tmp_path: Path
+) -> None:
+    spec = RUN[command]
+    assert not spec.loopback and spec.setup is None, "a console example runs as written"
+    shutil.copytree(REPO / "collections", tmp_path / "collections")
+    shutil.copytree(REPO / "environments", tmp_path / "environments")
+    env = {key: value for key, value in os.environ.items() if key not in ("API_KEY", "CI")}
+    env["NO_COLOR"] = "1"
+    done = _postrun(shlex.split(command)[1:], tmp_path, env)
+    printed = (done.stderr + done.stdout).splitlines()
+    assert len(printed) == len(shown), "\n".join(printed)
+    for want, got in zip(shown, printed, strict=True):
+        assert _shown_as(want).fullmatch(got), f"README: {want!r}\nprinted: {got!r}"
