@@ -13,7 +13,9 @@ lines of ```console blocks; ``\\`` continuations joined, comments dropped, a lin
   the reader has).
 
 A README command in neither table fails ``test_every_readme_command_is_run_or_listed``, and a
-table entry the README no longer has fails ``test_no_table_entry_is_stale``.
+table entry the README no longer has fails ``test_no_table_entry_is_stale``. The output lines
+under a ``$ postrun ...`` prompt of a ```console block must be what the command prints (times
+may differ; a line ending in `` ...`` is cut there).
 
 Adding a command (for the lead, when merging a branch that documents one): copy the failing
 command from the test's message into ``RUN`` with its status, and a ``setup`` from ``SETUPS`` if
