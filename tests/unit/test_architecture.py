@@ -22,7 +22,7 @@ RUNNER = Path(__file__).resolve().parents[2] / "runner"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
     ("cli",),
-    ("interop", "validation"),
+    ("interop", "validation", "load"),
     ("report",),
     ("engine", "loader"),
     ("transport", "mock", "preload", "data", "selection"),
@@ -45,6 +45,8 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "jsonschema": ("checks", "loader.schemas"),
     "dotenv": ("variables",),
     "regex": ("regexes",),
+    "locust": ("load.locust_user",),
+    "gevent": ("load.locust_user",),
 }
 
 # The one code path: these functions are called from the engine only (and their own module).
