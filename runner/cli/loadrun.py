@@ -90,7 +90,7 @@ def _load_run(flags: LoadFlags) -> NoReturn:
 
 def _check_flags(flags: LoadFlags) -> None:
     """Locust installed, and options that need (or exclude) another: before anything loads."""
-    if importlib.util.find_spec("locust") is None:
+    if not _locust_installed():
         raise PostrunError("postrun load needs Locust, which is not installed", hint=INSTALL_HINT)
     if flags.master and flags.worker:
         raise PostrunError("--master and --worker exclude each other", hint="give one of them")
@@ -115,6 +115,14 @@ def _check_flags(flags: LoadFlags) -> None:
             "a load run needs --duration or --iterations",
             hint="add --duration 1m, or --iterations 10 (passes per user)",
         )
+
+
+def _locust_installed() -> bool:
+    """Whether locust can be imported, found without importing it (that would patch gevent)."""
+    try:
+        return importlib.util.find_spec("locust") is not None
+    except (ImportError, ValueError):  # a broken install, or sys.modules["locust"] = None
+        return False
 
 
 def _report_targets(flags: LoadFlags) -> list[tuple[str, Path]]:
@@ -206,6 +214,8 @@ def _finish(
         )
     summary = outcome.summary
     click.echo(table(summary))
+    for error in sorted(summary.errors, key=lambda error: -error.occurrences)[:10]:
+        click.echo(f"{error.occurrences:>7}x  {error.method} {error.name}: {error.message}")
     results: list[ThresholdResult] = [evaluate(threshold, summary) for threshold in thresholds]
     for result in results:
         click.echo(f"{'pass' if result.passed else 'FAIL'}  threshold {describe(result)}")

@@ -136,6 +136,8 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         "duration_s": max(0.0, (total.last_request_timestamp or 0) - total.start_time),
         "users": environment.parsed_options.num_users or 0,
     }
+    if environment.parsed_options.csv_prefix:
+        _final_csv(environment, environment.parsed_options.csv_prefix)
     path = Path(os.environ[SETUP_DIR]) / "summary.json"
     partial = path.with_suffix(".part")
     partial.write_text(json.dumps(summary), encoding="utf-8")
@@ -154,3 +156,20 @@ def _entry(entry: Any) -> dict[str, Any]:
         "max_ms": entry.max_response_time,
         "histogram": sorted(entry.response_times.items()),
     }
+
+
+def _final_csv(environment: Any, prefix: str) -> None:
+    """Locust's CSV files as the run ended: its writer rewrites them only every second or
+    two, so a run that ends between two writes would leave them a little behind."""
+    import csv
+
+    from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
+
+    writer = StatsCSV(environment, PERCENTILES_TO_REPORT)
+    for suffix, write in (
+        ("_stats.csv", writer.requests_csv),
+        ("_failures.csv", writer.failures_csv),
+        ("_exceptions.csv", writer.exceptions_csv),
+    ):
+        with open(prefix + suffix, "w", newline="", encoding="utf-8") as file:
+            write(csv.writer(file))

@@ -38,7 +38,7 @@ def check_targets(plan: RunPlan, allow_remote: bool) -> str:
             host = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
         if not allow_remote and not is_loopback(target):
             raise PostrunError(
-                f"request '{request.path}' sends to {plan.masker.mask(str(target))}, which is "
+                f"request '{request.path}' sends to {plan.masker.text(str(target))}, which is "
                 "not this machine: a load test is an attack on a server that is not yours",
                 location=request.location,
                 hint="load only servers you run; if this one is, add --allow-remote",
