@@ -60,14 +60,14 @@ class ThresholdResult:
 
 def parse_threshold(text: str, location: SourceLocation | None = None) -> Threshold:
     """The threshold ``text`` means; an PostrunError at ``location`` when it is not one."""
-    request, _, expression = text.rpartition(":")
+    request, colon, expression = text.rpartition(":")
     match = _EXPRESSION.fullmatch(expression)
     if match is None:
         raise PostrunError(f"not a threshold: {text!r}", location=location, hint=SYNTAX)
     metric, op, value = match.groups()
     metric = metric.lower()
     name = request.strip() or None
-    if request and name is None:
+    if colon and name is None:
         raise PostrunError(
             f"no request name before ':' in {text!r}", location=location, hint=SYNTAX
         )

@@ -204,7 +204,7 @@ def test_thresholds_that_hold_exit_0_and_one_that_fails_exits_1(
 def test_thresholds_in_the_collection_apply_and_a_failed_check_is_a_locust_failure(
     server, tmp_path
 ):
-    base, counts = server
+    base, _ = server
     extra = "load:\n  thresholds:\n    - 'List items: errors==0'\n    - p99<5s\n"
     collection = write_collection(tmp_path, base, list_status=204, extra=extra)
     done = postrun_load(
