@@ -206,7 +206,7 @@ def _finish(
     from runner.load.thresholds import describe, evaluate
 
     if flags.worker:
-        return 130 if outcome.interrupted else (0 if outcome.status == 0 else 1)
+        return outcome.stopped or (0 if outcome.status == 0 else 1)
     if outcome.summary is None:
         raise PostrunError(
             f"Locust ended (status {outcome.status}) without statistics",
@@ -219,7 +219,7 @@ def _finish(
     results: list[ThresholdResult] = [evaluate(threshold, summary) for threshold in thresholds]
     for result in results:
         click.echo(f"{'pass' if result.passed else 'FAIL'}  threshold {describe(result)}")
-    status, reason = verdict(summary, results, outcome.interrupted)
+    status, reason = verdict(summary, results, outcome.stopped)
     click.echo(reason, err=status != 0)
     report = load_report(summary, results, status)
     write_outputs(report_targets, report, outcome, flags.csv_prefix, status)

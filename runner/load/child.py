@@ -64,7 +64,7 @@ class LocustOutcome:
     summary: LoadSummary | None
     html: str | None
     csv: dict[str, str]
-    interrupted: bool
+    stopped: int | None  # 130 after Ctrl-C, 143 after SIGTERM
 
 
 def locust_arguments(run: LocustRun, locustfile: Path, folder: Path) -> list[str]:
@@ -101,13 +101,13 @@ def run_locust(setup: LoadSetup, run: LocustRun) -> LocustOutcome:
         locustfile = folder / "postrun_locustfile.py"
         locustfile.write_text(LOCUSTFILE, encoding="utf-8")
         env = {**os.environ, SETUP_DIR: str(folder)}
-        status, interrupted = _wait(locust_arguments(run, locustfile, folder), env)
+        status, stopped = _wait(locust_arguments(run, locustfile, folder), env)
         return LocustOutcome(
             status,
             _summary(folder / "summary.json"),
             _read(folder / "report.html"),
             {suffix: text for suffix in CSV_SUFFIXES if (text := _read(folder / f"stats{suffix}"))},
-            interrupted,
+            stopped,
         )
 
 
@@ -118,24 +118,25 @@ def _private_folder() -> Iterator[Path]:
         yield Path(name)
 
 
-def _wait(command: list[str], env: dict[str, str]) -> tuple[int, bool]:
-    """Run ``command`` to its end; Ctrl-C (which the child gets too) or SIGTERM let it stop
-    as Locust does, writing its statistics, and are remembered."""
+def _wait(command: list[str], env: dict[str, str]) -> tuple[int, int | None]:
+    """Run ``command`` to its end, and the status to end with if it was stopped: 130 for
+    Ctrl-C (which the terminal sends the child too), 143 for SIGTERM (passed on to it). Locust
+    stops as it does on its own, writing its statistics."""
     child = subprocess.Popen(command, env=env)
-    interrupted = False
+    stopped: int | None = None
 
-    def forward(signum: int, _frame: object) -> None:
-        nonlocal interrupted
-        interrupted = True
-        child.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+    def forward(_signum: int, _frame: object) -> None:
+        nonlocal stopped
+        stopped = 143
+        child.send_signal(signal.SIGTERM)
 
     previous = signal.signal(signal.SIGTERM, forward)
     try:
         while True:
             try:
-                return child.wait(), interrupted
+                return child.wait(), stopped
             except KeyboardInterrupt:
-                interrupted = True  # the terminal sent SIGINT to the child as well
+                stopped = stopped or 130
     finally:
         signal.signal(signal.SIGTERM, previous)
         if child.poll() is None:

@@ -15,13 +15,13 @@ from runner.load.thresholds import ThresholdResult, describe
 
 
 def verdict(
-    summary: LoadSummary, results: Sequence[ThresholdResult], interrupted: bool
+    summary: LoadSummary, results: Sequence[ThresholdResult], stopped: int | None
 ) -> tuple[int, str]:
     """The exit status and the line saying why: thresholds decide when there are any; without
     them, as Locust does, any failed request fails the run."""
     total = summary.total
-    if interrupted:
-        return 130, "interrupted: the statistics above cover what finished"
+    if stopped is not None:
+        return stopped, "interrupted: the statistics above cover what finished"
     if total.requests == 0:
         return 1, "no request completed: nothing was measured"
     failed = [result for result in results if not result.passed]

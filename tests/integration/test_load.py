@@ -10,10 +10,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -361,3 +363,27 @@ def test_help_and_version_import_neither_locust_nor_gevent():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_sigterm_ends_a_load_run_with_143_and_its_statistics(server, tmp_path):
+    base, counts = server
+    collection = write_collection(tmp_path, base)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runner", "load", str(collection), "-u", "2", "--duration",
+         "60s", "--report", "json:r.json"],
+        cwd=tmp_path, env={**os.environ, "API_TOKEN": SECRET}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while sum(counts.routes.values()) < 30 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)  # to postrun only: it passes it on to Locust
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, out + err
+    assert "All requests" in out and "interrupted" in err
+    report = report_of(tmp_path / "r.json")
+    assert report["exit_status"] == 143 and report["total"]["requests"] >= 30
