@@ -100,6 +100,10 @@ Exit status: 0 every threshold held (without thresholds: no request failed), 1 o
     metavar="PORT", help="The master's port (it listens on it; workers connect to it).",
 )  # fmt: skip
 @click.option(
+    "--master-bind-host", default="127.0.0.1", show_default=True, metavar="ADDRESS",
+    help="With --master: the address to listen on (0.0.0.0 for workers on other hosts).",
+)  # fmt: skip
+@click.option(
     "--expect-workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
     help="With --master: start once N workers have connected.",
 )  # fmt: skip

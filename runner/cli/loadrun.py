@@ -43,6 +43,7 @@ class LoadFlags(NamedTuple):
     worker: bool
     master_host: str
     master_port: int
+    master_bind_host: str
     expect_workers: int
     expect_workers_max_wait: int
     stop_timeout: float
@@ -79,6 +80,7 @@ def _load_run(flags: LoadFlags) -> NoReturn:
         worker=flags.worker,
         master_host=flags.master_host,
         master_port=flags.master_port,
+        master_bind_host=flags.master_bind_host,
         expect_workers=flags.expect_workers,
         expect_workers_max_wait=flags.expect_workers_max_wait,
         csv=flags.csv_prefix is not None,

@@ -50,6 +50,7 @@ class LocustRun:
     worker: bool = False
     master_host: str = "127.0.0.1"
     master_port: int = 5557
+    master_bind_host: str = "127.0.0.1"
     expect_workers: int = 1
     expect_workers_max_wait: int = 0
     csv: bool = False
@@ -81,7 +82,8 @@ def locust_arguments(run: LocustRun, locustfile: Path, folder: Path) -> list[str
     if run.duration_s is not None:
         command += ["-t", f"{max(1, round(run.duration_s))}s"]
     if run.master:
-        command += ["--master", "--master-bind-port", str(run.master_port)]
+        command += ["--master", "--master-bind-host", run.master_bind_host]
+        command += ["--master-bind-port", str(run.master_port)]
         command += ["--expect-workers", str(run.expect_workers)]
         if run.expect_workers_max_wait:
             command += ["--expect-workers-max-wait", str(run.expect_workers_max_wait)]
