@@ -54,11 +54,12 @@ class PostrunUser(HttpUser):
         self.setup = setup
         self.passes = 0
         self.engine = Engine(setup.plan, self.client, [self._record], keep_passed=False)
+        self.units = setup.plan.units()  # the same every pass: the plan is immutable
 
     @task
     def run_pass(self) -> None:
         """One pass over the selected requests, captures flowing from one to the next."""
-        self.engine.run_units(self.setup.plan.units())
+        self.engine.run_units(self.units)
         self.passes += 1
         # Set on the master's command line; Locust sends it to its workers with each spawn.
         iterations = self.environment.parsed_options.postrun_iterations
