@@ -43,4 +43,5 @@ def check_targets(plan: RunPlan, allow_remote: bool) -> str:
                 location=request.location,
                 hint="load only servers you run; if this one is, add --allow-remote",
             )
-    return host or "http://127.0.0.1"
+    # Locust shows it (its HTML report, the command line in ps): masked like every output.
+    return plan.masker.text(host) if host else "http://127.0.0.1"
