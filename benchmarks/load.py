@@ -4,12 +4,15 @@ Both run one Locust process (one core) for the same time with the same users aga
 loopback server, sending the same checked POST (the throughput workload's request: a JSON body,
 a bearer token from the environment, status and two JSON fields checked). Requests per second
 come from each run's own Locust CSV (the Aggregated row), so both are counted the same way.
+On a busy machine requests/s move a lot between runs; the CPU time per request (of every
+process of a run, start-up included, so a little against postrun) moves less.
 """
 
 from __future__ import annotations
 
 import csv
 import importlib.util
+import resource
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -83,6 +86,7 @@ def bench_load(ctx: Context) -> Iterator[Row]:
     locustfile = ctx.work / "plain_locustfile.py"
     locustfile.write_text(PLAIN_LOCUSTFILE.format(token=TOKEN_NAME), encoding="utf-8")
     rates: dict[str, list[float]] = {"plain": [], "postrun": []}
+    cpu: dict[str, list[float]] = {"plain": [], "postrun": []}  # CPU µs a request
     with start_server() as server:
         collection = write_collection(ctx.work, "load-1", 1, server.url)
         common = ["-u", str(users), "-r", str(users), "-t", f"{seconds}s"]
@@ -96,6 +100,7 @@ def bench_load(ctx: Context) -> Iterator[Row]:
             }  # fmt: skip
             for name, command in commands.items():
                 prefix = ctx.work / f"{name}-{run}"
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 subprocess.run(
                     [*command, "--csv", str(prefix)],
                     cwd=ctx.work,
@@ -104,14 +109,21 @@ def bench_load(ctx: Context) -> Iterator[Row]:
                     stderr=subprocess.DEVNULL,
                     check=False,
                 )
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 rate, count, failures = aggregated_rps(prefix)
+                # Every process of the run (postrun's and its Locust child), start-up included.
+                used = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+                cpu[name].append(used / max(count, 1) * 1e6)
                 if failures:
                     ctx.notes.append(f"load: {name} run {run + 1} had {failures} of {count} fail")
                 rates[name].append(rate)
     plain, postrun = (sorted(values)[len(values) // 2] for values in rates.values())
+    plain_cpu, postrun_cpu = (sorted(values)[len(values) // 2] for values in cpu.values())
     label = f"{users} users, {seconds} s, one process"
     yield Row("load", f"plain Locust HttpUser, {label}", f"{plain:.0f} req/s")
     yield Row("load", f"postrun load, {label}", f"{postrun:.0f} req/s")
+    yield Row("load", "CPU a request, plain Locust / postrun load", f"{plain_cpu:.0f} / "
+              f"{postrun_cpu:.0f} µs = {plain_cpu / postrun_cpu:.2f}x")  # fmt: skip
     ratio = postrun / plain if plain else 0.0
     yield Row(
         "load", "postrun load / plain Locust", f"{ratio:.2f}x", f">= {TARGET}", ratio >= TARGET

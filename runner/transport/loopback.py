@@ -8,6 +8,7 @@ A load test is an attack on a server that is not yours, so each request a load s
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 REFUSED = "not a loopback address; a load run sends only to this machine unless --allow-remote"
 
 
+@functools.lru_cache(maxsize=256)  # asked once a request, for a handful of hosts
 def is_loopback(host: str | None) -> bool:
     """True for ``localhost``, ``*.localhost``, ``127.0.0.0/8`` and ``::1``."""
     if not host:
