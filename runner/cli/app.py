@@ -36,6 +36,7 @@ Examples:
   postrun list collections/ --tag smoke
   postrun import curl 'curl -X POST https://api.example.com/v1/items -d @item.json'
   postrun export curl collections/openai-chat.yaml --env openai
+  postrun load api.yaml --users 20 --duration 1m --threshold 'p95<500ms'
 
 Exit status: 0 all checks passed, 1 a check or request failed, 2 invalid input,
 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (a cancelled CI job).

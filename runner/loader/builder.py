@@ -124,6 +124,7 @@ class CollectionBuilder:
             secrets=secrets,
             description=sections.description(doc, keys.get("description")),
             secret_locations=secret_locations,
+            thresholds=sections.load_thresholds(doc, keys.get("load")),
         )
 
     # ------------------------------------------------------------------------ folders

@@ -26,6 +26,7 @@ and ``status`` is what it exits with (a test of the server itself belongs elsewh
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -37,7 +38,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,13 @@ RUN: dict[str, Run] = {
     "postrun export curl collections/openai-chat.yaml --env openai": Run(0),
     "postrun export curl collections/ --request 'Notes/*' -o notes.sh": Run(0),
     "postrun init api-tests": Run(0),
+    "postrun load load-demo.yaml --users 10 --spawn-rate 5 --duration 10s": Run(
+        0, setup="load_demo"
+    ),
+    "postrun load load-demo.yaml --users 5 --iterations 20 --threshold 'README: p99<1s' "
+    "--report json:out/load.json --report html:out/load.html --csv out/load": Run(
+        0, setup="load_demo"
+    ),
 }
 
 NOT_RUN: dict[str, str] = {
@@ -113,6 +121,14 @@ NOT_RUN: dict[str, str] = {
     ),
     "postrun run collections/ --env staging": (
         "the reader's imported Postman collection, against its real staging API and secrets"
+    ),
+    "postrun load load-demo.yaml --master --expect-workers 2 --users 40 --duration 2m "
+    "--threshold 'p95<500ms' --report json:out/load.json": (
+        "a master that waits for the two workers of the next command, for two minutes; "
+        "tests/integration/test_load.py runs a master and two workers"
+    ),
+    "postrun load load-demo.yaml --worker --master-host 127.0.0.1": (
+        "a worker of the master above; tests/integration/test_load.py runs them together"
     ),
     "postrun run collections/ --env staging --report html:out/report.html "
     "--report junit:out/junit.xml": (
@@ -341,9 +357,35 @@ def postman_imported(project: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+class _DemoServer(ThreadingHTTPServer):
+    # http.server's backlog of 5 drops connections of 10 users that reconnect on every
+    # request (HTTP/1.0), and each drop costs a 1 s SYN retransmission: a latency of its own.
+    request_queue_size = 128
+
+
+def load_demo(project: Path) -> None:
+    """The README's `load-demo.yaml` and the folder it loads, served as `http.server` would.
+
+    The file is the README's own block; only its `base` points at this server's free port
+    instead of 8000. The server is a daemon thread that ends with the test process.
+    """
+    block = re.search(
+        r"^```yaml\n(name: load demo\n.*?)^```", README.read_text(encoding="utf-8"), re.M | re.S
+    )
+    assert block is not None, "README lost its load-demo.yaml block"
+    (project / "README.md").write_text("postrun load demo\n")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(project))
+    httpd = _DemoServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    text = block.group(1).replace("http://127.0.0.1:8000", f"http://127.0.0.1:{httpd.server_port}")
+    assert text != block.group(1), "the README's load demo no longer serves on port 8000"
+    (project / "load-demo.yaml").write_text(text)
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
     "postman_exports": postman_exports,
     "postman_imported": postman_imported,
+    "load_demo": load_demo,
 }
 
 

@@ -22,7 +22,7 @@ RUNNER = Path(__file__).resolve().parents[2] / "runner"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
     ("cli", "pytest_plugin"),
-    ("interop", "validation"),
+    ("interop", "validation", "load"),
     ("report",),
     ("engine", "loader"),
     ("transport", "mock", "preload", "data", "selection"),
@@ -47,6 +47,8 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "regex": ("regexes",),
     "pytest": ("pytest_plugin",),
     "xdist": ("pytest_plugin",),
+    "locust": ("load.locust_user",),
+    "gevent": ("load.locust_user",),
 }
 
 # The one code path: these functions are called from the engine only (and their own module).

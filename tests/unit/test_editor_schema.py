@@ -208,6 +208,7 @@ AUTH = DEFINITIONS["auth"]["anyOf"][1]
 CAPTURE = DEFINITIONS["captureSource"]["anyOf"][1]
 TABLES: list[tuple[str, Sequence[str], str, dict[str, Any]]] = [
     ("COLLECTION_KEYS", keys.COLLECTION_KEYS, "properties", COLLECTION),
+    ("LOAD_KEYS", keys.LOAD_KEYS, "properties/load/properties", COLLECTION["properties"]["load"]),
     ("FOLDER_KEYS", keys.FOLDER_KEYS, "definitions/folder/properties", DEFINITIONS["folder"]),
     ("REQUEST_KEYS", keys.REQUEST_KEYS, "definitions/request/properties", DEFINITIONS["request"]),
     ("EXAMPLE_KEYS", keys.EXAMPLE_KEYS, "definitions/example/properties", DEFINITIONS["example"]),
