@@ -8,7 +8,6 @@ from typing import Any
 
 from runner.interop.postman.fields import (
     POSTMAN_PLACEHOLDER,
-    VARIABLE_NAME,
     as_text,
     enabled_entries,
 )
@@ -164,8 +163,8 @@ def _json_with_placeholders(importer: Importer, text: str, where: str) -> Any:
         if match and not in_string:
             mark = f"\u0000postrun{len(marks)}\u0000"
             marks[mark] = importer.convert(match.group(0), where)
-            name = match.group(1)
-            if VARIABLE_NAME.fullmatch(name):
+            name = importer.name_for(match.group(1))
+            if name and not name.startswith("$"):
                 importer.typed_names.add(name)
             pieces.append(json.dumps(mark))
             index = match.end()

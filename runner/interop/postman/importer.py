@@ -24,6 +24,11 @@ from runner.interop.postman.fields import (
 from runner.interop.postman.summary import RequestReport
 from runner.interop.yaml_out import dump_yaml
 
+SCRIPT_SET = re.compile(
+    r"(?:pm\.(?:environment|collectionVariables|globals|variables)\.set"
+    r"|postman\.set(?:Environment|Global)Variable)\(\s*(['\"])([^'\"\n]+)\1"
+)
+
 # Postman dynamic variables with an equivalent of ours (FORMAT.md 1.1).
 DYNAMIC_MAP: Mapping[str, str] = {
     "$guid": "$uuid",
@@ -44,6 +49,15 @@ class Importer:
     typed_names: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     reports: list[RequestReport] = field(default_factory=list)
+    # Variable values known before the requests are read (collection, environments), the
+    # defaults that path variables add, and the ``:segment -> name`` of the current request.
+    known: dict[str, Any] = field(default_factory=dict)
+    path_defaults: dict[str, Any] = field(default_factory=dict)
+    request_paths: dict[str, str] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)
+    # Names set by scripts that stay text (name -> where), and names captured.
+    script_sets: dict[str, str] = field(default_factory=dict)
+    captured: set[str] = field(default_factory=set)
     vault: SecretVault = field(init=False)
 
     def __post_init__(self) -> None:
@@ -56,9 +70,16 @@ class Importer:
         self, collection: Mapping[str, Any], environments: Sequence[Mapping[str, Any]]
     ) -> None:
         """Every secret name, from every source, before anything is converted."""
+        for entries in (
+            collection.get("variable"),
+            *(environment.get("values") for environment in environments),
+        ):
+            for entry in enabled_entries(entries):
+                name = as_text(entry.get("key") or entry.get("id"))
+                self.known.setdefault(name, as_text(entry.get("value")))
         for entry in enabled_entries(collection.get("variable")):
-            name = as_text(entry.get("key") or entry.get("id"))
-            if not VARIABLE_NAME.fullmatch(name):
+            name = self.name_for(as_text(entry.get("key") or entry.get("id")))
+            if not name:
                 continue
             marked = (description_of(entry.get("description")) or "").startswith("postrun secret")
             if entry.get("type") == "secret" or marked or looks_secret(name):
@@ -66,15 +87,15 @@ class Importer:
                 self.collection_secrets[name] = None
         for environment in environments:
             for entry in enabled_entries(environment.get("values")):
-                name = as_text(entry.get("key"))
-                if not VARIABLE_NAME.fullmatch(name):
+                name = self.name_for(as_text(entry.get("key")))
+                if not name:
                     continue
                 if entry.get("type") == "secret" or looks_secret(name):
                     self.add_secret(name, entry.get("value"))
         # A name secret anywhere is secret everywhere, or the run sees a variable and a secret.
         for environment in environments:
             for entry in enabled_entries(environment.get("values")):
-                name = as_text(entry.get("key"))
+                name = self.name_for(as_text(entry.get("key")))
                 if name in self.vault.names:
                     self.add_secret(name, entry.get("value"))
 
@@ -96,6 +117,59 @@ class Importer:
         self.collection_secrets.update(self.vault.created)
         return placeholder
 
+    # ------------------------------------------------------------------ path variables
+
+    def path_variable(self, key: str, value: Any, where: str) -> str:
+        """The variable name a ``:key`` path segment becomes; its value kept as a default."""
+        text = as_text(value)
+        exact = POSTMAN_PLACEHOLDER.fullmatch(text.strip())
+        if exact and not exact.group(1).startswith("$") and self.name_for(exact.group(1)):
+            name = self.name_for(exact.group(1))
+        else:
+            if not text:
+                self.notes.append(
+                    f"path variable :{key} of {where} has no value: it is sent as ':{key}' "
+                    f"until you set '{key}' (--var {key}=... or variables:)"
+                )
+                text = f":{key}"
+            name = self._free_name(key, self.convert(text, where))
+        self.request_paths[key] = name
+        return name
+
+    def _free_name(self, key: str, default: str) -> str:
+        """``key``, or ``key_2``... when ``key`` already holds another value."""
+        name, number = key, 2
+        while True:
+            taken = self.path_defaults.get(name, self.known.get(name))
+            if name in self.vault.names:
+                taken = object()
+            if taken is None or taken == default:
+                self.path_defaults[name] = default
+                return name
+            name, number = f"{key}_{number}", number + 1
+
+    # ------------------------------------------------------------------ script variables
+
+    def script_sets_in(self, script: str, where: str) -> None:
+        """Remember the variables a script kept as text sets (``pm.environment.set("x", ...)``)."""
+        for match in SCRIPT_SET.finditer(script):
+            name = self.name_for(match.group(2))
+            if name:
+                self.script_sets.setdefault(name, where)
+
+    def undeclared_sets(self, variables: Mapping[str, Any]) -> dict[str, str]:
+        """Names only an untranslated script sets, declared empty so the file validates."""
+        declared: dict[str, str] = {}
+        for name, where in self.script_sets.items():
+            if name in variables or name in self.vault.names or name in self.captured:
+                continue
+            declared[name] = ""
+            self.notes.append(
+                f"'{name}' is set by the script of '{where}', which stays text: declared "
+                "empty in variables (set it with --var, or rewrite the script as a capture)"
+            )
+        return declared
+
     # ------------------------------------------------------------------ text
 
     def convert(self, value: Any, where: str) -> str:
@@ -112,15 +186,25 @@ class Importer:
                     "kept as written"
                 )
                 return match.group(0)
-            if not VARIABLE_NAME.fullmatch(name):
-                self.notes.append(
-                    f"variable {{{{{name}}}}} in {where} is not a valid postrun name: "
-                    "kept as written"
-                )
-                return match.group(0)
-            return f"<<{name}>>"
+            return f"<<{self.name_for(name)}>>" if self.name_for(name) else match.group(0)
 
         return POSTMAN_PLACEHOLDER.sub(replace, text)
+
+    def name_for(self, name: str) -> str:
+        """Our name for a Postman variable name: ``baseUrl+ApiVersion`` -> ``baseUrl_ApiVersion``.
+
+        Postman takes any text between the braces; ours are letters, digits and ``_ - .``.
+        The mapping is said once in the notes ("" for a name with nothing usable in it).
+        """
+        if VARIABLE_NAME.fullmatch(name):
+            return name
+        if name in self.renamed:
+            return self.renamed[name]
+        mapped = re.sub(r"[^A-Za-z0-9_.\-]+", "_", name.strip()).strip("_")
+        if mapped:
+            self.notes.append(f"variable '{name}' is named '{mapped}' (a postrun name)")
+        self.renamed[name] = mapped
+        return mapped
 
     def render(self, data: Any) -> str:
         """YAML text for ``data`` with every known secret value replaced by its placeholder."""
@@ -132,11 +216,8 @@ class Importer:
     def variables(self, entries: Any, where: str) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for entry in enabled_entries(entries):
-            name = as_text(entry.get("key") or entry.get("id"))
-            if name in self.vault.names:
-                continue
-            if not VARIABLE_NAME.fullmatch(name):
-                self.notes.append(f"variable '{name}' in {where} is not a valid name: left out")
+            name = self.name_for(as_text(entry.get("key") or entry.get("id")))
+            if not name or name in self.vault.names:
                 continue
             value = entry.get("value")
             result[name] = (
@@ -166,9 +247,9 @@ class Importer:
         if variables:
             data["variables"] = variables
         secrets = [
-            as_text(entry.get("key"))
+            self.name_for(as_text(entry.get("key")))
             for entry in enabled_entries(environment.get("values"))
-            if as_text(entry.get("key")) in self.vault.names
+            if self.name_for(as_text(entry.get("key"))) in self.vault.names
         ]
         if secrets:
             data["secrets"] = list(dict.fromkeys(secrets))
