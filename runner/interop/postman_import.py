@@ -73,6 +73,10 @@ def import_postman(
         )
     for path, text in outputs.items():
         write_atomic(path, text)
+    for relative in importer.placeholder_files:
+        placeholder = collection_path.parent / relative
+        if not placeholder.exists():
+            write_atomic(placeholder, "")
     return ImportSummary(
         collection_name=name,
         collection_file=collection_path,

@@ -328,7 +328,7 @@ def test_odd_shapes_import_and_load(tmp_path: Path) -> None:
         "'String request' appears twice: the second one is 'String request (2)'",
         "auth type 'ntlm' of ntlm is not supported",
         "body mode 'binaryish' of unknown mode is not supported",
-        "file part 'f' of formdata no src names no single file",
+        "the part 'f' of formdata no src names no file: it sends 'files/f.bin'",
     ):
         assert note in table
     text = summary.collection_file.read_text(encoding="utf-8")

@@ -55,6 +55,8 @@ class Importer:
     path_defaults: dict[str, Any] = field(default_factory=dict)
     request_paths: dict[str, str] = field(default_factory=dict)
     renamed: dict[str, str] = field(default_factory=dict)
+    # Empty files written next to the collection for uploads whose file was not exported.
+    placeholder_files: dict[str, None] = field(default_factory=dict)
     # Names set by scripts that stay text (name -> where), and names captured.
     script_sets: dict[str, str] = field(default_factory=dict)
     captured: set[str] = field(default_factory=set)
