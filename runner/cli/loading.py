@@ -52,10 +52,17 @@ def _discover(paths: Sequence[Path]) -> list[Path]:
     if skipped:
         _note_skipped(skipped)
     if not files:
-        raise PostrunError(
-            f"no collection found in {', '.join(map(str, paths))}",
-            hint="a collection is a .yaml/.yml file with a top-level `requests` list",
-        )
+        hint = "a collection is a .yaml/.yml file with a top-level `requests` list"
+        exports = [
+            found
+            for path in paths
+            if path.is_dir()
+            for found in sorted(path.glob("*.postman_collection.json"))[:1]
+            or ([path] if (path / "definition.yaml").is_file() else [])
+        ]
+        if exports:
+            hint = f"this is a Postman export: run `postrun import postman {exports[0]}`"
+        raise PostrunError(f"no collection found in {', '.join(map(str, paths))}", hint=hint)
     return files
 
 

@@ -155,7 +155,9 @@ def _say_missing_examples(plan: RunPlan) -> None:
         return
     what = "request has" if missing == 1 else "requests have"
     if plan.options.mock_missing == "skip":
-        click.echo(f"note: {missing} {what} no saved example: skipped (--mock-missing skip)", err=True)
+        click.echo(
+            f"note: {missing} {what} no saved example: skipped (--mock-missing skip)", err=True
+        )
     else:
         click.echo(
             f"note: {missing} {what} no saved example: failed under --mock "

@@ -333,6 +333,10 @@ def _syntax_hint(exc: yaml.MarkedYAMLError, line: str) -> str | None:
     problem = exc.problem or ""
     context = exc.context or ""
     column = exc.problem_mark.column if exc.problem_mark is not None else 0
+    postman = re.search(r"\{\{\s*([^{}\s]+)\s*\}\}", line)
+    if postman:
+        name = postman.group(1)
+        return f"Postman's {{{{{name}}}}} is written <<{name}>> in postrun"
     if "unknown escape character" in problem:
         return (
             "regexes go in single quotes ('^\\d+$'): inside double quotes a backslash starts "

@@ -185,9 +185,9 @@ class Importer:
                     return f"<<{DYNAMIC_MAP[name]}>>"
                 self.notes.append(
                     f"dynamic variable {{{{{name}}}}} in {where} has no postrun equivalent: "
-                    "kept as written"
+                    "<<$randomString>> is sent instead"
                 )
-                return match.group(0)
+                return "<<$randomString>>"
             return f"<<{self.name_for(name)}>>" if self.name_for(name) else match.group(0)
 
         return POSTMAN_PLACEHOLDER.sub(replace, text)

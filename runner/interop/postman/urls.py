@@ -51,7 +51,7 @@ def _path_variables(importer: Importer, base: str, entries: Any, where: str) -> 
     path = rest if slash else base
     segments = path.split("/")
     for index, segment in enumerate(segments):
-        if index == 0 and slash or not segment.startswith(":") or len(segment) < 2:
+        if (index == 0 and slash) or not segment.startswith(":") or len(segment) < 2:
             continue
         key = segment[1:]
         if not VARIABLE_NAME.fullmatch(key):
