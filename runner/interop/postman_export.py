@@ -9,16 +9,19 @@ folder variables of ``folder_scopes``. Checks become ``pm.test`` blocks and capt
 from __future__ import annotations
 
 import json
-import os
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from runner.interop.postman.export_parts import (
+    auth_object,
+    body_object,
+    text_of,
+    to_postman,
+    url_object,
+)
 from runner.interop.postman_scripts import capture_to_js, check_to_js
 from runner.model import (
-    AuthSpec,
-    BodySpec,
     CheckSpec,
     CollectionSpec,
     EnvironmentSpec,
@@ -29,14 +32,6 @@ __all__ = ["HIDDEN_VALUE_NOTE", "SCHEMA_URL", "export_postman", "export_postman_
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 HIDDEN_VALUE_NOTE = "postrun secret: the value is not exported; set it before sending"
-_PLACEHOLDER = re.compile(r"(\\?)<<[ \t]*(\$?[A-Za-z0-9_.\-]+)[ \t]*>>")
-_DYNAMIC_TO_POSTMAN: Mapping[str, str] = {
-    "$uuid": "$guid",
-    "$timestamp": "$timestamp",
-    "$isoTimestamp": "$isoTimestamp",
-    "$randomInt": "$randomInt",
-    "$randomString": "$randomAlphaNumeric",
-}
 
 
 def export_postman(
@@ -83,7 +78,7 @@ def export_postman_environment(
     """A Postman environment export; secrets have type ``secret`` and no value unless given."""
     shown = secret_values or {}
     values = [
-        {"key": name, "value": _pm(_text(value)), "type": "default", "enabled": True}
+        {"key": name, "value": to_postman(text_of(value)), "type": "default", "enabled": True}
         for name, value in environment.variables.values.items()
     ]
     values.extend(
@@ -98,39 +93,11 @@ def export_postman_environment(
     }
 
 
-def _pm(value: Any) -> Any:
-    """``<<x>>`` -> ``{{x}}`` in a string, recursively in lists and mappings."""
-    if isinstance(value, str):
-
-        def replace(match: re.Match[str]) -> str:
-            if match.group(1):  # an escaped ``\<<`` is a literal
-                return match.group(0)[1:]
-            name = match.group(2)
-            return "{{" + _DYNAMIC_TO_POSTMAN.get(name, name) + "}}"
-
-        return _PLACEHOLDER.sub(replace, value)
-    if isinstance(value, Mapping):
-        return {_pm(key): _pm(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_pm(item) for item in value]
-    return value
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value)
-    return str(value)
-
-
 def _variables(
     values: Mapping[str, Any], secrets: Sequence[str], shown: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     result = [
-        {"key": name, "value": _pm(_text(value)), "type": "string"}
+        {"key": name, "value": to_postman(text_of(value)), "type": "string"}
         for name, value in values.items()
     ]
     # The v2.1 schema has no secret type for collection variables: an empty value, marked in
@@ -222,18 +189,19 @@ def _typed_names(collection: CollectionSpec, request: RequestSpec) -> frozenset[
 
 
 def _request_item(request: RequestSpec, typed: frozenset[str]) -> dict[str, Any]:
-    body = _body(request.body, typed)
+    body = body_object(request.body, typed)
     headers = dict(request.headers)
     pm_request: dict[str, Any] = {
         "method": request.method,
         "header": [
-            {"key": _pm(name), "value": _pm(_text(value))} for name, value in headers.items()
+            {"key": to_postman(name), "value": to_postman(text_of(value))}
+            for name, value in headers.items()
         ],
-        "url": _url(request.url, request.params),
+        "url": url_object(request.url, request.params),
     }
     if body is not None:
         pm_request["body"] = body
-    pm_request["auth"] = _auth(request.auth)
+    pm_request["auth"] = auth_object(request.auth)
     if request.description:
         pm_request["description"] = request.description
     item: dict[str, Any] = {"name": request.name, "request": pm_request}
@@ -244,144 +212,6 @@ def _request_item(request: RequestSpec, typed: frozenset[str]) -> dict[str, Any]
         item["protocolProfileBehavior"] = {"followRedirects": False}
     item["response"] = [_example(request, example) for example in request.examples]
     return item
-
-
-def _url(url: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    base = _pm(url)
-    query: list[dict[str, str]] = []
-    for name, value in params.items():
-        values = value if isinstance(value, (list, tuple)) else [value]
-        query.extend({"key": _pm(name), "value": _pm(_text(item))} for item in values)
-    raw = base
-    if query:
-        separator = "&" if "?" in base else "?"
-        raw += separator + "&".join(f"{entry['key']}={entry['value']}" for entry in query)
-    result: dict[str, Any] = {"raw": raw}
-    match = re.match(
-        r"^(?:(?P<protocol>[A-Za-z][\w+.\-]*)://)?(?P<host>[^/?#]*)(?P<path>[^?#]*)", base
-    )
-    if match:
-        if match.group("protocol"):
-            result["protocol"] = match.group("protocol")
-        host = match.group("host")
-        port = re.fullmatch(r"(.+):(\d+)", host)
-        if port:
-            host = port.group(1)
-            result["port"] = port.group(2)
-        result["host"] = [host] if host.startswith("{{") else host.split(".")
-        path = match.group("path").strip("/")
-        if path:
-            result["path"] = path.split("/")
-    if query:
-        result["query"] = query
-    return result
-
-
-def _auth(auth: AuthSpec | None) -> dict[str, Any]:
-    if auth is None:
-        return {"type": "noauth"}
-    params = auth.params
-    if auth.kind == "bearer":
-        fields = {"token": params}
-    elif auth.kind in ("basic", "digest"):
-        fields = {"username": params["username"], "password": params["password"]}
-    elif auth.kind == "apikey":
-        place = "query" if "query" in params else "header"
-        fields = {"key": params[place], "value": params["value"], "in": place}
-    else:
-        fields = {
-            "grant_type": "client_credentials",
-            "accessTokenUrl": params["token_url"],
-            "clientId": params["client_id"],
-            "clientSecret": params["client_secret"],
-        }
-        if params.get("scope"):
-            fields["scope"] = params["scope"]
-    return {
-        "type": auth.kind,
-        auth.kind: [
-            {"key": key, "value": _pm(_text(value)), "type": "string"}
-            for key, value in fields.items()
-        ],
-    }
-
-
-def _body(body: BodySpec | None, typed: frozenset[str]) -> dict[str, Any] | None:
-    if body is None:
-        return None
-    if body.kind == "json":
-        return {
-            "mode": "raw",
-            "raw": _json_text(body.value, typed),
-            "options": {"raw": {"language": "json"}},
-        }
-    if body.kind == "raw":
-        return {"mode": "raw", "raw": _pm(body.value)}
-    if body.kind == "form":
-        return {"mode": "urlencoded", "urlencoded": _pairs(body.value)}
-    if body.kind == "multipart":
-        parts: list[dict[str, Any]] = []
-        for name, value in body.value.items():
-            if isinstance(value, Mapping):
-                part = {"key": _pm(name), "type": "file", "src": _relative(value["file"])}
-                if value.get("content_type"):
-                    part["contentType"] = value["content_type"]
-                parts.append(part)
-            else:
-                parts.extend({**entry, "type": "text"} for entry in _pairs({name: value}))
-        return {"mode": "formdata", "formdata": parts}
-    if body.kind == "file":
-        return {"mode": "file", "file": {"src": _relative(body.value)}}
-    graphql = body.value
-    return {
-        "mode": "graphql",
-        "graphql": {
-            "query": _pm(graphql["query"]),
-            "variables": _json_text(graphql.get("variables") or {}, typed),
-        },
-    }
-
-
-def _relative(path: str) -> str:
-    """Paths are absolute in the model: give Postman one relative to the working directory."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return path
-
-
-def _pairs(values: Mapping[str, Any]) -> list[dict[str, Any]]:
-    pairs: list[dict[str, Any]] = []
-    for name, value in values.items():
-        items = value if isinstance(value, (list, tuple)) else [value]
-        pairs.extend({"key": _pm(name), "value": _pm(_text(item))} for item in items)
-    return pairs
-
-
-def _json_text(value: Any, typed: frozenset[str]) -> str:
-    """JSON text in Postman's syntax. A string that is exactly one placeholder of a variable
-    whose value is a number, boolean, list or mapping goes unquoted, since postrun sends it with
-    that type (FORMAT.md 1.1); Postman pastes the text in."""
-    marks: dict[str, str] = {}
-
-    def mark(item: Any) -> Any:
-        if isinstance(item, str):
-            exact = _PLACEHOLDER.fullmatch(item)
-            if exact and not exact.group(1) and exact.group(2) in typed:
-                token = f"@@postrun{len(marks)}@@"
-                marks[token] = _pm(item)
-                return token
-            return _pm(item)
-        if isinstance(item, Mapping):
-            return {_pm(key): mark(inner) for key, inner in item.items()}
-        if isinstance(item, (list, tuple)):
-            return [mark(inner) for inner in item]
-        return item
-
-    text = json.dumps(mark(value), indent=4, ensure_ascii=False)
-    for token, replacement in marks.items():
-        text = text.replace(json.dumps(token), replacement)
-    return text
 
 
 def _test_script(request: RequestSpec) -> list[str]:
@@ -416,7 +246,11 @@ def _example(request: RequestSpec, example: Any) -> dict[str, Any]:
     is_json = isinstance(body, (dict, list))
     return {
         "name": example.name,
-        "originalRequest": {"method": request.method, "header": [], "url": _url(request.url, {})},
+        "originalRequest": {
+            "method": request.method,
+            "header": [],
+            "url": url_object(request.url, {}),
+        },
         "status": _reason(example.status),
         "code": example.status,
         "_postman_previewlanguage": "json" if is_json else "text",
