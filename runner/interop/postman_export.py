@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from runner.interop.postman.export_parts import (
@@ -20,6 +22,15 @@ from runner.interop.postman.export_parts import (
     to_postman,
     url_object,
 )
+from runner.interop.postman.export_tree import (
+    auth_of,
+    collection_checks,
+    node_events,
+    path_variables,
+    scope_parts,
+    tree_items,
+)
+from runner.interop.postman.tree import Node, read_tree
 from runner.interop.postman_scripts import capture_to_js, check_to_js
 from runner.model import (
     CheckSpec,
@@ -42,21 +53,23 @@ def export_postman(
     Secrets are exported empty unless ``secret_values`` (--show-secrets) gives their values.
     """
     shown = secret_values or {}
+    top: dict[str, Any] = {}
     if len(collections) == 1:
         only = collections[0]
-        items = _items(only)
+        items, top = _collection_items(only)
         name, description = only.name, only.description
         variables = _variables(only.variables.values, only.secrets, shown)
     else:
-        items = [
-            _folder(
+        items = []
+        for collection in collections:
+            inner, parts = _collection_items(collection)
+            folder = _folder(
                 collection.name,
                 collection.description,
-                _items(collection),
+                inner,
                 _variables(collection.variables.values, (), shown),
             )
-            for collection in collections
-        ]
+            items.append({**folder, **parts})
         name, description = "postrun export", None
         secrets = dict.fromkeys(name for c in collections for name in c.secrets)
         variables = _variables({}, tuple(secrets), shown)
@@ -66,10 +79,30 @@ def export_postman(
     info: dict[str, Any] = {"_postman_id": postman_id, "name": name, "schema": SCHEMA_URL}
     if description:
         info["description"] = description
-    document: dict[str, Any] = {"info": info, "item": items}
+    document: dict[str, Any] = {"info": info, "item": items, **top}
     if variables:
         document["variable"] = variables
     return document
+
+
+def _collection_items(collection: CollectionSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The items of one collection, and its own ``auth`` and ``event`` (from the file as
+    written when it can be read again; else from the model, each request with its own)."""
+    tree = read_tree(Path(collection.file))
+    if tree is None:
+        return _items(collection), {}
+    checks = collection_checks(collection, tree)
+    base = str(Path(collection.file).parent)
+
+    def request_item(request: RequestSpec, node: Node, own: Sequence[CheckSpec]) -> dict[str, Any]:
+        typed = _typed_names(collection, request)
+        return _request_item(request, typed, _Written(node, own, base))
+
+    def folder_variables(values: Mapping[str, Any]) -> list[Any]:
+        return _variables(values, (), {})
+
+    items = tree_items(collection, tree, checks, request_item, _checks_script, folder_variables)
+    return items, scope_parts(tree, checks, _checks_script)
 
 
 def export_postman_environment(
@@ -96,10 +129,7 @@ def export_postman_environment(
 def _variables(
     values: Mapping[str, Any], secrets: Sequence[str], shown: Mapping[str, str]
 ) -> list[dict[str, Any]]:
-    result = [
-        {"key": name, "value": to_postman(text_of(value)), "type": "string"}
-        for name, value in values.items()
-    ]
+    result = [_variable(name, value) for name, value in values.items()]
     # The v2.1 schema has no secret type for collection variables: an empty value, marked in
     # the description so that the importer makes it a secret again.
     result.extend(
@@ -109,6 +139,16 @@ def _variables(
         for name in secrets
     )
     return result
+
+
+def _variable(name: str, value: Any) -> dict[str, Any]:
+    """A collection variable; numbers and booleans keep their JSON type (the v2.1 schema
+    allows any value, with type ``number`` or ``boolean``), so they come back typed."""
+    if isinstance(value, bool):
+        return {"key": name, "value": value, "type": "boolean"}
+    if isinstance(value, (int, float)):
+        return {"key": name, "value": value, "type": "number"}
+    return {"key": name, "value": to_postman(text_of(value)), "type": "string"}
 
 
 def _hoist(items: list[dict[str, Any]], variables: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -188,8 +228,19 @@ def _typed_names(collection: CollectionSpec, request: RequestSpec) -> frozenset[
     return frozenset(name for name, value in values.items() if not isinstance(value, str))
 
 
-def _request_item(request: RequestSpec, typed: frozenset[str]) -> dict[str, Any]:
-    body = body_object(request.body, typed)
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A request as written in its file: its tree node, the checks it owns, its folder."""
+
+    node: Node
+    checks: Sequence[CheckSpec]
+    base: str
+
+
+def _request_item(
+    request: RequestSpec, typed: frozenset[str], written: _Written | None = None
+) -> dict[str, Any]:
+    body = body_object(request.body, typed, written.base if written else None)
     headers = dict(request.headers)
     pm_request: dict[str, Any] = {
         "method": request.method,
@@ -201,22 +252,48 @@ def _request_item(request: RequestSpec, typed: frozenset[str]) -> dict[str, Any]
     }
     if body is not None:
         pm_request["body"] = body
-    pm_request["auth"] = auth_object(request.auth)
+    if written is None:
+        pm_request["auth"] = auth_object(request.auth)
+    else:
+        path_variables(pm_request["url"], written.node)
+        auth = auth_of(written.node)
+        if auth is not None:
+            pm_request["auth"] = auth
     if request.description:
         pm_request["description"] = request.description
     item: dict[str, Any] = {"name": request.name, "request": pm_request}
-    script = _test_script(request)
-    if script:
-        item["event"] = [{"listen": "test", "script": {"type": "text/javascript", "exec": script}}]
-    if request.options.get("follow_redirects") is False:
-        item["protocolProfileBehavior"] = {"followRedirects": False}
-    item["response"] = [_example(request, example) for example in request.examples]
+    if written is None:
+        script = _test_script(request)
+        if script:
+            item["event"] = [node_events_test(script)]
+    else:
+        events = node_events(written.node, _test_script(request, written.checks))
+        if events:
+            item["event"] = events
+    behaviour = _behaviour(request.options)
+    if behaviour:
+        item["protocolProfileBehavior"] = behaviour
+    node = written.node if written else None
+    item["response"] = [_example(request, example, node) for example in request.examples]
     return item
 
 
-def _test_script(request: RequestSpec) -> list[str]:
+def node_events_test(script: list[str]) -> dict[str, Any]:
+    return {"listen": "test", "script": {"type": "text/javascript", "exec": script}}
+
+
+def _behaviour(options: Mapping[str, Any]) -> dict[str, Any]:
+    behaviour: dict[str, Any] = {}
+    if options.get("follow_redirects") is False:
+        behaviour["followRedirects"] = False
+    if options.get("verify") is False:
+        behaviour["strictSSL"] = False
+    return behaviour
+
+
+def _checks_script(checks: Sequence[CheckSpec]) -> list[str]:
     lines: list[str] = []
-    for check in request.checks:
+    for check in checks:
         block = _check_js(check)
         if block is None:
             lines.append(
@@ -224,6 +301,11 @@ def _test_script(request: RequestSpec) -> list[str]:
             )
         else:
             lines.extend(block.splitlines())
+    return lines
+
+
+def _test_script(request: RequestSpec, checks: Sequence[CheckSpec] | None = None) -> list[str]:
+    lines = _checks_script(request.checks if checks is None else checks)
     for capture in request.captures:
         statement = capture_to_js(capture.name, capture.kind, capture.source)
         if statement is None:
@@ -240,10 +322,11 @@ def _check_js(check: CheckSpec) -> str | None:
     return check_to_js(check.kind, check.target, check.matcher.operators)
 
 
-def _example(request: RequestSpec, example: Any) -> dict[str, Any]:
-    body = example.body
+def _example(request: RequestSpec, example: Any, node: Node | None = None) -> dict[str, Any]:
+    body = to_postman(example.body) if node is not None else example.body
     text = body if isinstance(body, str) else json.dumps(body, indent=4, ensure_ascii=False)
     is_json = isinstance(body, (dict, list))
+    headers = example.headers
     return {
         "name": example.name,
         "originalRequest": {
@@ -254,7 +337,7 @@ def _example(request: RequestSpec, example: Any) -> dict[str, Any]:
         "status": _reason(example.status),
         "code": example.status,
         "_postman_previewlanguage": "json" if is_json else "text",
-        "header": [{"key": name, "value": value} for name, value in example.headers.items()],
+        "header": [{"key": name, "value": value} for name, value in headers.items()],
         "body": text,
     }
 

@@ -157,7 +157,7 @@ def test_yaml_shape(tmp_path: Path) -> None:
         "first_pet: $.pets[0].id",
         'x-postman-prerequest: pm.environment.set("started", Date.now());',
         'x-postman-tests: |-\n          pm.test("Body is fine", function () {',
-        "          - name: Two pets\n            status: 200",
+        "          - name: Two pets\n            body:",  # status 200, the default, left out
         "  - name: Bodies\n    defaults:\n      assert:\n        status: 200\n    requests:",
     ):
         assert expected in text

@@ -110,7 +110,11 @@ def auth_object(auth: AuthSpec | None) -> dict[str, Any]:
     }
 
 
-def body_object(body: BodySpec | None, typed: frozenset[str]) -> dict[str, Any] | None:
+def body_object(
+    body: BodySpec | None, typed: frozenset[str], base: str | None = None
+) -> dict[str, Any] | None:
+    """A Postman body; file paths relative to ``base`` (the collection's folder, as the
+    import reads them) or else to the working directory."""
     if body is None:
         return None
     if body.kind == "json":
@@ -127,7 +131,11 @@ def body_object(body: BodySpec | None, typed: frozenset[str]) -> dict[str, Any] 
         parts: list[dict[str, Any]] = []
         for name, value in body.value.items():
             if isinstance(value, Mapping):
-                part = {"key": to_postman(name), "type": "file", "src": _relative(value["file"])}
+                part = {
+                    "key": to_postman(name),
+                    "type": "file",
+                    "src": _relative(value["file"], base),
+                }
                 if value.get("content_type"):
                     part["contentType"] = value["content_type"]
                 parts.append(part)
@@ -135,7 +143,7 @@ def body_object(body: BodySpec | None, typed: frozenset[str]) -> dict[str, Any] 
                 parts.extend({**entry, "type": "text"} for entry in _pairs({name: value}))
         return {"mode": "formdata", "formdata": parts}
     if body.kind == "file":
-        return {"mode": "file", "file": {"src": _relative(body.value)}}
+        return {"mode": "file", "file": {"src": _relative(body.value, base)}}
     graphql = body.value
     return {
         "mode": "graphql",
@@ -146,10 +154,10 @@ def body_object(body: BodySpec | None, typed: frozenset[str]) -> dict[str, Any] 
     }
 
 
-def _relative(path: str) -> str:
-    """Paths are absolute in the model: give Postman one relative to the working directory."""
+def _relative(path: str, base: str | None) -> str:
+    """Paths are absolute in the model: give Postman one relative to ``base``."""
     try:
-        return os.path.relpath(path)
+        return os.path.relpath(path, base)
     except ValueError:  # another drive on Windows
         return path
 

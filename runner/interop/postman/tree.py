@@ -3,7 +3,7 @@
 The model merges defaults into each request (auth, checks) and ignores ``x-`` keys, but a
 faithful export needs them: which auth a request only inherits, the checks a folder's
 ``defaults.assert`` holds, the scripts kept as ``x-postman-*`` text, the path variables, empty
-folders, examples' headers as written. ``read_tree`` reads the file once more as plain data
+folders. ``read_tree`` reads the file once more as plain data
 (``yaml.safe_load``: the structure and the text kept, not the values the model already has).
 """
 
@@ -72,16 +72,6 @@ class Node:
         if not isinstance(value, Mapping):
             return {}
         return {str(key): str(name) for key, name in value.items()}
-
-    def example_headers(self, name: str) -> dict[str, str] | None:
-        """An example's headers as written (the model adds the implied Content-Type)."""
-        for example in self.raw.get("examples") or ():
-            if isinstance(example, Mapping) and str(example.get("name")) == name:
-                headers = example.get("headers")
-                if not isinstance(headers, Mapping):
-                    return {}
-                return {str(key): _text(value) for key, value in headers.items()}
-        return None
 
     def requests(self, folders: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Node]]:
         """Every request below, with the folder names leading to it."""
