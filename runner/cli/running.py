@@ -81,6 +81,7 @@ def _run(flags: RunFlags) -> NoReturn:
         meanwhile=_import_for_run if _owns_process() else None,
     )
     plan = _plan(flags, loaded)
+    _check_auth_extras(plan)
     if flags.mock:
         _say_missing_examples(plan)
     out = sys.stdout
@@ -136,6 +137,20 @@ def _plan(flags: RunFlags, loaded: Loaded) -> RunPlan:
         files_apart=flags.jobs > 1,
     )
     return plan_run(loaded.collections, options)
+
+
+def _check_auth_extras(plan: RunPlan) -> None:
+    """oauth1 and awsv4 sign with an optional extra: say how to install it before sending."""
+    from runner.transport.signers import EXTRAS, check_extras
+
+    kinds = {
+        request.auth.kind
+        for collection in plan.collections
+        for request in collection.requests
+        if request.auth is not None and request.auth.kind in EXTRAS
+    }
+    if kinds:
+        check_extras(kinds)
 
 
 def _say_missing_examples(plan: RunPlan) -> None:

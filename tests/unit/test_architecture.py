@@ -45,6 +45,8 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "jsonschema": ("checks", "loader.schemas"),
     "dotenv": ("variables",),
     "regex": ("regexes",),
+    "requests_oauthlib": ("transport.signers",),
+    "requests_aws4auth": ("transport.signers",),
 }
 
 # The one code path: these functions are called from the engine only (and their own module).

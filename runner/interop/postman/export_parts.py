@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from runner.interop.postman.fields import SIGNING_FIELDS
 from runner.model import AuthSpec, BodySpec
 
 _PLACEHOLDER = re.compile(r"(\\?)<<[ \t]*(\$?[A-Za-z0-9_.\-]+)[ \t]*>>")
@@ -92,6 +93,15 @@ def auth_object(auth: AuthSpec | None) -> dict[str, Any]:
     elif auth.kind == "apikey":
         place = "query" if "query" in params else "header"
         fields = {"key": params[place], "value": params["value"], "in": place}
+    elif auth.kind in SIGNING_FIELDS:
+        fields = {
+            theirs: params[ours]
+            for theirs, ours in SIGNING_FIELDS[auth.kind].items()
+            if ours in params
+        }
+        if auth.kind == "oauth1":
+            fields.setdefault("signatureMethod", "HMAC-SHA1")
+            fields["addParamsToHeader"] = True
     else:
         fields = {
             "grant_type": "client_credentials",
