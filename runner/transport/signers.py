@@ -40,9 +40,24 @@ def check_extras(kinds: Iterable[str]) -> None:
 def signer(kind: str, values: Mapping[str, Any]) -> Any:
     """The requests auth object that signs a request for ``oauth1`` or ``awsv4``."""
     check_extras([kind])
-    if kind == "oauth1":
-        return _oauth1(values)
-    return _awsv4(values)
+    return _TextHeaders(_oauth1(values) if kind == "oauth1" else _awsv4(values))
+
+
+class _TextHeaders:
+    """Runs a signer, then gives its headers as text: requests-oauthlib sets Authorization as
+    bytes, which the rest of postrun (masking, reports) reads as text."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, prepared: Any) -> Any:
+        prepared = self.inner(prepared)
+        for name, value in list(prepared.headers.items()):
+            if isinstance(value, bytes):
+                prepared.headers[name] = value.decode("latin-1")
+        return prepared
 
 
 def _oauth1(values: Mapping[str, Any]) -> Any:
