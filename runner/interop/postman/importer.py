@@ -40,6 +40,23 @@ DYNAMIC_MAP: Mapping[str, str] = {
 }
 
 
+def _placeholders(value: Any, found: dict[str, None]) -> None:
+    """Every ``<<name>>`` in ``value`` (keys and values, recursively)."""
+    if isinstance(value, str):
+        for match in PLACEHOLDER.finditer(value):
+            name = match.group(0).strip("<> \t")
+            escaped = match.start() > 0 and value[match.start() - 1] == "\\"
+            if not name.startswith("$") and not escaped:
+                found[name] = None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _placeholders(key, found)
+            _placeholders(item, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _placeholders(item, found)
+
+
 @dataclass(slots=True)
 class Importer:
     """Holds what one import learns along the way: secrets, notes, per-request reports."""
@@ -172,6 +189,23 @@ class Importer:
             )
         return declared
 
+    def declare_used_credentials(self, *parts: Any) -> None:
+        """A credential-named ``<<name>>`` used but defined nowhere in the export (it lived in
+        a Postman environment not given) becomes a secret, so the file validates and the run
+        asks for it."""
+        used: dict[str, None] = {}
+        _placeholders(parts, used)
+        defined = set(self.known) | set(self.path_defaults) | self.captured
+        defined |= set(self.script_sets) | set(self.vault.names)
+        for name in used:
+            if name not in defined and looks_secret(name):
+                self.add_secret(name, None)
+                self.collection_secrets[name] = None
+                self.notes.append(
+                    f"'{name}' is used but not defined in the export: declared a secret "
+                    "(set it, or import its environment with --environment)"
+                )
+
     # ------------------------------------------------------------------ text
 
     def convert(self, value: Any, where: str) -> str:
@@ -236,7 +270,7 @@ class Importer:
                     parsed = json.loads(result[name])
                 except ValueError:
                     continue
-                if not isinstance(parsed, (dict, list, str)):
+                if not isinstance(parsed, str):  # numbers, booleans, lists, objects
                     result[name] = parsed
         return result
 

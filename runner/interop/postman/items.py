@@ -36,6 +36,7 @@ def convert_collection(importer: Importer, collection: Mapping[str, Any]) -> dic
     for key, value in importer.path_defaults.items():
         variables.setdefault(key, value)
     variables.update(importer.undeclared_sets(variables))
+    importer.declare_used_credentials(requests, variables, defaults)
     if variables:
         data["variables"] = variables
     if importer.collection_secrets:
