@@ -226,7 +226,8 @@ class Outcome:
     validated: bool = False
     mock_ok: bool = False
     round_trip: bool = False
-    verdicts_match: bool = False
+    verdicts_match: bool = False  # Postman's verdicts, or the documented difference
+    same_as_postman: bool = False  # every request as a Postman run gives it
     tests_blocks: tuple[int, int] = (0, 0)  # pm.test blocks: total, translated
     legacy_lines: tuple[int, int] = (0, 0)  # tests[...] lines: total, translated
     problem: str = ""
@@ -374,6 +375,7 @@ def outcome(export: Path, work: Path, base: str) -> Outcome:
         result.verdicts_match = all(
             ours[path] == differs.get(path, ["pass", "pass"])[1] for path in ours
         ) and all(ours[path] == postman[path] for path in ours if path not in differs)
+        result.same_as_postman = ours == postman
         first, second = round_trip(summary, work)
         result.round_trip = first == second
     except PostrunError as exc:
