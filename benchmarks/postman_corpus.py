@@ -44,16 +44,21 @@ def main() -> int:
     blocks = (sum(row.tests_blocks[0] for row in rows), sum(row.tests_blocks[1] for row in rows))
     legacy = (sum(row.legacy_lines[0] for row in rows), sum(row.legacy_lines[1] for row in rows))
     print()
+    count = {
+        key: sum(getattr(row, key) for row in rows)
+        for key in ("imported", "validated", "mock_ok", "same_as_postman", "verdicts_match")
+    }
     print(
-        f"{total} exports: {sum(row.imported for row in rows)} import, "
-        f"{sum(row.validated for row in rows)} validate, "
-        f"{sum(row.mock_ok for row in rows)} run green under --mock --mock-missing skip, "
-        f"{sum(row.same_as_postman for row in rows)} give Postman's verdicts on every request "
-        f"({sum(row.verdicts_match for row in rows)} with the documented differences), {sum(row.round_trip for row in rows)} round-trip unchanged"
+        f"{total} exports: {count['imported']} import, {count['validated']} validate, "
+        f"{count['mock_ok']} run green under --mock --mock-missing skip, "
+        f"{count['same_as_postman']} give Postman's verdicts on every request "
+        f"({count['verdicts_match']} with the documented differences), "
+        f"{sum(row.round_trip for row in rows)} round-trip unchanged"
     )
     print(
-        f"pm.test blocks translated: {blocks[1]}/{blocks[0]} ({100 * blocks[1] / blocks[0]:.0f} %); "
-        f"tests[...] lines: {legacy[1]}/{legacy[0]} ({100 * legacy[1] / legacy[0]:.0f} %)"
+        f"pm.test blocks translated: {blocks[1]}/{blocks[0]} "
+        f"({100 * blocks[1] / blocks[0]:.0f} %); tests[...] lines: {legacy[1]}/{legacy[0]} "
+        f"({100 * legacy[1] / legacy[0]:.0f} %)"
     )
     return 0
 
