@@ -58,7 +58,7 @@ def _discover(paths: Sequence[Path]) -> list[Path]:
             for path in paths
             if path.is_dir()
             for found in sorted(path.glob("*.postman_collection.json"))[:1]
-            or ([path] if (path / "definition.yaml").is_file() else [])
+            or ([path] if _is_v3_folder(path) else [])
         ]
         if exports:
             hint = f"this is a Postman export: run `postrun import postman {exports[0]}`"
@@ -191,3 +191,13 @@ def _import_for_run() -> None:
     from runner.transport import import_requests
 
     import_requests()
+
+
+def _is_v3_folder(path: Path) -> bool:
+    """A Postman Collection v3 folder (Postman v12's YAML files), which import reads."""
+    resources = path / ".resources" / "definition.yaml"
+    return (
+        resources.is_file()
+        or (path / "definition.yaml").is_file()
+        or (any(path.glob("*.request.yaml")))
+    )
