@@ -177,10 +177,22 @@ class Importer:
                 self.script_sets.setdefault(name, where)
 
     def undeclared_sets(self, variables: Mapping[str, Any]) -> dict[str, str]:
-        """Names only an untranslated script sets, declared empty so the file validates."""
+        """Names only an untranslated script sets, declared so the file validates.
+
+        A credential-named one (``token``) becomes a secret: the run then asks for it before
+        sending anything, instead of sending an empty token; any other is declared empty.
+        """
         declared: dict[str, str] = {}
         for name, where in self.script_sets.items():
             if name in variables or name in self.vault.names or name in self.captured:
+                continue
+            if looks_secret(name):
+                self.add_secret(name, None)
+                self.collection_secrets[name] = None
+                self.notes.append(
+                    f"'{name}' is set by the script of '{where}', which stays text: declared a "
+                    "secret (set it, or rewrite the script as a capture and drop the secret)"
+                )
                 continue
             declared[name] = ""
             self.notes.append(
