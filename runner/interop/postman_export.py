@@ -256,9 +256,11 @@ def _request_item(
         pm_request["auth"] = auth_object(request.auth)
     else:
         path_variables(pm_request["url"], written.node)
+        # The request's own auth from the model (YAML 1.2 values), none when it inherits.
         auth = auth_of(written.node)
         if auth is not None:
-            pm_request["auth"] = auth
+            own = isinstance(written.node.auth, Mapping) and request.auth is not None
+            pm_request["auth"] = auth_object(request.auth) if own else auth
     if request.description:
         pm_request["description"] = request.description
     item: dict[str, Any] = {"name": request.name, "request": pm_request}

@@ -153,7 +153,7 @@ def _request(
     headers = convert_headers(importer, request.get("header"), path)
     body = request.get("body")
     converted_body = None
-    if isinstance(body, dict) and body.get("mode") and not body.get("disabled"):
+    if _has_body(body):
         converted_body = convert_body(importer, body, path, headers)  # may add a Content-Type
     if headers:
         data["headers"] = headers
@@ -251,6 +251,13 @@ def _options(item: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, A
         if behaviour.get("strictSSL") is False:
             options["verify"] = False
     return options
+
+
+def _has_body(body: Any) -> bool:
+    """A body to send: Postman writes an empty raw body (with its JSON language) on GETs."""
+    if not isinstance(body, dict) or not body.get("mode") or body.get("disabled"):
+        return False
+    return not (body.get("mode") == "raw" and not as_text(body.get("raw")).strip())
 
 
 def _has_url(request: Any) -> bool:
