@@ -333,10 +333,6 @@ def _syntax_hint(exc: yaml.MarkedYAMLError, line: str) -> str | None:
     problem = exc.problem or ""
     context = exc.context or ""
     column = exc.problem_mark.column if exc.problem_mark is not None else 0
-    postman = re.search(r"\{\{\s*([^{}\s]+)\s*\}\}", line)
-    if postman:
-        name = postman.group(1)
-        return f"Postman's {{{{{name}}}}} is written <<{name}>> in postrun"
     if "unknown escape character" in problem:
         return (
             "regexes go in single quotes ('^\\d+$'): inside double quotes a backslash starts "
@@ -351,6 +347,10 @@ def _syntax_hint(exc: yaml.MarkedYAMLError, line: str) -> str | None:
             "*name refers to an anchor &name defined earlier; a value that starts with '*' "
             'must be quoted ("*/*")'
         )
+    postman = re.search(r"\{\{\s*([^{}\s]+)\s*\}\}", line)
+    if postman:
+        name = postman.group(1)
+        return f"Postman's {{{{{name}}}}} is written <<{name}>> in postrun"
     if "mapping values are not allowed here" in problem:
         return "quote a value that contains ': ' (description: \"Note: this\")"
     before = line[:column]

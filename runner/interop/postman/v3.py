@@ -35,7 +35,8 @@ def is_v3_folder(path: Path) -> bool:
 def read_v3(path: Path) -> dict[str, Any]:
     """The v3 collection in folder ``path`` as a v2.1 collection document."""
     root = _collection_root(path, strict=True)
-    assert root is not None  # strict raises instead
+    if root is None:  # strict raises instead; this keeps the type checker informed
+        raise PostrunError(f"'{path}' is not a Postman collection folder")
     definition = _definition(root)
     document: dict[str, Any] = {
         "info": {
