@@ -300,3 +300,21 @@ def test_environment_export_round_trip(tmp_path: Path) -> None:
     again = load_environment(summary.environment_files[0])
     assert dict(again.variables.values) == {"base_url": "https://s.test", "retries": "3"}
     assert again.secrets == ("TOKEN",)
+
+
+@pytest.mark.parametrize("name", ["petstore", "auth-kinds", "odd-shapes"], ids=lambda name: name)
+def test_the_older_fixtures_round_trip_unchanged(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """import(export(import(x))) == import(x), the YAML text compared."""
+    monkeypatch.chdir(tmp_path)
+    summary = import_postman(DATA / f"{name}.postman_collection.json", [], tmp_path / "a")
+    # The uploads name files next to the collection (odd-shapes writes placeholders there).
+    shutil.copytree(DATA / "files", tmp_path / "a" / "collections" / "files", dirs_exist_ok=True)
+    collection = load_collection(summary.collection_file, base_dir=tmp_path)
+    exported = tmp_path / "x.postman_collection.json"
+    exported.write_text(json.dumps(export_postman([collection])), encoding="utf-8")
+    again = import_postman(exported, [], tmp_path / "b")
+    assert again.collection_file.read_text(encoding="utf-8") == (
+        summary.collection_file.read_text(encoding="utf-8")
+    )

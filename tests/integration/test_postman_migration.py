@@ -22,7 +22,14 @@ def imported(tmp_path: Path, items: list[Any], **top: Any) -> tuple[ImportSummar
     source = tmp_path / "t.postman_collection.json"
     source.write_text(json.dumps(document), encoding="utf-8")
     summary = import_postman(source, [], tmp_path / "out")
-    return summary, summary.collection_file.read_text(encoding="utf-8")
+    text = summary.collection_file.read_text(encoding="utf-8")
+    # Each of these exports round-trips too: import(export(import(x))) == import(x).
+    collection = load_collection(summary.collection_file, base_dir=tmp_path)
+    again_source = tmp_path / "again.postman_collection.json"
+    again_source.write_text(json.dumps(export_postman([collection])), encoding="utf-8")
+    again = import_postman(again_source, [], tmp_path / "again")
+    assert again.collection_file.read_text(encoding="utf-8") == text
+    return summary, text
 
 
 def item(name: str, url: Any, **request: Any) -> dict[str, Any]:
