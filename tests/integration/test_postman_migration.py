@@ -260,3 +260,14 @@ def test_hawk_and_ntlm_stay_reported_and_round_trip(tmp_path: Path) -> None:
     summary, text = imported(tmp_path, [item("h", "https://e.com", auth=hawk)])
     assert "x-postman-auth: 'type: hawk; fields: authId, authKey'" in text
     assert summary.requests[0].untranslated == ("auth",)
+
+
+def test_a_credential_in_a_path_variable_becomes_a_secret(tmp_path: Path) -> None:
+    url = {
+        "raw": "https://e.com/reset/:token",
+        "variable": [{"key": "token", "value": "rst-98765"}],
+    }
+    summary, text = imported(tmp_path, [item("reset", url, method="POST")])
+    assert "rst-98765" not in text and "rst-98765" not in summary.table()
+    assert "url: https://e.com/reset/<<TOKEN>>" in text
+    assert summary.secrets == ("TOKEN",)

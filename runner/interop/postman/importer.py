@@ -141,6 +141,9 @@ class Importer:
     def path_variable(self, key: str, value: Any, where: str) -> str:
         """The variable name a ``:key`` path segment becomes; its value kept as a default."""
         text = as_text(value)
+        if text and looks_secret(key) and not POSTMAN_PLACEHOLDER.search(text):
+            # ``/reset/:token`` with a literal token: a secret, its value not written.
+            return self.request_path(key, self.secret_for_literal(text, key.upper(), "path"))
         exact = POSTMAN_PLACEHOLDER.fullmatch(text.strip())
         if exact and not exact.group(1).startswith("$") and self.name_for(exact.group(1)):
             name = self.name_for(exact.group(1))
@@ -152,6 +155,12 @@ class Importer:
                 )
                 text = f":{key}"
             name = self._free_name(key, self.convert(text, where))
+        self.request_paths[key] = name
+        return name
+
+    def request_path(self, key: str, placeholder: str) -> str:
+        """The ``:key`` segment of this request is the variable of ``placeholder``."""
+        name = placeholder.strip("<>")
         self.request_paths[key] = name
         return name
 
