@@ -34,6 +34,7 @@ def validate(
     environ: Mapping[str, str],
     dotenv: Mapping[str, str],
     show_vars: bool = False,
+    dotenv_name: str = ".env",
 ) -> str:
     """Check collections as a run would; return the report text or raise PostrunError."""
     declared = declared_secrets(collections, environment)
@@ -56,7 +57,7 @@ def validate(
     for name in unset:
         lines.append(
             f"note: secret {name} is not set; `postrun run` will need it "
-            f"(export {name}=... or add it to .env)"
+            f"(export {name}=... or add it to {dotenv_name})"
         )
     for collection in collections:
         lines.extend(broken_placeholder_warnings(Path(collection.file)))

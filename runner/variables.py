@@ -1,6 +1,6 @@
 """Variable scopes and their precedence (FORMAT.md section 3), secrets, and undefined-name checks.
 
-No I/O except ``read_dotenv``; the process environment is passed in, never read here, so only
+No I/O except reading ``.env`` files; the process environment is passed in, never read here, so only
 declared secrets can ever come from it.
 """
 
@@ -88,6 +88,24 @@ def read_dotenv(path: Path, *, required: bool = False) -> dict[str, str]:
         ) from None
     values = dotenv_values(stream=io.StringIO(text), interpolate=False)
     return {name: value for name, value in values.items() if value is not None}
+
+
+def read_dotenv_files(
+    environment_file: Path | None, env_file: Path | None = None
+) -> tuple[dict[str, str], str]:
+    """The .env values for a run and how to name where they come from in a hint.
+
+    ``--env-file`` alone when given; else ``.env`` in the current directory, overlaid with
+    ``.env.<environment>`` (the environment file's stem) when an environment is chosen, so dev
+    and staging secrets differ without editing a file (as Vite and dotenv-flow read them).
+    """
+    if env_file is not None:
+        return read_dotenv(env_file, required=True), str(env_file)
+    values = read_dotenv(Path(".env"))
+    if environment_file is None:
+        return values, ".env"
+    specific = f".env.{Path(environment_file).stem}"
+    return {**values, **read_dotenv(Path(specific))}, f"{specific} or .env"
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,7 +131,7 @@ def _common_options(command: F) -> F:
         click.option(
             "--env-file",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Read secrets from this .env file instead of ./.env.",
+            help="Read secrets from this file instead of ./.env and ./.env.NAME (for --env NAME).",
         ),
         _allow_outside_option,
         _traceback_option,

@@ -161,9 +161,9 @@ def _load_all(
     *,
     on_request: Callable[[object], object] | None = None,
 ) -> Loaded:
-    """Load in this process: --var values, the collections, the environment, the .env file."""
+    """Load in this process: --var values, the collections, the environment, the .env files."""
     from runner.loader import find_environment, load_collection, load_environment
-    from runner.variables import parse_cli_var, read_dotenv
+    from runner.variables import parse_cli_var, read_dotenv_files
 
     cli_vars = dict(parse_cli_var(text) for text in variables)
     files = _discover(paths)
@@ -171,14 +171,11 @@ def _load_all(
         load_collection(file, allow_outside=allow_outside, on_request=on_request) for file in files
     )
     environment = None
+    environment_file = None
     if env_name:
-        environment = load_environment(find_environment(env_name, files, Path.cwd()))
-    if env_file is not None:
-        dotenv = read_dotenv(env_file, required=True)
-        dotenv_name = str(env_file)
-    else:
-        dotenv = read_dotenv(Path(".env"))
-        dotenv_name = ".env"
+        environment_file = find_environment(env_name, files, Path.cwd())
+        environment = load_environment(environment_file)
+    dotenv, dotenv_name = read_dotenv_files(environment_file, env_file)
     return Loaded(collections, environment, cli_vars, dotenv, dotenv_name)
 
 

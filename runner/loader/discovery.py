@@ -148,3 +148,9 @@ def _looks_like_collection(path: Path) -> bool:
     return isinstance(root, MappingNode) and any(
         isinstance(key, ScalarNode) and key.value == "requests" for key, _ in root.value
     )
+
+
+def is_collection_file(path: Path) -> bool:
+    """Whether a YAML file met in a folder is a collection (FORMAT.md 4): for front-ends that
+    walk folders themselves, such as the pytest plugin."""
+    return path.suffix in (".yaml", ".yml") and _looks_like_collection(path)

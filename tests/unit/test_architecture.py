@@ -21,7 +21,7 @@ RUNNER = Path(__file__).resolve().parents[2] / "runner"
 # own; never a unit of its own layer or of one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
-    ("cli",),
+    ("cli", "pytest_plugin"),
     ("interop", "validation"),
     ("report",),
     ("engine", "loader"),
@@ -47,6 +47,8 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "regex": ("regexes",),
     "requests_oauthlib": ("transport.signers",),
     "requests_aws4auth": ("transport.signers",),
+    "pytest": ("pytest_plugin",),
+    "xdist": ("pytest_plugin",),
 }
 
 # The one code path: these functions are called from the engine only (and their own module).
