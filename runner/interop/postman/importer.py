@@ -154,7 +154,7 @@ class Importer:
                     f"until you set '{key}' (--var {key}=... or variables:)"
                 )
                 text = f":{key}"
-            name = self._free_name(key, self.convert(text, where))
+            name = _free_name(self, key, self.convert(text, where))
         self.request_paths[key] = name
         return name
 
@@ -163,18 +163,6 @@ class Importer:
         name = placeholder.strip("<>")
         self.request_paths[key] = name
         return name
-
-    def _free_name(self, key: str, default: str) -> str:
-        """``key``, or ``key_2``... when ``key`` already holds another value."""
-        name, number = key, 2
-        while True:
-            taken = self.path_defaults.get(name, self.known.get(name))
-            if name in self.vault.names:
-                taken = object()
-            if taken is None or taken == default:
-                self.path_defaults[name] = default
-                return name
-            name, number = f"{key}_{number}", number + 1
 
     # ------------------------------------------------------------------ script variables
 
@@ -311,3 +299,16 @@ class Importer:
         if secrets:
             data["secrets"] = list(dict.fromkeys(secrets))
         return data
+
+
+def _free_name(importer: Importer, key: str, default: str) -> str:
+    """``key``, or ``key_2``... when ``key`` already holds another value."""
+    name, number = key, 2
+    while True:
+        taken = importer.path_defaults.get(name, importer.known.get(name))
+        if name in importer.vault.names:
+            taken = object()
+        if taken is None or taken == default:
+            importer.path_defaults[name] = default
+            return name
+        name, number = f"{key}_{number}", number + 1
