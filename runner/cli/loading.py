@@ -135,8 +135,8 @@ def _load_telling(
     load: Callable[[Callable[[object], object]], Loaded],
 ) -> Callable[[Callable[[object], object]], tuple[Loaded | PostrunError, str]]:
     """``load`` for a child process, which prints nothing: what it loaded, or the input error
-    it met, comes back with what loading wrote to stderr (the note on skipped files, a warning
-    python-dotenv logs about a .env line), for the parent to report in that order. Requests
+    it met, comes back with what loading wrote to stderr (the note on skipped files, the warning
+    on a .env line that does not parse), for the parent to report in that order. Requests
     are passed to ``ahead`` as they are built."""
 
     def loading(ahead: Callable[[object], object]) -> tuple[Loaded | PostrunError, str]:
@@ -175,7 +175,15 @@ def _load_all(
     if env_name:
         environment_file = find_environment(env_name, files, Path.cwd())
         environment = load_environment(environment_file)
-    dotenv, dotenv_name = read_dotenv_files(environment_file, env_file)
+    bad_lines: list[tuple[str, int]] = []
+    dotenv, dotenv_name = read_dotenv_files(environment_file, env_file, bad_lines)
+    for name, line in bad_lines:
+        # The line itself is not shown: it may hold a secret.
+        click.echo(
+            f"warning: {name}:{line}: not a NAME=value line, so it is ignored "
+            '(quote a value with spaces or #: NAME="a b")',
+            err=True,
+        )
     return Loaded(collections, environment, cli_vars, dotenv, dotenv_name)
 
 
