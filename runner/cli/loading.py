@@ -48,6 +48,12 @@ def _discover(paths: Sequence[Path]) -> list[Path]:
     """The collection files in ``paths``; none at all is an input error."""
     from runner.loader import discover_collections
 
+    for path in paths:
+        if path.is_dir() and _is_v3_folder(path):  # its YAML files are Postman's, not ours
+            raise PostrunError(
+                f"'{path}' is a Postman collection (v3 folder), not postrun collections",
+                hint=f"this is a Postman export: run `postrun import postman {path}`",
+            )
     files, skipped = discover_collections(list(paths))
     if skipped:
         _note_skipped(skipped)
@@ -58,7 +64,6 @@ def _discover(paths: Sequence[Path]) -> list[Path]:
             for path in paths
             if path.is_dir()
             for found in sorted(path.glob("*.postman_collection.json"))[:1]
-            or ([path] if _is_v3_folder(path) else [])
         ]
         if exports:
             hint = f"this is a Postman export: run `postrun import postman {exports[0]}`"

@@ -96,6 +96,7 @@ RUN: dict[str, Run] = {
     "postrun export curl collections/openai-chat.yaml --env openai": Run(0),
     "postrun export curl collections/ --request 'Notes/*' -o notes.sh": Run(0),
     "postrun init api-tests": Run(0),
+    "postrun import postman postman/collections/my-api -o .": Run(0, setup="postman_v3"),
 }
 
 NOT_RUN: dict[str, str] = {
@@ -341,9 +342,18 @@ def postman_imported(project: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def postman_v3(project: Path) -> None:
+    """A repository with a Postman v12 collection (Collection v3 YAML files) in it."""
+    import shutil
+
+    corpus = Path(__file__).resolve().parents[1] / "data" / "postman" / "corpus" / "v3-shop"
+    shutil.copytree(corpus, project / "postman" / "collections" / "my-api")
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
     "postman_exports": postman_exports,
     "postman_imported": postman_imported,
+    "postman_v3": postman_v3,
 }
 
 
