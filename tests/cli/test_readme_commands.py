@@ -104,6 +104,7 @@ RUN: dict[str, Run] = {
     "--report json:out/load.json --report html:out/load.html --csv out/load": Run(
         0, setup="load_demo"
     ),
+    "postrun import postman postman/collections/my-api -o .": Run(0, setup="postman_v3"),
 }
 
 NOT_RUN: dict[str, str] = {
@@ -382,10 +383,17 @@ def load_demo(project: Path) -> None:
     (project / "load-demo.yaml").write_text(text)
 
 
+def postman_v3(project: Path) -> None:
+    """A repository with a Postman v12 collection (Collection v3 YAML files) in it."""
+    corpus = Path(__file__).resolve().parents[1] / "data" / "postman" / "corpus" / "v3-shop"
+    shutil.copytree(corpus, project / "postman" / "collections" / "my-api")
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
     "postman_exports": postman_exports,
     "postman_imported": postman_imported,
     "load_demo": load_demo,
+    "postman_v3": postman_v3,
 }
 
 

@@ -45,6 +45,8 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "jsonschema": ("checks", "loader.schemas"),
     "dotenv": ("variables",),
     "regex": ("regexes",),
+    "requests_oauthlib": ("transport.signers",),
+    "requests_aws4auth": ("transport.signers",),
     "pytest": ("pytest_plugin",),
     "xdist": ("pytest_plugin",),
     "locust": ("load.locust_user",),
