@@ -16,6 +16,8 @@ running.py    the run: flags -> RunOptions -> plan -> listeners -> engine -> rep
 run.py        the ``run`` command's options and help
 static.py     ``validate`` and ``list``: commands that send nothing
 interop.py    the ``import`` and ``export`` groups and their commands
+mock.py       the ``mock`` command's options and help
+mocking.py    ``mock``: load, print the routes, serve until Ctrl-C (imported when it runs)
 ============  ==================================================================================
 
 Importing the command modules here registers their commands on ``cli``; ``postrun --help``
@@ -27,7 +29,7 @@ running.py (with output.py and reports.py) when ``run`` runs.
 
 from __future__ import annotations
 
-from runner.cli import interop, run, static  # noqa: F401  (they register their commands)
+from runner.cli import interop, mock, run, static  # noqa: F401  (they register their commands)
 from runner.cli.app import cli, main
 
 __all__ = ["cli", "main"]

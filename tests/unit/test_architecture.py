@@ -22,7 +22,7 @@ RUNNER = Path(__file__).resolve().parents[2] / "runner"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
     ("cli",),
-    ("interop", "validation"),
+    ("interop", "validation", "mockserver"),
     ("report",),
     ("engine", "loader"),
     ("transport", "mock", "preload", "data", "selection"),
