@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
     ("cli",),
     ("interop", "validation", "mockserver"),
-    ("report",),
+    ("report", "recording"),
     ("engine", "loader"),
     ("transport", "mock", "preload", "data", "selection"),
     ("auth", "checks", "captures", "variables"),
@@ -45,6 +45,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "jsonschema": ("checks", "loader.schemas"),
     "dotenv": ("variables",),
     "regex": ("regexes",),
+    "ruamel": ("recording",),
 }
 
 # The one code path: these functions are called from the engine only (and their own module).

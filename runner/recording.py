@@ -1,0 +1,307 @@
+"""``postrun run --record``: real responses written into the collection files as examples.
+
+``Recorder`` is a listener: it keeps the first response of each request from the engine's
+``RequestFinished`` events, which are already masked, and ``write`` puts them in the files.
+
+The file is edited as text, not re-dumped: ruamel.yaml reads it (round-trip mode keeps the line
+and column of every node, where PyYAML's safe loader keeps none past composing) to find where a
+request and its examples are, and writes the new example alone, in the file's own indentation;
+every other byte stays as it was, comments, flow mappings, anchors and blank lines included
+(a whole-file round trip through ruamel re-flows flow mappings and drops a written ``null``).
+Each file is written whole or not at all (a temporary file, then a rename).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runner.errors import PostrunError
+from runner.events import Event, RequestFinished
+from runner.results import ResponseData, SentRequest
+
+RECORDED = "recorded"
+# Left out of a recorded example: they change on every response, belong to the connection, or
+# carry credentials (Set-Cookie), so a replay would show stale or secret values.
+VOLATILE_HEADERS = frozenset(
+    {
+        "age",
+        "alt-svc",
+        "cf-ray",
+        "connection",
+        "content-encoding",  # the recorded body is the decoded one
+        "content-length",
+        "cookie",
+        "date",
+        "expires",
+        "keep-alive",
+        "last-modified",
+        "nel",
+        "report-to",
+        "server",
+        "server-timing",
+        "set-cookie",
+        "traceparent",
+        "transfer-encoding",
+        "via",
+        "x-cache",
+        "x-runtime",
+        "x-response-time",
+        "x-served-by",
+        "x-timer",
+    }
+)
+_VOLATILE_PARTS = ("request-id", "requestid", "trace-id", "correlation-id", "amz-cf-", "-ms")
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One response to write: where its request is, and what was sent and received."""
+
+    file: str
+    line: int  # 1-based, the request's first key
+    request: SentRequest | None
+    response: ResponseData
+
+
+class Recorder:
+    """Keeps the first response of every request; ``missing_only`` for ``--record-missing``."""
+
+    def __init__(self, *, missing_only: bool = False) -> None:
+        self.missing_only = missing_only
+        self._recorded: dict[tuple[str, int], Recorded] = {}
+        self._lock = threading.Lock()  # under --jobs, files finish on several threads
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, RequestFinished) or event.response is None:
+            return
+        location = event.result.location
+        if location is None:
+            return
+        key = (location.file, location.line)
+        with self._lock:
+            if key not in self._recorded:
+                self._recorded[key] = Recorded(
+                    location.file, location.line, event.request, event.response
+                )
+
+    def write(self) -> list[str]:
+        """Write the examples into their files; one line per file saying what was written."""
+        by_file: dict[str, list[Recorded]] = {}
+        for recorded in self._recorded.values():
+            by_file.setdefault(recorded.file, []).append(recorded)
+        lines = []
+        for file, items in sorted(by_file.items()):
+            count = record_into(Path(file), items, missing_only=self.missing_only)
+            if count:
+                plural = "s" if count != 1 else ""
+                lines.append(f"recorded {count} example{plural} into {file}")
+        return lines
+
+
+def record_into(path: Path, items: list[Recorded], *, missing_only: bool) -> int:
+    """Splice an example for each item into the file at ``path``; how many were written."""
+    text = path.read_text(encoding="utf-8")
+    document = _load(path, text)
+    lines = text.splitlines(keepends=True)
+    edits: list[tuple[int, int, str]] = []
+    for item in items:
+        found = _find_request(document, item.line - 1)
+        if found is None:
+            continue
+        request, limit = found
+        edit = _edit(lines, request, limit, example_map(item), missing_only=missing_only)
+        if edit is not None:
+            edits.append(edit)
+    if not edits:
+        return 0
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"  # an example appended after the last line starts on a line of its own
+    for start, end, new in sorted(edits, reverse=True):  # bottom up: earlier lines stay put
+        lines[start:end] = [new]
+    _write_whole(path, "".join(lines))
+    return len(edits)
+
+
+def _load(path: Path, text: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="rt").load(text)
+    except YAMLError as exc:
+        raise PostrunError(f"cannot record into {path}: it no longer parses ({exc})") from None
+
+
+def _find_request(document: Any, line: int) -> tuple[Any, int] | None:
+    """The request mapping whose first key is on ``line`` (0-based), and the line its text
+    ends before (the next sibling of it or of a folder around it, else the end of the file)."""
+    pending: list[tuple[Any, int]] = [(document, 1 << 30)]
+    while pending:
+        node, limit = pending.pop()
+        items = node.get("requests") if hasattr(node, "get") else None
+        if not hasattr(items, "lc") or not isinstance(items, list):
+            continue
+        limit = _after_key(node, "requests", limit)
+        for index, item in enumerate(items):
+            if not hasattr(item, "lc"):
+                continue
+            after = items.lc.item(index + 1)[0] if index + 1 < len(items) else limit
+            if item.lc.line == line:
+                return item, after
+            pending.append((item, after))
+    return None
+
+
+def _edit(
+    lines: list[str], request: Any, limit: int, example: dict[str, Any], *, missing_only: bool
+) -> tuple[int, int, str] | None:
+    """(first line, line after the last, new text) to put ``example`` in ``request``."""
+    examples = request.get("examples")
+    if missing_only and examples:
+        return None
+    column = request.lc.col
+    if "examples" not in request:
+        end = _trim(lines, _after_key(request, "examples", limit))
+        block = " " * column + "examples:\n" + _example_text(example, column + 2)
+        return end, end, block
+    key_line = request.lc.key("examples")[0]
+    if not examples:  # ``examples:`` or ``examples: []`` on one line: that line is rewritten
+        if examples is not None and request.lc.value("examples")[0] != key_line:
+            return None  # an empty flow list over several lines: left alone
+        block = " " * column + "examples:\n" + _example_text(example, column + 2)
+        return key_line, key_line + 1, block
+    if not hasattr(examples, "fa") or examples.fa.flow_style():
+        return None  # examples written as a flow list: left as they are
+    dash = examples.lc.col
+    names = [item.get("name") if hasattr(item, "get") else None for item in examples]
+    if RECORDED in names:
+        index = names.index(RECORDED)
+        start = examples.lc.item(index)[0]
+        nxt = _after_item(examples, index, _after_key(request, "examples", limit))
+        return start, _trim(lines, nxt), _example_text(example, dash)
+    start = examples.lc.item(0)[0]
+    return start, start, _example_text(example, dash)
+
+
+def _after_key(mapping: Any, key: str, limit: int) -> int:
+    """The line after the value of ``key`` ends: the next key's line, else ``limit``."""
+    keys = list(mapping)
+    if key not in keys:
+        return limit
+    index = keys.index(key)
+    return mapping.lc.key(keys[index + 1])[0] if index + 1 < len(keys) else limit
+
+
+def _after_item(sequence: Any, index: int, limit: int) -> int:
+    return sequence.lc.item(index + 1)[0] if index + 1 < len(sequence) else limit
+
+
+def _trim(lines: list[str], end: int) -> int:
+    """``end`` moved up past blank and comment lines: they belong to what follows."""
+    end = min(end, len(lines))
+    while end > 0 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return end
+
+
+def example_map(item: Recorded) -> dict[str, Any]:
+    """The example of a recorded response: name, description, status, headers, body."""
+    response = item.response
+    example: dict[str, Any] = {"name": RECORDED}
+    if item.request is not None:
+        sent = f"{item.request.method} {item.request.url}"
+        example["description"] = f"Recorded by postrun run --record from {sent}."
+    example["status"] = response.status
+    headers = recorded_headers(response.headers)
+    if headers:
+        example["headers"] = headers
+    body = recorded_body(response)
+    if body is not None:
+        example["body"] = body
+    return _escaped(example)
+
+
+def recorded_headers(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The headers worth replaying: the volatile and connection ones left out."""
+    kept: dict[str, str] = {}
+    for name, value in headers:
+        lower = name.lower()
+        if lower in VOLATILE_HEADERS or any(part in lower for part in _VOLATILE_PARTS):
+            continue
+        kept[name] = f"{kept[name]}, {value}" if name in kept else value
+    return kept
+
+
+def recorded_body(response: ResponseData) -> Any:
+    """JSON as YAML data, other text as a string; None for no body or a binary one."""
+    if not response.body or response.is_binary:
+        return None
+    parsed = response.json
+    if parsed.ok and isinstance(parsed.value, (dict, list)):
+        return parsed.value
+    return response.text
+
+
+def _escaped(value: Any) -> Any:
+    """``<<`` in recorded text is literal: written ``\\<<`` so a replay does not render it."""
+    if isinstance(value, str):
+        return value.replace("<<", "\\<<")
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    if isinstance(value, Mapping):
+        return {_escaped(key): _escaped(item) for key, item in value.items()}
+    return value
+
+
+def _example_text(example: dict[str, Any], dash: int) -> str:
+    """``example`` as one YAML sequence item whose ``-`` is at column ``dash``."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # long strings stay on one line rather than fold at odd places
+    out = io.StringIO()
+    yaml.dump(_styled(example), out)
+    body = out.getvalue().splitlines()
+    prefix = " " * dash
+    first, rest = body[0], body[1:]
+    return "".join(
+        [f"{prefix}- {first}\n"] + [f"{prefix}  {line}\n" if line else "\n" for line in rest]
+    )
+
+
+def _styled(value: Any) -> Any:
+    """Multi-line strings as ``|`` blocks; everything else in ruamel's block style."""
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    if isinstance(value, str):
+        clean = "\n" in value and not any(ord(c) < 32 and c not in "\n\t" for c in value)
+        trailing = any(line != line.rstrip() for line in value.split("\n"))
+        return LiteralScalarString(value) if clean and not trailing else value
+    if isinstance(value, list):
+        return [_styled(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _styled(item) for key, item in value.items()}
+    return value
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Replace the file's content whole: a temporary file beside it, then a rename."""
+    target = path.resolve()  # through a symlink: the link stays, its target is replaced
+    mode = target.stat().st_mode & 0o7777
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
