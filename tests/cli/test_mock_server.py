@@ -65,8 +65,10 @@ def test_every_shipped_collection_passes_against_its_own_mock(
     server = start_mock(f"collections/{collection.name}", "--port", "0", cwd=shipped)
     try:
         run = subprocess.run(
-            [sys.executable, "-m", "runner", "run", f"collections/{collection.name}"]
-            + ["--var", f"base_url={server.base_url}"],
+            [
+                *(sys.executable, "-m", "runner", "run", f"collections/{collection.name}"),
+                *("--var", f"base_url={server.base_url}"),
+            ],
             cwd=shipped,
             env={**os.environ, **SECRETS},
             capture_output=True,
