@@ -91,42 +91,55 @@ class Recorder:
                     location.file, location.line, event.request, event.response
                 )
 
-    def write(self) -> list[str]:
-        """Write the examples into their files; one line per file saying what was written."""
+    def write(self) -> tuple[list[str], list[str]]:
+        """Write the examples into their files: what was written, one line per file, and
+        what could not be (a file that no longer parses or cannot be written costs itself)."""
         by_file: dict[str, list[Recorded]] = {}
         for recorded in self._recorded.values():
             by_file.setdefault(recorded.file, []).append(recorded)
-        lines = []
+        written: list[str] = []
+        problems: list[str] = []
         for file, items in sorted(by_file.items()):
-            count = record_into(Path(file), items, missing_only=self.missing_only)
+            try:
+                count, skipped = record_into(Path(file), items, missing_only=self.missing_only)
+            except (OSError, PostrunError) as exc:
+                reason = exc.message if isinstance(exc, PostrunError) else str(exc)
+                problems.append(f"cannot record into {file}: {reason}")
+                continue
+            problems.extend(skipped)
             if count:
                 plural = "s" if count != 1 else ""
-                lines.append(f"recorded {count} example{plural} into {file}")
-        return lines
+                written.append(f"recorded {count} example{plural} into {file}")
+        return written, problems
 
 
-def record_into(path: Path, items: list[Recorded], *, missing_only: bool) -> int:
-    """Splice an example for each item into the file at ``path``; how many were written."""
+def record_into(path: Path, items: list[Recorded], *, missing_only: bool) -> tuple[int, list[str]]:
+    """Splice an example for each item into the file at ``path``: how many were written, and
+    a line for each request whose examples could not take one."""
     text = path.read_text(encoding="utf-8")
     document = _load(path, text)
     lines = text.splitlines(keepends=True)
     edits: list[tuple[int, int, str]] = []
+    skipped: list[str] = []
     for item in items:
         found = _find_request(document, item.line - 1)
         if found is None:
+            skipped.append(f"not recorded: {path}:{item.line} is no longer a request")
             continue
         request, limit = found
         edit = _edit(lines, request, limit, example_map(item), missing_only=missing_only)
-        if edit is not None:
+        if isinstance(edit, str):
+            skipped.append(f"not recorded: {path}:{item.line}: {edit}")
+        elif edit is not None:
             edits.append(edit)
     if not edits:
-        return 0
+        return 0, skipped
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"  # an example appended after the last line starts on a line of its own
     for start, end, new in sorted(edits, reverse=True):  # bottom up: earlier lines stay put
         lines[start:end] = [new]
     _write_whole(path, "".join(lines))
-    return len(edits)
+    return len(edits), skipped
 
 
 def _load(path: Path, text: str) -> Any:
@@ -136,7 +149,9 @@ def _load(path: Path, text: str) -> Any:
     try:
         return YAML(typ="rt").load(text)
     except YAMLError as exc:
-        raise PostrunError(f"cannot record into {path}: it no longer parses ({exc})") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise PostrunError(f"it no longer parses as YAML{where}") from None
 
 
 def _find_request(document: Any, line: int) -> tuple[Any, int] | None:
@@ -161,11 +176,14 @@ def _find_request(document: Any, line: int) -> tuple[Any, int] | None:
 
 def _edit(
     lines: list[str], request: Any, limit: int, example: dict[str, Any], *, missing_only: bool
-) -> tuple[int, int, str] | None:
-    """(first line, line after the last, new text) to put ``example`` in ``request``."""
+) -> tuple[int, int, str] | str | None:
+    """(first line, line after the last, new text) to put ``example`` in ``request``; None
+    when it needs none, or why it cannot take one."""
     examples = request.get("examples")
     if missing_only and examples:
         return None
+    if request.fa.flow_style():
+        return "the request is a flow mapping ({...}); write it in block style to record it"
     column = request.lc.col
     if "examples" not in request:
         end = _trim(lines, _after_key(request, "examples", limit))
@@ -174,11 +192,11 @@ def _edit(
     key_line = request.lc.key("examples")[0]
     if not examples:  # ``examples:`` or ``examples: []`` on one line: that line is rewritten
         if examples is not None and request.lc.value("examples")[0] != key_line:
-            return None  # an empty flow list over several lines: left alone
+            return "its empty examples list spans several lines; write examples: [] on one"
         block = " " * column + "examples:\n" + _example_text(example, column + 2)
         return key_line, key_line + 1, block
     if not hasattr(examples, "fa") or examples.fa.flow_style():
-        return None  # examples written as a flow list: left as they are
+        return "its examples are a flow list ([...]); write them in block style to record"
     dash = examples.lc.col
     names = [item.get("name") if hasattr(item, "get") else None for item in examples]
     if RECORDED in names:

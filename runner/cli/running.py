@@ -153,14 +153,11 @@ def _recorder(flags: RunFlags) -> Recorder | None:
 def _write_recorded(recorder: Recorder) -> None:
     """Write the recorded examples; a file that cannot be written is said, the run's status
     kept (as for a report)."""
-    try:
-        lines = recorder.write()
-    except (OSError, PostrunError) as exc:
-        message = exc.message if isinstance(exc, PostrunError) else str(exc)
-        print(f"error: cannot record the examples: {message}", file=sys.stderr)
-        return
-    for line in lines:
+    written, problems = recorder.write()
+    for line in written:
         print(line)
+    for line in problems:
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def _plan(flags: RunFlags, loaded: Loaded) -> RunPlan:

@@ -222,3 +222,53 @@ def test_without_ruamel_record_says_how_to_install_it(
     status, output = run(str(collection), "--record")
     assert status == 2
     assert "pip install 'postrun[record]'" in output
+
+
+def test_flow_style_examples_are_named_not_broken(api: str, tmp_path: Path) -> None:
+    path = tmp_path / "flow.yaml"
+    path.write_text(
+        "requests:\n"
+        f"  - {{name: a, url: '{api}/notes/42'}}\n"
+        "  - name: b\n"
+        f"    url: {api}/notes/42\n"
+        "    examples: [{name: ok, body: {id: 1}}]\n"
+        "  - name: c   # empty list on one line: rewritten\n"
+        f"    url: {api}/notes/42\n"
+        "    examples: []\n"
+    )
+    result = CliRunner().invoke(cli, ["run", str(path), "--record"])
+    assert result.exit_code == 0, result.output
+    assert f"not recorded: {path}:2: the request is a flow mapping" in result.output
+    assert f"not recorded: {path}:3: its examples are a flow list" in result.output
+    assert "recorded 1 example into" in result.output
+    requests = load_collection(path).requests
+    assert [len(request.examples) for request in requests] == [0, 1, 1]
+    assert requests[2].examples[0].name == "recorded"
+    assert "  - name: c   # empty list on one line: rewritten\n" in path.read_text()
+
+
+def test_a_file_that_no_longer_parses_is_said_and_the_others_are_written(
+    collection: Path, tmp_path: Path
+) -> None:
+    from runner.recording import Recorder
+
+    recorder = Recorder()
+    other = tmp_path / "other.yaml"
+    other.write_text("requests:\n  - name: x\n    url: http://x/\n")
+    # The recorder on its own: a file broken after the run is reported, the others written.
+    from runner.events import RequestFinished
+    from runner.results import RequestResult, ResponseData
+    from runner.source import SourceLocation
+
+    def finished(path: Path, line: int) -> RequestFinished:
+        result = RequestResult("c", "x", "x", "GET", "u", SourceLocation(str(path), line, 5))
+        response = ResponseData(200, "OK", (("Content-Type", "text/plain"),), b"hi", 1.0, "u")
+        return RequestFinished(result, None, response)
+
+    recorder(finished(other, 2))
+    recorder(finished(collection, 12))
+    collection.write_text("requests: [\n")
+    written, problems = recorder.write()
+    assert written == [f"recorded 1 example into {other}"]
+    assert problems == [f"cannot record into {collection}: it no longer parses as YAML at line 2"]
+    assert load_collection(other).requests[0].examples[0].body == "hi"
