@@ -193,3 +193,19 @@ def test_a_broken_collection_is_reported_with_file_and_line(tmp_path: Path) -> N
     assert run.returncode == 2
     assert "bad.yaml:3:5" in run.stderr
     assert "did you mean 'url'" in run.stderr
+
+
+def test_help_and_version_import_neither_the_server_nor_ruamel() -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from runner.cli import cli\n"
+        "for args in (['--help'], ['--version'], ['mock', '--help'], ['run', '--help']):\n"
+        "    assert CliRunner().invoke(cli, args).exit_code == 0, args\n"
+        "heavy = ('http.server', 'socketserver', 'runner.mockserver', 'runner.recording',\n"
+        "         'ruamel', 'requests')\n"
+        "print([name for name in heavy if name in sys.modules])\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
