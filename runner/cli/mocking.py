@@ -28,7 +28,7 @@ def serve(
     host: str,
 ) -> None:
     """Serve until interrupted: exit 130 on Ctrl-C, 143 on SIGTERM."""
-    from runner.mockserver.testing import serve_collections
+    from runner.mockserver.serving import serve_collections
 
     _output_is_log()
     loaded = _load(paths, env_name, variables, env_file, allow_outside)

@@ -10,9 +10,10 @@ importing only those above it:
 | ``matching`` | ``match``: the route and example for a request (Postman's matching) or a miss |
 | ``answer`` | ``answer``: an example as status, headers and body chunks (the seam for streams) |
 | ``server`` | ``MockServer``: a threaded stdlib HTTP/1.1 server answering with the above |
+| ``serving`` | ``load_server`` (from paths), ``serve_collections`` (from loaded collections) |
 | ``testing`` | ``mock_server`` (a context manager) and ``mock_fixture`` (a pytest fixture) |
 
-Who may import it: the CLI and programs embedding postrun. It imports the loader (``testing``
+Who may import it: the CLI and programs embedding postrun. It imports the loader (``serving``
 only), the model, templating and variables; never the engine, transport or requests.
 """
 

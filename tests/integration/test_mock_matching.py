@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from runner.mockserver import MockServer
+from runner.mockserver.serving import load_server
 from runner.mockserver.testing import mock_fixture, mock_server
 
 USERS = Path(__file__).resolve().parents[1] / "data" / "mock" / "users.yaml"
@@ -153,12 +154,9 @@ def test_a_chunked_request_body_is_read(users_api: MockServer, session: requests
 
 def test_the_log_has_one_line_per_request_without_the_query(tmp_path: Path) -> None:
     log = tmp_path / "log.txt"
-    with log.open("w") as stream:
-        from runner.mockserver.testing import load_server
-
-        with load_server((USERS,), log=stream) as server:
-            requests.get(f"{server.base_url}/search?q=dogs&key=s3cret", timeout=10)
-            requests.post(f"{server.base_url}/nope", timeout=10)
+    with log.open("w") as stream, load_server((USERS,), log=stream) as server:
+        requests.get(f"{server.base_url}/search?q=dogs&key=s3cret", timeout=10)
+        requests.post(f"{server.base_url}/nope", timeout=10)
     lines = log.read_text().splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("GET /search -> 200 Search dogs [dogs] (")
@@ -172,3 +170,38 @@ def test_the_context_manager_frees_its_port() -> None:
         assert requests.get(url, timeout=10).status_code == 200
     with pytest.raises(requests.ConnectionError):
         requests.get(url, timeout=2)
+
+
+def test_a_bug_costs_one_answer_a_500_and_the_server_goes_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import runner.mockserver.server as server_module
+
+    def broken(*args: object) -> object:
+        raise RuntimeError("boom")
+
+    log = tmp_path / "log.txt"
+    with log.open("w") as stream, load_server((USERS,), log=stream) as server:
+        monkeypatch.setattr(server_module, "answer", broken)
+        response = requests.get(f"{server.base_url}/users/1", timeout=10)
+        assert response.status_code == 500
+        assert response.json() == {"error": "internal error in postrun mock (RuntimeError: boom)"}
+        monkeypatch.undo()
+        assert requests.get(f"{server.base_url}/users/1", timeout=10).status_code == 200
+
+
+def test_a_client_that_leaves_mid_answer_leaves_no_traceback(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import socket
+    import struct
+
+    with load_server((USERS,)) as server:
+        for _ in range(20):
+            with socket.create_connection(server.server_address[:2]) as raw:
+                raw.sendall(b"GET /users/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+                raw.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
+        assert requests.get(f"{server.base_url}/users/1", timeout=10).status_code == 200
+    assert "Traceback" not in capfd.readouterr().err
