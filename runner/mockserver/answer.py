@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -80,7 +80,7 @@ def render_example(found: Match, base_url: str, cli_vars: Mapping[str, Any]) -> 
         body = renderer.render_value(example.body, typed=isinstance(example.body, (dict, list)))
     except TemplateError:  # a cycle or a runaway expansion: answer the example as written
         return example
-    return ExampleSpec(example.name, example.status, headers, body, example.location)
+    return replace(example, headers=headers, body=body)  # other fields (events) kept
 
 
 def example_bytes(body: Any) -> bytes:

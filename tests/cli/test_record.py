@@ -272,3 +272,24 @@ def test_a_file_that_no_longer_parses_is_said_and_the_others_are_written(
     assert written == [f"recorded 1 example into {other}"]
     assert problems == [f"cannot record into {collection}: it no longer parses as YAML at line 2"]
     assert load_collection(other).requests[0].examples[0].body == "hi"
+
+
+def test_record_under_jobs_writes_every_file_once(api: str, collection: Path) -> None:
+    second = collection.with_name("second.yaml")
+    second.write_text(collection.read_text())
+    status, output = run(
+        str(collection),
+        str(second),
+        "--var",
+        f"base_url={api}",
+        "--record",
+        "--jobs",
+        "2",
+        "--iterations",
+        "2",
+    )
+    assert status == 0, output
+    for path in (collection, second):
+        assert f"recorded 3 examples into {path}" in output
+        names = [example.name for example in load_collection(path).requests[1].examples]
+        assert names == ["recorded", "hand-written"]  # two iterations, one example
