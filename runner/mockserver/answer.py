@@ -39,8 +39,7 @@ def answer(found: Match, base_url: str, cli_vars: Mapping[str, Any]) -> MockAnsw
     example = render_example(found, base_url, cli_vars)
     # Streaming examples (issue 17: `events:`) branch here into a chunk iterator that sleeps.
     body = example_bytes(example.body)
-    headers = {name: value for name, value in example.headers.items()}
-    return MockAnswer(example.status, tuple(headers.items()), (body,), len(body))
+    return MockAnswer(example.status, tuple(example.headers.items()), (body,), len(body))
 
 
 def miss(found: Miss) -> MockAnswer:
