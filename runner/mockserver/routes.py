@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from runner.model import CollectionSpec, RequestSpec
 from runner.templating import find_placeholders, template_parts
@@ -60,10 +61,13 @@ class Route:
 
 
 def build_routes(
-    collections: Iterable[CollectionSpec], defined: Callable[[CollectionSpec, str], bool]
+    collections: Iterable[CollectionSpec],
+    defined: Callable[[CollectionSpec, str], bool],
+    value: Callable[[CollectionSpec, RequestSpec, str], Any] = lambda *_: None,
 ) -> tuple[Route, ...]:
     """A route for every request with examples, in file order; ``defined`` says whether a
-    variable is defined for a collection (then a leading ``<<name>>`` is its base URL)."""
+    variable is defined for a collection (then a leading ``<<name>>`` is its base URL), and
+    ``value`` gives its value: a base URL with a path (``.../v1``) may prefix the route's."""
     routes: list[Route] = []
     for collection in collections:
         captured: dict[str, str] = {}
@@ -71,9 +75,24 @@ def build_routes(
             if request.examples:
                 known = _known(collection, request, defined)
                 url = _with_captured(request.url.split("#", 1)[0], known, captured)
-                routes.append(_route(request, url, collection, known, len(routes)))
+                route = _route(request, url, collection, known, len(routes))
+                if route.base is not None:
+                    route = _with_prefix(route, value(collection, request, route.base))
+                routes.append(route)
                 captured.update(_example_captures(request))
     return tuple(routes)
+
+
+def _with_prefix(route: Route, base: Any) -> Route:
+    """The route also matched under the path of its base URL: ``/v1/chat/completions`` as
+    well as ``/chat/completions`` when ``base_url`` is ``https://api.openai.com/v1``."""
+    if not isinstance(base, str) or "<<" in base or "://" not in base:
+        return route
+    prefix = urlsplit(base).path.rstrip("/")
+    if not prefix:
+        return route
+    pattern = re.compile(f"(?:{re.escape(prefix)})?" + route.pattern.pattern)
+    return replace(route, pattern=pattern)
 
 
 def _with_captured(url: str, known: Callable[[str], bool], captured: Mapping[str, str]) -> str:

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from runner.loader import discover_collections, load_collection, load_environment
 from runner.mockserver.routes import build_routes
 from runner.mockserver.server import MockServer
-from runner.model import CollectionSpec, EnvironmentSpec
+from runner.model import CollectionSpec, EnvironmentSpec, RequestSpec
 
 
 def load_server(
@@ -44,6 +44,12 @@ def serve_collections(
     def defined(collection: CollectionSpec, name: str) -> bool:
         return name in variables or name in env_values or name in collection.variables.values
 
-    routes = build_routes(collections, defined)
+    def value(collection: CollectionSpec, request: RequestSpec, name: str) -> Any:
+        scopes = [variables, env_values]
+        scopes += [scope.values for scope in request.folder_scopes]
+        scopes.append(collection.variables.values)
+        return next((scope[name] for scope in scopes if name in scope), None)
+
+    routes = build_routes(collections, defined, value)
     merged = {**env_values, **variables}
     return MockServer(routes, host, port, variables=merged, log=log)

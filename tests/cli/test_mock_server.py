@@ -209,3 +209,24 @@ def test_help_and_version_import_neither_the_server_nor_ruamel() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_a_base_url_with_the_collections_path_prefix_is_served_too(shipped: Path) -> None:
+    server = start_mock("collections/openai-chat.yaml", "--port", "0", cwd=shipped)
+    try:
+        run = subprocess.run(
+            [
+                *(sys.executable, "-m", "runner", "run", "collections/openai-chat.yaml"),
+                *("--env", "local", "--var", f"base_url={server.base_url}/v1"),
+            ],
+            cwd=shipped,
+            env={**os.environ, **SECRETS},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert f"{server.base_url}/v1/chat/completions" in run.stdout
+    finally:
+        server.process.send_signal(signal.SIGINT)
+        server.process.communicate(timeout=10)

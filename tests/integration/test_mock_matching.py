@@ -204,3 +204,13 @@ def test_a_client_that_leaves_mid_answer_leaves_no_traceback(
                 raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         assert requests.get(f"{server.base_url}/users/1", timeout=10).status_code == 200
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_path_of_the_base_url_may_prefix_every_route(session: requests.Session) -> None:
+    # base_url is https://api.openai.com/v1: a client whose base URL keeps the /v1 is served too.
+    chat = Path(__file__).resolve().parents[2] / "collections" / "openai-chat.yaml"
+    with mock_server(chat) as server:
+        for path in ("/chat/completions", "/v1/chat/completions"):
+            response = session.post(f"{server.base_url}{path}", json={}, timeout=10)
+            assert response.status_code == 200, path
+        assert session.post(f"{server.base_url}/v2/chat/completions", timeout=10).status_code == 404
