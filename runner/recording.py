@@ -138,7 +138,9 @@ def record_into(path: Path, items: list[Recorded], *, missing_only: bool) -> tup
         lines[-1] += "\n"  # an example appended after the last line starts on a line of its own
     for start, end, new in sorted(edits, reverse=True):  # bottom up: earlier lines stay put
         lines[start:end] = [new]
-    _write_whole(path, "".join(lines))
+    edited = "".join(lines)
+    _load(path, edited)  # a splice that broke the file is never written
+    _write_whole(path, edited)
     return len(edits), skipped
 
 
@@ -186,7 +188,7 @@ def _edit(
         return "the request is a flow mapping ({...}); write it in block style to record it"
     column = request.lc.col
     if "examples" not in request:
-        end = _trim(lines, _after_key(request, "examples", limit))
+        end = _trim(lines, _after_key(request, "examples", limit), column)
         block = " " * column + "examples:\n" + _example_text(example, column + 2)
         return end, end, block
     key_line = request.lc.key("examples")[0]
@@ -203,7 +205,7 @@ def _edit(
         index = names.index(RECORDED)
         start = examples.lc.item(index)[0]
         nxt = _after_item(examples, index, _after_key(request, "examples", limit))
-        return start, _trim(lines, nxt), _example_text(example, dash)
+        return start, _trim(lines, nxt, dash), _example_text(example, dash)
     start = examples.lc.item(0)[0]
     return start, start, _example_text(example, dash)
 
@@ -221,10 +223,16 @@ def _after_item(sequence: Any, index: int, limit: int) -> int:
     return sequence.lc.item(index + 1)[0] if index + 1 < len(sequence) else limit
 
 
-def _trim(lines: list[str], end: int) -> int:
-    """``end`` moved up past blank and comment lines: they belong to what follows."""
+def _trim(lines: list[str], end: int, column: int) -> int:
+    """``end`` moved up past blank lines and comments at ``column`` or left of it: they belong
+    to what follows (a ``#`` line indented deeper may be the text of a block scalar)."""
     end = min(end, len(lines))
-    while end > 0 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+    while end > 0:
+        line = lines[end - 1]
+        stripped = line.lstrip()
+        comment = stripped.startswith("#") and len(line) - len(stripped) <= column
+        if stripped and not comment:
+            break
         end -= 1
     return end
 

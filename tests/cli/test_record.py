@@ -293,3 +293,29 @@ def test_record_under_jobs_writes_every_file_once(api: str, collection: Path) ->
         assert f"recorded 3 examples into {path}" in output
         names = [example.name for example in load_collection(path).requests[1].examples]
         assert names == ["recorded", "hand-written"]  # two iterations, one example
+
+
+def test_a_block_scalar_ending_in_hash_lines_is_not_cut(api: str, tmp_path: Path) -> None:
+    path = tmp_path / "scalar.yaml"
+    original = (
+        "requests:\n"
+        "  - name: a\n"
+        f"    url: {api}/notes/42\n"
+        "    body:\n"
+        "      raw: |\n"
+        "        text\n"
+        "        # not a comment: the body's last line\n"
+        "  # a comment about b\n"
+        "  - name: b\n"
+        f"    url: {api}/notes/42\n"
+    )
+    path.write_text(original)
+    result = CliRunner().invoke(cli, ["run", str(path), "--record"])
+    assert result.exit_code == 0, result.output
+    requests = load_collection(path).requests
+    assert requests[0].body.value == "text\n# not a comment: the body's last line\n"
+    assert [len(request.examples) for request in requests] == [1, 1]
+    assert only_inserted(original, path.read_text())
+    text = path.read_text()
+    assert text.index("# a comment about b") < text.index("- name: b")
+    assert text.index("last line\n    examples:") > 0
