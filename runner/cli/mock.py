@@ -27,12 +27,14 @@ Examples:
     type=click.IntRange(0, 65535),
     default=DEFAULT_PORT,
     show_default=True,
+    metavar="P",
     help="Port to listen on; 0 picks a free one (the printed base URL says which).",
 )
 @click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
+    metavar="ADDRESS",
     help="Address to listen on (0.0.0.0 serves other machines too).",
 )
 @_handle_errors
