@@ -24,6 +24,7 @@ from typing import Any
 
 from runner.errors import PostrunError
 from runner.events import Event, RequestFinished
+from runner.masking import Masker
 from runner.results import ResponseData, SentRequest
 
 RECORDED = "recorded"
@@ -75,8 +76,20 @@ class Recorder:
 
     def __init__(self, *, missing_only: bool = False) -> None:
         self.missing_only = missing_only
+        self._masker: Masker | None = None
         self._recorded: dict[tuple[str, int], Recorded] = {}
         self._lock = threading.Lock()  # under --jobs, files finish on several threads
+
+    def guard(self, masker: Masker) -> None:
+        """Mask what is written with the run's masker too, and refuse a run whose secrets it
+        cannot hide in a body (shorter than 4 characters): before anything is sent."""
+        if masker.short_secrets:
+            raise PostrunError(
+                "--record cannot hide a secret shorter than 4 characters inside a response "
+                "body, so it would reach the file",
+                hint="use the real secret (longer), or run without --record",
+            )
+        self._masker = masker
 
     def __call__(self, event: Event) -> None:
         if not isinstance(event, RequestFinished) or event.response is None:
@@ -101,7 +114,9 @@ class Recorder:
         problems: list[str] = []
         for file, items in sorted(by_file.items()):
             try:
-                count, skipped = record_into(Path(file), items, missing_only=self.missing_only)
+                count, skipped = record_into(
+                    Path(file), items, missing_only=self.missing_only, masker=self._masker
+                )
             except (OSError, PostrunError) as exc:
                 reason = exc.message if isinstance(exc, PostrunError) else str(exc)
                 problems.append(f"cannot record into {file}: {reason}")
@@ -113,7 +128,9 @@ class Recorder:
         return written, problems
 
 
-def record_into(path: Path, items: list[Recorded], *, missing_only: bool) -> tuple[int, list[str]]:
+def record_into(
+    path: Path, items: list[Recorded], *, missing_only: bool, masker: Masker | None = None
+) -> tuple[int, list[str]]:
     """Splice an example for each item into the file at ``path``: how many were written, and
     a line for each request whose examples could not take one."""
     text = path.read_text(encoding="utf-8")
@@ -127,7 +144,10 @@ def record_into(path: Path, items: list[Recorded], *, missing_only: bool) -> tup
             skipped.append(f"not recorded: {path}:{item.line} is no longer a request")
             continue
         request, limit = found
-        edit = _edit(lines, request, limit, example_map(item), missing_only=missing_only)
+        example = example_map(item)
+        if masker is not None:  # the events are masked already; this is the second lock
+            example = masker.value(example)
+        edit = _edit(lines, request, limit, example, missing_only=missing_only)
         if isinstance(edit, str):
             skipped.append(f"not recorded: {path}:{item.line}: {edit}")
         elif edit is not None:

@@ -84,6 +84,8 @@ def _run(flags: RunFlags) -> NoReturn:
         meanwhile=_import_for_run if _owns_process() else None,
     )
     plan = _plan(flags, loaded)
+    if recorder is not None:
+        recorder.guard(plan.masker)
     out = sys.stdout
     parallel = flags.jobs > 1 and _worth_parallel(plan, flags.parallel_iterations)
     file_reporters = [(_new_file_reporter(kind), path) for kind, path in report_targets]

@@ -319,3 +319,16 @@ def test_a_block_scalar_ending_in_hash_lines_is_not_cut(api: str, tmp_path: Path
     text = path.read_text()
     assert text.index("# a comment about b") < text.index("- name: b")
     assert text.index("last line\n    examples:") > 0
+
+
+def test_a_secret_too_short_to_mask_refuses_the_recording_before_sending(
+    httpserver: HTTPServer, collection: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKEN", "abc")
+    before = collection.read_text()
+    base = httpserver.url_for("").rstrip("/")
+    status, output = run(str(collection), "--var", f"base_url={base}", "--record")
+    assert status == 2
+    assert "--record cannot hide a secret shorter than 4 characters" in output
+    assert httpserver.log == []  # nothing was sent
+    assert collection.read_text() == before
