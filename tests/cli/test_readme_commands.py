@@ -97,6 +97,8 @@ RUN: dict[str, Run] = {
     "postrun export curl collections/openai-chat.yaml --env openai": Run(0),
     "postrun export curl collections/ --request 'Notes/*' -o notes.sh": Run(0),
     "postrun init api-tests": Run(0),
+    "postrun mock collections/notes-crud.yaml": Run(143, stop_after=3),
+    "postrun run collections/notes-crud.yaml --mock": Run(0),
     "postrun load load-demo.yaml --users 10 --spawn-rate 5 --duration 10s": Run(
         0, setup="load_demo"
     ),
@@ -108,6 +110,12 @@ RUN: dict[str, Run] = {
 }
 
 NOT_RUN: dict[str, str] = {
+    "postrun run collections/ --env staging --record-missing": (
+        "records from the reader's staging API; tests/cli/test_record.py records from loopback"
+    ),
+    "postrun run collections/notes-crud.yaml --env staging --record": (
+        "records from the reader's staging API; tests/cli/test_record.py records from loopback"
+    ),
     "postrun run collections/users.yaml --data users.json": (
         "illustrative: collections/users.yaml and users.json are the reader's own files"
     ),
