@@ -77,6 +77,15 @@ class ConsoleReporter:
         # Under quiet + verbose, a request's dump waits here until we know it failed.
         self._pending: list[str] = []
         self._last_wait: float | None = None
+        # What it reads (runner.events.Listener): the request dumps only under verbose, and
+        # never a CheckFinished (a failed check is told from the RequestResult).
+        self.events = frozenset(
+            {RunStarted, Note, RequestStarted, ResponseReceived, AttemptFailed}
+            | {RequestFinished, RunFinished}
+            | ({RequestSent} if verbose else set())
+        )
+        # Each mark styled once, not once a request.
+        self._marks = {kind: self._styled_mark(kind) for kind in ("pass", "fail", "skip")}
 
     # Plumbing --------------------------------------------------------------------------
 
@@ -148,6 +157,9 @@ class ConsoleReporter:
         return click.style(text, **styles) if self.color else text
 
     def _mark(self, kind: str) -> str:
+        return self._marks[kind]
+
+    def _styled_mark(self, kind: str) -> str:
         marks = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
         fancy, plain, colour = marks[kind]
         return self._style(fancy if self.unicode else plain, fg=colour, bold=True)
