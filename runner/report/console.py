@@ -36,6 +36,14 @@ PRETTY_JSON_MAX_BYTES = 1 << 20
 # Terminal control characters from a body or header would move the cursor or recolour the
 # screen; they are shown escaped instead. Tab and newline are kept (lines are split first).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MARKS = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
+# The events the console reads: never a CheckFinished (a failed check is told from the
+# RequestResult), and the requests sent only to dump them under verbose.
+_EVENTS = frozenset(
+    {RunStarted, Note, RequestStarted, ResponseReceived, AttemptFailed, RequestFinished}
+    | {RunFinished}
+)
+_EVENTS_VERBOSE = _EVENTS | {RequestSent}
 
 
 class ConsoleReporter:
@@ -77,14 +85,7 @@ class ConsoleReporter:
         # Under quiet + verbose, a request's dump waits here until we know it failed.
         self._pending: list[str] = []
         self._last_wait: float | None = None
-        # What it reads (runner.events.Listener): the request dumps only under verbose, and
-        # never a CheckFinished (a failed check is told from the RequestResult).
-        self.events = frozenset(
-            {RunStarted, Note, RequestStarted, ResponseReceived, AttemptFailed}
-            | {RequestFinished, RunFinished}
-            | ({RequestSent} if verbose else set())
-        )
-        # Each mark styled once, not once a request.
+        self.events = _EVENTS_VERBOSE if verbose else _EVENTS  # what it reads (events.Listener)
         self._marks = {kind: self._styled_mark(kind) for kind in ("pass", "fail", "skip")}
 
     # Plumbing --------------------------------------------------------------------------
@@ -157,11 +158,10 @@ class ConsoleReporter:
         return click.style(text, **styles) if self.color else text
 
     def _mark(self, kind: str) -> str:
-        return self._marks[kind]
+        return self._marks[kind]  # each styled once, not once a request
 
     def _styled_mark(self, kind: str) -> str:
-        marks = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
-        fancy, plain, colour = marks[kind]
+        fancy, plain, colour = _MARKS[kind]
         return self._style(fancy if self.unicode else plain, fg=colour, bold=True)
 
     # Events ----------------------------------------------------------------------------
