@@ -346,7 +346,7 @@ def bench_memory(ctx: Context) -> Iterator[Row]:
                 "memory",
                 f"RSS {large:,} / {small:,} (--iterations)",
                 repeated / rss[small],
-                1.2,
+                1.1,
                 at_least=False,
             )
         big = write_collection(ctx.work, "memory-big", 1, server.url, path="/big")
