@@ -66,13 +66,17 @@ _SCOPES_AT = [field.name for field in dataclasses.fields(RequestSpec)].index("fo
 class RequestPacker:
     """Packs the requests of one collection; they share its dictionary and folder scopes."""
 
-    __slots__ = ("_scope_ids", "apikey_headers", "scopes", "zdict")
+    __slots__ = ("_buffer", "_pickler", "_scope_ids", "apikey_headers", "scopes", "zdict")
 
     def __init__(self) -> None:
         self.zdict = b""
         self.scopes: list[_Scopes] = []
         self._scope_ids: dict[int, int] = {}
         self.apikey_headers: set[str] = set()
+        # One pickler for every request, its memo cleared between them: each packed request
+        # stands alone, and setting up a pickler cost as much as a small request's pickling.
+        self._buffer = io.BytesIO()
+        self._pickler = _pickle_classes()[0](self._buffer, self)
 
     def pack(self, request: RequestSpec) -> bytes:
         """The compressed bytes of ``request``."""
@@ -95,8 +99,11 @@ class RequestPacker:
         return CompactRequests(tuple(packed), self.zdict, scopes, summary=summary)
 
     def _pickle(self, request: RequestSpec) -> bytes:
-        buffer = io.BytesIO()
-        _pickle_classes()[0](buffer, self).dump(request)
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        self._pickler.clear_memo()
+        self._pickler.dump(request)
         return buffer.getvalue()
 
     def scopes_id(self, scopes: _Scopes) -> int:
