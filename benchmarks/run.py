@@ -4,7 +4,7 @@ Every figure is the wall time, CPU time or peak RSS of a fresh child process, so
 counts the same way for postrun and for the plain ``requests`` loop it is compared with.
 Servers run in their own processes on 127.0.0.1. Usage (from the repository root)::
 
-    python -m benchmarks                 # everything, medians of 5 runs, about 6 minutes
+    python -m benchmarks                 # everything, medians of 5 runs, about 3 minutes
     python -m benchmarks --quick         # smaller workloads, one run each, under a minute
     python -m benchmarks --only throughput --only startup --runs 5
 """
