@@ -58,7 +58,7 @@ def evaluate(check: CheckSpec, response: ResponseData) -> CheckResult:
     if kind == "schema":
         return _schema(check, response)
     if kind == "time_ms":
-        return _matched(check, "time_ms", response.elapsed_ms, subject="time_ms")
+        return _time(check, response.elapsed_ms)
     return _result(check, str(kind), "", None, f"unknown check kind {kind!r}", missing=True)
 
 
@@ -89,6 +89,20 @@ def _matched(
         message,
         missing=actual is MISSING,
     )
+
+
+def _time(check: CheckSpec, elapsed_ms: float) -> CheckResult:
+    """A time_ms check: judged on the exact time, shown to a tenth of a millisecond.
+
+    The clock's last digits are noise (``0.15272800010279752``); the message rounds too, unless
+    rounding would make a failure read as a pass (``lte 0.1`` against 0.1004).
+    """
+    matcher = check.matcher or _PRESENT
+    message = failure(matcher, elapsed_ms, subject="time_ms")
+    shown = round(elapsed_ms, 1)
+    if message is not None:
+        message = failure(matcher, shown, subject="time_ms") or message
+    return _result(check, "time_ms", describe_matcher(matcher), shown, message)
 
 
 def _jsonpath(check: CheckSpec, response: ResponseData) -> CheckResult:

@@ -139,7 +139,8 @@ class BodySpec:
 
 @dataclass(frozen=True, slots=True)
 class AuthSpec:
-    """``kind`` is bearer, basic, apikey, digest or oauth2; ``params`` as written (templated)."""
+    """``kind`` is bearer, basic, apikey, digest, oauth2, oauth1 or awsv4; ``params`` as written
+    (templated)."""
 
     kind: str
     params: Any
@@ -219,6 +220,9 @@ class CollectionSpec:
     secrets: tuple[str, ...] = ()
     description: str | None = None
     secret_locations: Mapping[str, SourceLocation] = field(default_factory=dict)
+    # `load: {thresholds: [...]}`: each threshold's text and where it is, for `postrun load`
+    # (runner/load parses them, so its errors point here).
+    thresholds: tuple[tuple[str, SourceLocation], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

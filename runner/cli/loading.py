@@ -48,14 +48,26 @@ def _discover(paths: Sequence[Path]) -> list[Path]:
     """The collection files in ``paths``; none at all is an input error."""
     from runner.loader import discover_collections
 
+    for path in paths:
+        if path.is_dir() and _is_v3_folder(path):  # its YAML files are Postman's, not ours
+            raise PostrunError(
+                f"'{path}' is a Postman collection (v3 folder), not postrun collections",
+                hint=f"this is a Postman export: run `postrun import postman {path}`",
+            )
     files, skipped = discover_collections(list(paths))
     if skipped:
         _note_skipped(skipped)
     if not files:
-        raise PostrunError(
-            f"no collection found in {', '.join(map(str, paths))}",
-            hint="a collection is a .yaml/.yml file with a top-level `requests` list",
-        )
+        hint = "a collection is a .yaml/.yml file with a top-level `requests` list"
+        exports = [
+            found
+            for path in paths
+            if path.is_dir()
+            for found in sorted(path.glob("*.postman_collection.json"))[:1]
+        ]
+        if exports:
+            hint = f"this is a Postman export: run `postrun import postman {exports[0]}`"
+        raise PostrunError(f"no collection found in {', '.join(map(str, paths))}", hint=hint)
     return files
 
 
@@ -128,8 +140,8 @@ def _load_telling(
     load: Callable[[Callable[[object], object]], Loaded],
 ) -> Callable[[Callable[[object], object]], tuple[Loaded | PostrunError, str]]:
     """``load`` for a child process, which prints nothing: what it loaded, or the input error
-    it met, comes back with what loading wrote to stderr (the note on skipped files, a warning
-    python-dotenv logs about a .env line), for the parent to report in that order. Requests
+    it met, comes back with what loading wrote to stderr (the note on skipped files, the warning
+    on a .env line that does not parse), for the parent to report in that order. Requests
     are passed to ``ahead`` as they are built."""
 
     def loading(ahead: Callable[[object], object]) -> tuple[Loaded | PostrunError, str]:
@@ -154,9 +166,9 @@ def _load_all(
     *,
     on_request: Callable[[object], object] | None = None,
 ) -> Loaded:
-    """Load in this process: --var values, the collections, the environment, the .env file."""
+    """Load in this process: --var values, the collections, the environment, the .env files."""
     from runner.loader import find_environment, load_collection, load_environment
-    from runner.variables import parse_cli_var, read_dotenv
+    from runner.variables import parse_cli_var, read_dotenv_files
 
     cli_vars = dict(parse_cli_var(text) for text in variables)
     files = _discover(paths)
@@ -164,14 +176,19 @@ def _load_all(
         load_collection(file, allow_outside=allow_outside, on_request=on_request) for file in files
     )
     environment = None
+    environment_file = None
     if env_name:
-        environment = load_environment(find_environment(env_name, files, Path.cwd()))
-    if env_file is not None:
-        dotenv = read_dotenv(env_file, required=True)
-        dotenv_name = str(env_file)
-    else:
-        dotenv = read_dotenv(Path(".env"))
-        dotenv_name = ".env"
+        environment_file = find_environment(env_name, files, Path.cwd())
+        environment = load_environment(environment_file)
+    bad_lines: list[tuple[str, int]] = []
+    dotenv, dotenv_name = read_dotenv_files(environment_file, env_file, bad_lines)
+    for name, line in bad_lines:
+        # The line itself is not shown: it may hold a secret.
+        click.echo(
+            f"warning: {name}:{line}: not a NAME=value line, so it is ignored "
+            '(quote a value with spaces or #: NAME="a b")',
+            err=True,
+        )
     return Loaded(collections, environment, cli_vars, dotenv, dotenv_name)
 
 
@@ -184,3 +201,13 @@ def _import_for_run() -> None:
     from runner.transport import import_requests
 
     import_requests()
+
+
+def _is_v3_folder(path: Path) -> bool:
+    """A Postman Collection v3 folder (Postman v12's YAML files), which import reads."""
+    resources = path / ".resources" / "definition.yaml"
+    return (
+        resources.is_file()
+        or (path / "definition.yaml").is_file()
+        or (any(path.glob("*.request.yaml")))
+    )

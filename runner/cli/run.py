@@ -37,6 +37,7 @@ class _Size(click.ParamType):
 Examples:
   postrun run collections/ --mock
   postrun run collections/openai-chat.yaml --mock --mock-example insufficient_quota
+  postrun run collections/imported.yaml --mock --mock-missing skip
   export API_KEY=sk-...; postrun run collections/openai-chat.yaml --env openai
   postrun run api.yaml --env staging --var user_id:=42 --bail
   postrun run collections/ --tag smoke --exclude-tag destructive --jobs 4
@@ -52,6 +53,14 @@ Examples:
     "--mock-example",
     metavar="NAME",
     help="With --mock, answer from the example NAME where a request has one.",
+)
+@click.option(
+    "--mock-missing",
+    type=click.Choice(["fail", "skip"]),
+    default="fail",
+    show_default=True,
+    help="With --mock, what a request with no saved example does: fail, or skip (a partial "
+    "collection smoke-tested offline).",
 )
 @click.option("--bail", is_flag=True, help="Stop after the first failed request.")
 @click.option("-q", "--quiet", is_flag=True, help="Show only failures and the summary.")

@@ -37,6 +37,7 @@ class RunFlags(NamedTuple):
     allow_outside: bool
     mock: bool
     mock_example: str | None
+    mock_missing: str
     bail: bool
     quiet: bool
     verbose: bool
@@ -80,6 +81,9 @@ def _run(flags: RunFlags) -> NoReturn:
         meanwhile=_import_for_run if _owns_process() else None,
     )
     plan = _plan(flags, loaded)
+    _check_auth_extras(plan)
+    if flags.mock:
+        _say_missing_examples(plan)
     out = sys.stdout
     parallel = flags.jobs > 1 and _worth_parallel(plan, flags.parallel_iterations)
     file_reporters = [(_new_file_reporter(kind), path) for kind, path in report_targets]
@@ -104,6 +108,8 @@ def _check_flags(flags: RunFlags) -> None:
     """Options that need another one: usage errors before anything is loaded."""
     if flags.mock_example and not flags.mock:
         raise PostrunError("--mock-example needs --mock", hint="add --mock")
+    if flags.mock_missing != "fail" and not flags.mock:
+        raise PostrunError("--mock-missing needs --mock", hint="add --mock")
     if flags.parallel_iterations and flags.jobs < 2:
         raise PostrunError("--parallel-iterations needs --jobs N with N > 1", hint="add --jobs 4")
 
@@ -121,6 +127,7 @@ def _plan(flags: RunFlags, loaded: Loaded) -> RunPlan:
     options = loaded.run_options(
         mock=flags.mock,
         mock_example=flags.mock_example,
+        mock_missing=flags.mock_missing,
         bail=flags.bail,
         show_secrets=flags.show_secrets,
         selection=Selection(flags.tags, flags.exclude_tags, flags.request_patterns),
@@ -130,6 +137,48 @@ def _plan(flags: RunFlags, loaded: Loaded) -> RunPlan:
         files_apart=flags.jobs > 1,
     )
     return plan_run(loaded.collections, options)
+
+
+def _check_auth_extras(plan: RunPlan) -> None:
+    """oauth1 and awsv4 sign with an optional extra: say how to install it before sending."""
+    from runner.transport.signers import EXTRAS, check_extras
+
+    kinds = {
+        request.auth.kind
+        for collection in plan.collections
+        for request in collection.requests
+        if request.auth is not None and request.auth.kind in EXTRAS
+    }
+    if kinds:
+        check_extras(kinds)
+
+
+def _say_missing_examples(plan: RunPlan) -> None:
+    """Under --mock, how many selected requests have no example, and what they will do."""
+    import click
+
+    from runner.mock import choose_example
+
+    missing = sum(
+        1
+        for collection in plan.collections
+        for request in collection.requests
+        if choose_example(request, plan.options.mock_example) is None
+        and not request.options.get("skip")
+    )
+    if not missing:
+        return
+    what = "request has" if missing == 1 else "requests have"
+    if plan.options.mock_missing == "skip":
+        click.echo(
+            f"note: {missing} {what} no saved example: skipped (--mock-missing skip)", err=True
+        )
+    else:
+        click.echo(
+            f"note: {missing} {what} no saved example: failed under --mock "
+            "(--mock-missing skip runs the others alone)",
+            err=True,
+        )
 
 
 def _option_overrides(flags: RunFlags) -> dict[str, Any]:

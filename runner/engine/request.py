@@ -9,7 +9,7 @@ from typing import Any
 from runner.engine.context import EngineContext, RunState
 from runner.engine.exchange import send_with_retries
 from runner.engine.outcomes import run_capture, run_check
-from runner.engine.render import render_request, templated_fields
+from runner.engine.render import render_request, render_what_can, templated_fields
 from runner.engine.scopes import request_stack
 from runner.errors import TemplateError
 from runner.events import InternalError, RequestFinished
@@ -57,7 +57,7 @@ class RequestRunner:
             "location": request.location,
             "iteration": iteration,
         }
-        skip = request.options.get("skip")
+        skip = request.options.get("skip") or self._without_example(request)
         if skip:
             reason = skip if isinstance(skip, str) else "skipped"
             return self._finish(index, RequestResult(**base, skipped=reason))
@@ -69,6 +69,7 @@ class RequestRunner:
             example = self._mock_example(request, renderer)
         except TemplateError as exc:
             error = masker.text(_explain(exc, state))
+            base["url"] = masker.text(render_what_can(request.url, renderer))
             return self._finish(index, RequestResult(**base, error=error))
         delay_ms = request.options.get("delay_ms")
         if delay_ms:
@@ -195,6 +196,17 @@ class RequestRunner:
     ) -> RequestResult:
         self.context.emit(RequestFinished(result, sent, response, index))
         return result
+
+    def _without_example(self, request: RequestSpec) -> str | None:
+        """The skip reason under ``--mock --mock-missing skip`` for a request with no example."""
+        options = self.context.plan.options
+        if self.context.mock_adapter is None or options.mock_missing != "skip":
+            return None
+        from runner.mock import choose_example
+
+        if choose_example(request, options.mock_example) is not None:
+            return None
+        return "no example to answer from under --mock (--mock-missing skip)"
 
     def _mock_example(self, request: RequestSpec, renderer: Renderer) -> ExampleSpec | None:
         if self.context.mock_adapter is None:

@@ -10,7 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-COLLECTION_KEYS = ("name", "description", "variables", "secrets", "defaults", "requests")
+COLLECTION_KEYS = (
+    "name",
+    "description",
+    "variables",
+    "secrets",
+    "defaults",
+    "load",
+    "requests",
+)
+# The collection's `load` mapping: settings of `postrun load` only (`run` ignores them).
+LOAD_KEYS = ("thresholds",)
 FOLDER_KEYS = ("name", "description", "variables", "defaults", "tags", "requests")
 REQUEST_KEYS = (
     "name",
@@ -49,8 +59,13 @@ AUTH_KEYS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "basic": (("username", "password"), ()),
     "digest": (("username", "password"), ()),
     "oauth2": (("token_url", "client_id", "client_secret"), ("scope",)),
+    "oauth1": (
+        ("consumer_key", "consumer_secret"),
+        ("token", "token_secret", "signature_method", "realm"),
+    ),
+    "awsv4": (("access_key", "secret_key", "region", "service"), ("session_token",)),
 }
-AUTH_KINDS = ("bearer", "basic", "apikey", "digest", "oauth2")
+AUTH_KINDS = ("bearer", "basic", "apikey", "digest", "oauth2", "oauth1", "awsv4")
 
 VARIABLE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 HTTP_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
