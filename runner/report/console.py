@@ -89,7 +89,7 @@ class ConsoleReporter:
         self._pending: list[str] = []
         self._last_wait: float | None = None
         self.events = _EVENTS_VERBOSE if verbose else _EVENTS  # what it reads (events.Listener)
-        self._marks = {kind: self._styled_mark(kind) for kind in ("pass", "fail", "skip")}
+        self._marks = {kind: _styled_mark(self, kind) for kind in _MARKS}  # styled once
 
     # Plumbing --------------------------------------------------------------------------
 
@@ -161,11 +161,7 @@ class ConsoleReporter:
         return click.style(text, **styles) if self.color else text
 
     def _mark(self, kind: str) -> str:
-        return self._marks[kind]  # each styled once, not once a request
-
-    def _styled_mark(self, kind: str) -> str:
-        fancy, plain, colour = _MARKS[kind]
-        return self._style(fancy if self.unicode else plain, fg=colour, bold=True)
+        return self._marks[kind]
 
     # Events ----------------------------------------------------------------------------
 
@@ -423,6 +419,12 @@ def body_lines(
 
 def _printable(text: str) -> str:
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def _styled_mark(console: ConsoleReporter, kind: str) -> str:
+    """A result's mark (pass, fail, skip) as ``console`` writes it: its charset, its colour."""
+    fancy, plain, colour = _MARKS[kind]
+    return console._style(fancy if console.unicode else plain, fg=colour, bold=True)
 
 
 def _heading(collection: str, iteration: int | None, dot: str) -> str:
