@@ -81,7 +81,7 @@ def send_with_retries(
             sent = exc.sent  # what went out before it failed, for -v and the reports
             retryable = exc.retryable
         context.mask_learnt()
-        if sent is not None:
+        if sent is not None and RequestSent in context.takes:
             masked = masked_sent(sent, context.masker)
             context.emit(RequestSent(masked, attempt))
         retry = (

@@ -39,6 +39,14 @@ PRETTY_JSON_MAX_BYTES = 1 << 20
 # Terminal control characters from a body or header would move the cursor or recolour the
 # screen; they are shown escaped instead. Tab and newline are kept (lines are split first).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MARKS = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
+# The events the console reads: never a CheckFinished (a failed check is told from the
+# RequestResult), and the requests sent only to dump them under verbose.
+_EVENTS = frozenset(
+    {RunStarted, Note, RequestStarted, ResponseReceived, AttemptFailed, RequestFinished}
+    | {RunFinished}
+)
+_EVENTS_VERBOSE = _EVENTS | {RequestSent}
 
 
 class ConsoleReporter:
@@ -80,6 +88,8 @@ class ConsoleReporter:
         # Under quiet + verbose, a request's dump waits here until we know it failed.
         self._pending: list[str] = []
         self._last_wait: float | None = None
+        self.events = _EVENTS_VERBOSE if verbose else _EVENTS  # what it reads (events.Listener)
+        self._marks = {kind: _styled_mark(self, kind) for kind in _MARKS}  # styled once
 
     # Plumbing --------------------------------------------------------------------------
 
@@ -151,9 +161,7 @@ class ConsoleReporter:
         return click.style(text, **styles) if self.color else text
 
     def _mark(self, kind: str) -> str:
-        marks = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
-        fancy, plain, colour = marks[kind]
-        return self._style(fancy if self.unicode else plain, fg=colour, bold=True)
+        return self._marks[kind]
 
     # Events ----------------------------------------------------------------------------
 
@@ -411,6 +419,12 @@ def body_lines(
 
 def _printable(text: str) -> str:
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def _styled_mark(console: ConsoleReporter, kind: str) -> str:
+    """A result's mark (pass, fail, skip) as ``console`` writes it: its charset, its colour."""
+    fancy, plain, colour = _MARKS[kind]
+    return console._style(fancy if console.unicode else plain, fg=colour, bold=True)
 
 
 def _heading(collection: str, iteration: int | None, dot: str) -> str:
