@@ -115,9 +115,10 @@ class ConsoleReporter:
             self._retrying(event, f"failed: {event.error}")
         elif isinstance(event, RequestFinished):
             self._in_request = False
+            passed = event.result.passed  # a walk over the checks: once a request
             if self._progress is not None:
-                self._progress.finish(failed=not event.result.passed)
-            self._request_finished(event.result, event.response, event.request)
+                self._progress.finish(failed=not passed)
+            self._request_finished(event.result, event.response, event.request, passed)
             self._pending = []
         elif isinstance(event, RunFinished):
             self._in_request = False
@@ -217,33 +218,25 @@ class ConsoleReporter:
         self._line(self._style(collection, bold=True, underline=True))
 
     def _request_finished(
-        self, result: RequestResult, response: ResponseData | None, sent: SentRequest | None
+        self,
+        result: RequestResult,
+        response: ResponseData | None,
+        sent: SentRequest | None,
+        passed: bool,
     ) -> None:
         if result.skipped is not None:
             if not self.quiet:
                 reason = "" if result.skipped == "skipped" else f": {result.skipped}"
                 self._line(f"  {self._mark('skip')} {result.name}  skipped{reason}")
             return
-        if result.passed and self.quiet:
+        if passed and self.quiet:
             return
         if self.quiet:
             self._collection_heading_forced(_heading(result.collection, result.iteration, self.dot))
             for text in self._pending:
                 self._line(text)
-        mark = self._mark("pass" if result.passed else "fail")
-        status = ""
-        if result.status is not None:
-            reason = f" {response.reason}" if response is not None and response.reason else ""
-            colour = "green" if result.status < 400 else "red"
-            status = "  " + self._style(f"{result.status}{reason}", fg=colour)
-        timing = self._style(f"  {result.elapsed_ms:.0f} ms", dim=True) if result.status else ""
-        attempts = f"  ({result.attempts} attempts)" if result.attempts > 1 else ""
-        name = self._style(result.name, bold=not result.passed)
-        # What went on the wire, query string (``params``) included, when something was sent.
-        shown_url = sent.url if sent is not None else result.url
-        url = self._style(f"{result.method} {_printable(shown_url)}", dim=True)
-        self._line(f"  {mark} {name}  {url}{status}{timing}{attempts}")
-        if result.passed:
+        self._line(_result_line(self, result, response, sent, passed))
+        if passed:
             return
         if result.error is not None:
             self._detail(self._style(_printable(result.error), fg="red"))
@@ -418,7 +411,37 @@ def body_lines(
 
 
 def _printable(text: str) -> str:
+    # Nearly every text is printable: one test in C instead of a regex scan (what the regex
+    # escapes is never printable, so a printable text is left as it is either way).
+    if text.isprintable():
+        return text
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def _result_line(
+    console: ConsoleReporter,
+    result: RequestResult,
+    response: ResponseData | None,
+    sent: SentRequest | None,
+    passed: bool,
+) -> str:
+    """A finished request's line: mark, name, method and URL sent, status, time, attempts."""
+    style = console._style
+    status = timing = attempts = ""
+    if result.status is not None:
+        reason = f" {response.reason}" if response is not None and response.reason else ""
+        colour = "green" if result.status < 400 else "red"
+        status = "  " + style(f"{result.status}{reason}", fg=colour)
+    if result.status:
+        timing = style(f"  {result.elapsed_ms:.0f} ms", dim=True)
+    if result.attempts > 1:
+        attempts = f"  ({result.attempts} attempts)"
+    name = style(result.name, bold=not passed)
+    # What went on the wire, query string (``params``) included, when something was sent.
+    shown_url = sent.url if sent is not None else result.url
+    url = style(f"{result.method} {_printable(shown_url)}", dim=True)
+    mark = console._mark("pass" if passed else "fail")
+    return f"  {mark} {name}  {url}{status}{timing}{attempts}"
 
 
 def _styled_mark(console: ConsoleReporter, kind: str) -> str:
