@@ -341,3 +341,41 @@ def test_a_variable_cycle_in_a_packed_file_is_found_at_its_place(
         and errors[0][1].line == text[: text.index("<<a>>\n")].count("\n") + 1
     )
     assert server.log == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "said", "below"),
+    [
+        ("  - name: Late\n    url: <<base>>/late\n    methd: POST\n", "unknown key 'methd'", 2),
+        ("  - name: Late\n    url: <<base>>/x/<<nowhere>>\n", "undefined variable 'nowhere'", 1),
+    ],
+)
+def test_a_bad_request_at_the_end_of_a_large_file_stops_the_run_before_anything_is_sent(
+    tmp_path: Path, server: HTTPServer, extra: str, said: str, below: int
+) -> None:
+    # As a program, so the loading child packs the requests and sends them ahead in batches
+    # while the parent waits: still nothing is sent before the last request is checked.
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.yaml"
+    text = _collection_text(server.url_for("").rstrip("/"), 40, extra=extra)
+    path.write_text(text, encoding="utf-8")
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo), "NO_COLOR": "1"}
+    ran = subprocess.run(
+        [sys.executable, "-m", "runner", "run", str(path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 2, ran.stderr
+    line = text.count("\n", 0, text.index("- name: Late")) + 1
+    assert said in ran.stderr
+    assert f"big.yaml:{line + below}:" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert server.log == []
