@@ -107,6 +107,7 @@ class CollectionBuilder:
         name = nodes.text(doc, keys["name"][1], "name") if "name" in keys else doc.path.stem
         variables = sections.variables(doc, keys.get("variables"), f"collection {name}")
         secrets, secret_locations = sections.secrets(doc, keys.get("secrets"))
+        set_by_script = sections.set_by_script(doc, keys.get("set_by_script"), secret_locations)
         defaults = self.defaults(keys.get("defaults"))
         if "requests" not in keys:
             doc.fail(
@@ -129,6 +130,7 @@ class CollectionBuilder:
             description=sections.description(doc, keys.get("description")),
             secret_locations=secret_locations,
             thresholds=sections.load_thresholds(doc, keys.get("load")),
+            set_by_script=set_by_script,
         )
 
     # ------------------------------------------------------------------------ folders

@@ -35,12 +35,14 @@ def convert_collection(importer: Importer, collection: Mapping[str, Any]) -> dic
     variables = importer.typed(variables)
     for key, value in importer.path_defaults.items():
         variables.setdefault(key, value)
-    variables.update(importer.undeclared_sets(variables))
+    set_by_script = importer.undeclared_sets(variables)
     importer.declare_used_credentials(requests, variables, defaults)
     if variables:
         data["variables"] = variables
     if importer.collection_secrets:
         data["secrets"] = list(importer.collection_secrets)
+    if set_by_script:
+        data["set_by_script"] = set_by_script
     if defaults:
         data["defaults"] = defaults
     data.update(extra)
