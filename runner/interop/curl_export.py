@@ -226,8 +226,17 @@ def export_commands(
     commands: list[tuple[str, str]] = []
     unset_used: dict[str, None] = {}
     for collection in plan.collections:
+        # Set at run time by a script postrun does not run: unknown here, like a capture.
+        captured.update(
+            (name, f"<{name}>")
+            for name in collection.set_by_script
+            if name not in collection.variables.values
+        )
         for request in collection.requests:
-            if _wanted(request, patterns):
+            if _wanted(request, patterns) and not request.url:
+                if notes is not None:
+                    notes.append(f"'{request.path}' has no url (a skipped draft): no command")
+            elif _wanted(request, patterns):
                 stack = request_stack(
                     request, collection, plan.options, plan.secrets.values, captured
                 )

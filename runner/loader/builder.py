@@ -262,11 +262,16 @@ class CollectionBuilder:
     ) -> RequestSpec:
         doc = self.doc
         method = _method(doc, keys["method"][1]) if "method" in keys else "GET"
-        if "url" not in keys:
-            doc.fail(f"request '{name}' has no 'url'", item, hint="add url: ...", length=1)
+        own = self.layer(keys)
         url_strings: list[tuple[str, Node]] = []
-        url = _url(doc, keys["url"][1], url_strings)
-        layer = inherited.merged(self.layer(keys))
+        if "url" in keys:
+            url = _url(doc, keys["url"][1], url_strings)
+        elif own.options.get("skip"):
+            url = ""  # a draft kept in the file (a Postman request with no URL): never sent
+        else:
+            hint = "add url: ... (a draft without one needs options: {skip: 'a draft'})"
+            doc.fail(f"request '{name}' has no 'url'", item, hint=hint, length=1)
+        layer = inherited.merged(own)
         body, body_uses = build_body(doc, keys["body"][1]) if "body" in keys else (None, ())
         captures = build_captures(doc, keys["capture"][1]) if "capture" in keys else []
         examples, example_uses = (
