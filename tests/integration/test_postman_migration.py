@@ -273,3 +273,24 @@ def test_a_credential_in_a_path_variable_becomes_a_secret(tmp_path: Path) -> Non
     assert "rst-98765" not in text and "rst-98765" not in summary.table()
     assert "url: https://e.com/reset/<<TOKEN>>" in text
     assert summary.secrets == ("TOKEN",)
+
+
+def test_a_request_with_no_url_is_kept_skipped_and_goes_back_without_one(tmp_path: Path) -> None:
+    draft = {"name": "Draft", "request": {"method": "POST", "header": [], "url": {"raw": ""}}}
+    bare = {"name": "Bare"}  # no request at all: a GET draft
+    summary, text = imported(tmp_path, [draft, item("Ping", "https://e.com/ping"), bare])
+    assert (
+        "  - name: Draft\n    method: POST\n    options:\n      skip: 'no URL in the Postman "
+        "export (a draft): add a url, then remove this skip'\n"
+    ) in text
+    collection = load_collection(summary.collection_file, base_dir=tmp_path)
+    requests = {request.name: request for request in collection.requests}
+    assert list(requests) == ["Draft", "Ping", "Bare"]
+    assert requests["Draft"].url == "" and requests["Draft"].options["skip"].startswith("no URL")
+    assert "'Draft' has no URL (a draft): kept with options.skip" in summary.table()
+    report = validate([collection], environment=None, cli_vars={}, environ={}, dotenv={})
+    assert f"ok {collection.file}: t, 3 requests" in report
+    exported = {entry["name"]: entry["request"] for entry in export_postman([collection])["item"]}
+    assert exported["Draft"] == {"method": "POST", "header": [], "url": {"raw": ""}}
+    assert exported["Bare"]["url"] == {"raw": ""}
+    assert exported["Ping"]["url"]["raw"] == "https://e.com/ping"

@@ -19,7 +19,6 @@ from runner.interop.postman.script_checks import translate_test_script
 from runner.interop.postman.summary import RequestReport
 from runner.interop.postman.urls import convert_headers, convert_url
 
-
 DRAFT_SKIP = "no URL in the Postman export (a draft): add a url, then remove this skip"
 
 
