@@ -136,7 +136,11 @@ def _request(
     path = "/".join((*folders, name))
     raw_request = item.get("request")
     request: Mapping[str, Any] = (
-        {"url": raw_request} if isinstance(raw_request, str) else raw_request or {}
+        {"url": raw_request}
+        if isinstance(raw_request, str)
+        else raw_request
+        if isinstance(raw_request, dict)
+        else {}  # a draft, or a broken export: kept as a request with no URL
     )
     data: dict[str, Any] = {"name": name}
     description = description_of(request.get("description") or item.get("description"))
