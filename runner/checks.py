@@ -15,7 +15,8 @@ from typing import Any
 from runner.jsonquery import JsonPathError, query
 from runner.matchers import describe_matcher, failure
 from runner.model import MISSING, CheckSpec, Matcher
-from runner.results import CheckResult, ResponseData
+from runner.results import CheckResult, ResponseData, StreamData
+from runner.streamed import events_value, joined_text, not_a_stream
 
 __all__ = [
     "BODY_ACTUAL_LIMIT",
@@ -33,6 +34,8 @@ BODY_ACTUAL_LIMIT = 4096
 _SCHEMA_ERRORS_SHOWN = 3
 _SCHEMA_ERRORS_COUNTED = 100
 _PRESENT = Matcher((("exists", True),))
+# An ``events`` result keeps at most this many events (the count check says how many came).
+_EVENTS_KEPT = 20
 
 
 def evaluate(check: CheckSpec, response: ResponseData) -> CheckResult:
@@ -59,6 +62,8 @@ def evaluate(check: CheckSpec, response: ResponseData) -> CheckResult:
         return _schema(check, response)
     if kind == "time_ms":
         return _matched(check, "time_ms", response.elapsed_ms, subject="time_ms")
+    if kind in ("events", "time_to_first_event_ms", "joined"):
+        return _streamed(check, response)
     return _result(check, str(kind), "", None, f"unknown check kind {kind!r}", missing=True)
 
 
@@ -79,7 +84,11 @@ def _matched(
     matcher = check.matcher or _PRESENT
     message = failure(matcher, actual, subject=subject, missing=missing, text=text)
     shown = actual
-    if check.kind == "body" and isinstance(actual, str) and len(actual) > BODY_ACTUAL_LIMIT:
+    if (
+        check.kind in ("body", "joined")
+        and isinstance(actual, str)
+        and len(actual) > BODY_ACTUAL_LIMIT
+    ):
         shown = f"{actual[:BODY_ACTUAL_LIMIT]}... ({len(actual) - BODY_ACTUAL_LIMIT} more chars)"
     return _result(
         check,
@@ -105,6 +114,36 @@ def _jsonpath(check: CheckSpec, response: ResponseData) -> CheckResult:
     except JsonPathError as exc:
         return _result(check, description, describe_matcher(matcher), None, str(exc), missing=True)
     return _matched(check, description, actual, subject=expression)
+
+
+def _streamed(check: CheckSpec, response: ResponseData) -> CheckResult:
+    """``events``, ``time_to_first_event_ms`` and ``joined``: checks of a stream's response."""
+    kind = check.kind
+    matcher = check.matcher or _PRESENT
+    problem = not_a_stream(response)
+    if problem is not None or not isinstance(response, StreamData):
+        return _result(check, kind, describe_matcher(matcher), None, problem, missing=True)
+    if kind == "events":
+        events = events_value(response)
+        message = failure(matcher, events, subject="events")
+        return _result(check, kind, describe_matcher(matcher), _cut_events(events), message)
+    if kind == "time_to_first_event_ms":
+        first = response.first_event_ms
+        missing = "the stream had no event" if first is None else None
+        actual = MISSING if first is None else first
+        return _matched(check, kind, actual, subject=kind, missing=missing)
+    try:
+        text = joined_text(response, check.target or "$")
+    except JsonPathError as exc:
+        return _result(check, kind, describe_matcher(matcher), None, str(exc), missing=True)
+    return _matched(check, kind, text, subject=f"joined {check.target}", text=True)
+
+
+def _cut_events(events: list[Any]) -> Any:
+    """The events a result keeps: all of a short stream, else the first ones and a count."""
+    if len(events) <= _EVENTS_KEPT:
+        return events
+    return [*events[:_EVENTS_KEPT], f"... {len(events) - _EVENTS_KEPT} more events"]
 
 
 def _schema(check: CheckSpec, response: ResponseData) -> CheckResult:

@@ -13,16 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from runner.checks import matches_all
 from runner.engine.context import EngineContext
-from runner.engine.masked import masked_response, masked_sent
+from runner.engine.masked import masked_event, masked_response, masked_sent
 from runner.engine.render import render_check
 from runner.errors import TransportError
-from runner.events import AttemptFailed, RequestSent, ResponseReceived
+from runner.events import AttemptFailed, RequestSent, ResponseReceived, StreamEventReceived
 from runner.model import ExampleSpec, RequestSpec
-from runner.results import ResponseData, SentRequest
+from runner.results import ResponseData, SentRequest, SseEvent
 from runner.templating import Renderer
 
 if TYPE_CHECKING:
     import random
+    from collections.abc import Callable
 
     from runner.transport import OutgoingRequest
 
@@ -61,6 +62,7 @@ def send_with_retries(
     count = int(retries.get("count", 0))
     retry_on = set(retries.get("on", DEFAULT_RETRY_ON))
     unless = tuple(render_check(check, renderer) for check in retries.get("unless", ()))
+    send_options = _send_options(context, outgoing)
     attempt = 0
     while True:
         attempt += 1
@@ -73,9 +75,7 @@ def send_with_retries(
         retryable = True
         started = context.clock()
         try:
-            oauth2 = outgoing.auth is not None and outgoing.auth.kind == "oauth2"
-            tokens = context.learnt.cache if oauth2 else None
-            sent, response = send(outgoing, context.session, tokens=tokens, clock=context.clock)
+            sent, response = send(outgoing, context.session, **send_options)
         except TransportError as exc:
             error = exc.message
             sent = exc.sent  # what went out before it failed, for -v and the reports
@@ -100,6 +100,25 @@ def send_with_retries(
             spent_ms = (context.clock() - started) * 1000  # how long a failed attempt took
             return Exchange(masked, response, masked_reply, error, attempt, spent_ms)
         context.sleep(wait)
+
+
+def _send_options(context: EngineContext, outgoing: OutgoingRequest) -> dict[str, Any]:
+    """What ``send`` takes besides the request: the token cache, the clock, a stream listener."""
+    oauth2 = outgoing.auth is not None and outgoing.auth.kind == "oauth2"
+    return {
+        "tokens": context.learnt.cache if oauth2 else None,
+        "clock": context.clock,
+        "on_event": None if outgoing.stream is None else _stream_listener(context),
+    }
+
+
+def _stream_listener(context: EngineContext) -> Callable[[int, SseEvent, float], None]:
+    """Emits each event of a stream as it arrives, masked (``-v`` prints them)."""
+
+    def emit(number: int, event: SseEvent, elapsed_ms: float) -> None:
+        context.emit(StreamEventReceived(masked_event(event, context.masker), number, elapsed_ms))
+
+    return emit
 
 
 def _learn_credentials(context: EngineContext, outgoing: OutgoingRequest) -> None:

@@ -21,8 +21,8 @@ def build_options(doc: Document, node: Node) -> dict[str, Any]:
     keys = nodes.object_keys(doc, node, "options", OPTION_KEYS)
     result: dict[str, Any] = {}
     for name, (_key, value) in keys.items():
-        if name == "timeout":
-            result[name] = nodes.number(doc, value, "timeout", strict=True)
+        if name in ("timeout", "idle_timeout"):
+            result[name] = nodes.number(doc, value, name, strict=True)
         elif name == "delay_ms":
             result[name] = nodes.number(doc, value, "delay_ms")
         elif name == "follow_redirects":
