@@ -23,7 +23,6 @@ from runner.templating import Renderer
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import Callable
 
     from runner.transport import OutgoingRequest
 
@@ -82,8 +81,7 @@ def send_with_retries(
             retryable = exc.retryable
         context.mask_learnt()
         if sent is not None:
-            masked = masked_sent(sent, context.masker)
-            context.emit(RequestSent(masked, attempt))
+            masked = _emit_sent(context, sent, attempt, send_options["on_event"])
         retry = (
             attempt <= count
             and retryable
@@ -108,17 +106,42 @@ def _send_options(context: EngineContext, outgoing: OutgoingRequest) -> dict[str
     return {
         "tokens": context.learnt.cache if oauth2 else None,
         "clock": context.clock,
-        "on_event": None if outgoing.stream is None else _stream_listener(context),
+        "on_event": None if outgoing.stream is None else _StreamEvents(context),
     }
 
 
-def _stream_listener(context: EngineContext) -> Callable[[int, SseEvent, float], None]:
-    """Emits each event of a stream as it arrives, masked (``-v`` prints them)."""
+class _StreamEvents:
+    """Emits each event of a stream as it arrives, masked (``-v`` prints them); the request
+    goes out first, at the first event, so it is shown before them."""
 
-    def emit(number: int, event: SseEvent, elapsed_ms: float) -> None:
-        context.emit(StreamEventReceived(masked_event(event, context.masker), number, elapsed_ms))
+    def __init__(self, context: EngineContext) -> None:
+        self.context = context
+        self.attempt = 1
+        self.sent: SentRequest | None = None  # the request emitted early, with ...
+        self.masked: SentRequest | None = None  # ... its masked copy
 
-    return emit
+    def __call__(self, sent: SentRequest, number: int, event: SseEvent, elapsed_ms: float) -> None:
+        context = self.context
+        if number == 1:
+            context.mask_learnt()  # an OAuth2 token fetched for this request
+            self.sent, self.masked = sent, masked_sent(sent, context.masker)
+            context.emit(RequestSent(self.masked, self.attempt))
+        masked = masked_event(event, context.masker)
+        context.emit(StreamEventReceived(masked, number, elapsed_ms))
+
+
+def _emit_sent(
+    context: EngineContext, sent: SentRequest, attempt: int, stream: _StreamEvents | None
+) -> SentRequest:
+    """Emit the request of an attempt (unless a stream did at its first event); its masked copy."""
+    if stream is not None:
+        stream.attempt = attempt + 1
+        early, stream.sent = stream.sent, None
+        if early is sent and stream.masked is not None:
+            return stream.masked
+    masked = masked_sent(sent, context.masker)
+    context.emit(RequestSent(masked, attempt))
+    return masked
 
 
 def _learn_credentials(context: EngineContext, outgoing: OutgoingRequest) -> None:

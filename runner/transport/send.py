@@ -214,7 +214,9 @@ def _read_stream(
         return reader.read(response), None
     started, clock, on_event = timing
     try:
-        streamed = read_stream(response, request, started=started, clock=clock, on_event=on_event)
+        streamed = read_stream(
+            response, request, sent, started=started, clock=clock, on_event=on_event
+        )
     except StreamFailed as exc:
         raise TransportError(exc.message, sent=sent, retryable=exc.retryable) from None
     return streamed.body, streamed

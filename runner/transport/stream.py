@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from runner.model import DEFAULT_MAX_EVENTS
-from runner.results import SseEvent
+from runner.results import SentRequest, SseEvent
 from runner.sse import SseParser
 from runner.transport.body import BodyTooLarge, _check_deadline, _from_urllib3, _translated
 
@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
     from runner.transport.encoding import OutgoingRequest
 
-EventCallback = Callable[[int, SseEvent, float], None]
-"""Called with each event's 1-based number, the event and its time since sending (ms)."""
+EventCallback = Callable[[SentRequest, int, SseEvent, float], None]
+"""Called with the request sent, each event's 1-based number, the event and its time since
+sending (ms)."""
 
 _CHUNK = 64 * 1024
 _RAISE_EVENTS = "(stream.sse.max_events to raise it)"
@@ -53,6 +54,7 @@ class StreamRead:
 def read_stream(
     response: requests.Response,
     request: OutgoingRequest,
+    sent: SentRequest,
     *,
     started: float,
     clock: Callable[[], float],
@@ -60,6 +62,7 @@ def read_stream(
 ) -> StreamRead:
     """Read ``response`` as events until it ends (or its ``done`` event); see the module."""
     reader = _StreamReader(response, request, started, clock, on_event)
+    reader.sent = sent
     try:
         reader.run()
     except Exception as exc:
@@ -96,6 +99,7 @@ class _StreamReader:
         self.idle_governs = False  # whether the socket timeout set last was the idle one
         self.parser = SseParser()
         self.result = StreamRead()
+        self.sent: SentRequest | None = None
 
     def run(self) -> None:
         buffer = io.BytesIO()
@@ -158,8 +162,8 @@ class _StreamReader:
                     f"the stream passed {self.max_events} events {_RAISE_EVENTS}",
                     retryable=False,
                 )
-            if self.on_event is not None:
-                self.on_event(len(kept), event, elapsed_ms)
+            if self.on_event is not None and self.sent is not None:
+                self.on_event(self.sent, len(kept), event, elapsed_ms)
             if self.done is not None and event.data == self.done:
                 return True
         return False
