@@ -273,3 +273,14 @@ def test_export_postman_keeps_the_body_and_the_stream_example(
     assert {"key": "Content-Type", "value": "text/event-stream; charset=utf-8"} in example["header"]
     script = "\n".join(item["event"][0]["script"]["exec"])
     assert "pm.response.json()" not in script  # a stream's body is no JSON document in Postman
+
+
+def test_the_readme_stream_example_works_as_written(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Streams (server-sent events)") :]
+    start = section.index("```yaml\n") + len("```yaml\n")
+    Path("stream.yaml").write_text(section[start : section.index("```", start)], encoding="utf-8")
+    result = invoke(["run", "stream.yaml", "--mock"])
+    assert result.exit_code == 0, result.output
+    assert "7 checks: 7 passed" in result.output
+    assert "4 events, first after" in result.output
