@@ -34,8 +34,6 @@ BODY_ACTUAL_LIMIT = 4096
 _SCHEMA_ERRORS_SHOWN = 3
 _SCHEMA_ERRORS_COUNTED = 100
 _PRESENT = Matcher((("exists", True),))
-# An ``events`` result keeps at most this many events (the count check says how many came).
-_EVENTS_KEPT = 20
 
 
 def evaluate(check: CheckSpec, response: ResponseData) -> CheckResult:
@@ -140,10 +138,14 @@ def _streamed(check: CheckSpec, response: ResponseData) -> CheckResult:
 
 
 def _cut_events(events: list[Any]) -> Any:
-    """The events a result keeps: all of a short stream, else the first ones and a count."""
-    if len(events) <= _EVENTS_KEPT:
-        return events
-    return [*events[:_EVENTS_KEPT], f"... {len(events) - _EVENTS_KEPT} more events"]
+    """The events a result keeps (it outlives the response): the first ones, within
+    BODY_ACTUAL_LIMIT characters of JSON, and how many more there were."""
+    size = 0
+    for count, event in enumerate(events):
+        size += len(json.dumps(event, ensure_ascii=False, default=str))
+        if size > BODY_ACTUAL_LIMIT:
+            return [*events[:count], f"... {len(events) - count} more events"]
+    return events
 
 
 def _schema(check: CheckSpec, response: ResponseData) -> CheckResult:

@@ -10,6 +10,7 @@ from runner.results import RequestResult, ResponseData, StreamData
 
 # A report keeps the first events of a stream and says how many it left out.
 EVENTS_KEPT = 50
+DATA_KEPT = 4096  # characters of each event's data
 
 
 def stream_text(result: RequestResult) -> str | None:
@@ -27,7 +28,7 @@ def kept_events(response: ResponseData | None) -> tuple[list[dict[str, Any]], in
     if not isinstance(response, StreamData):
         return [], 0
     shown = [
-        {"event": event.event, "id": event.id, "data": event.data}
+        {"event": event.event, "id": event.id, "data": _cut(event.data)}
         for event in response.events[:EVENTS_KEPT]
     ]
     return shown, max(0, len(response.events) - EVENTS_KEPT)
@@ -67,6 +68,12 @@ class FirstEventTimes:
             f"p95 {figures['p95']:.0f} ms, max {figures['max']:.0f} ms "
             f"({count} stream{'s' if count != 1 else ''})"
         )
+
+
+def _cut(data: str) -> str:
+    if len(data) <= DATA_KEPT:
+        return data
+    return f"{data[:DATA_KEPT]}... ({len(data) - DATA_KEPT} more chars)"
 
 
 def _percentile(ordered: list[float], percent: float) -> float:

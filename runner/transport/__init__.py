@@ -13,6 +13,7 @@ of a front-end's own such as Locust's ``HttpSession``).
 | ``tls`` | urllib3's warning silenced when verification is off on purpose |
 | ``oauth2`` | the run's OAuth2 token for a request, fetched through the session |
 | ``body`` | reading bodies within the deadline and ``max_body`` (redirects and digest too) |
+| ``stream`` | ``stream: sse``: an event stream read event by event, idle timeout, limits |
 | ``send`` | ``new_session`` and ``send``: the exchange, its bodies read by ``body`` |
 
 Who may import it: the engine (when a request is sent), runner.mock, runner.interop (export
