@@ -126,6 +126,12 @@ class ConsoleReporter:
                 self._progress = None
             self._summary(event.result)
 
+    def count_stream(self, event: Any) -> None:
+        """Count a finished stream for the summary's figures: under --jobs the run's console
+        hears only the run's start and end, so the CLI hands it each RequestFinished here."""
+        if isinstance(event, RequestFinished):
+            self._first_events.add(event.result)
+
     def _retrying(self, event: ResponseReceived | AttemptFailed, what: str) -> None:
         self._last_wait = event.wait_seconds if event.will_retry else None
         if not event.will_retry:

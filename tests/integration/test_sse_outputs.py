@@ -284,3 +284,17 @@ def test_the_readme_stream_example_works_as_written(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "7 checks: 7 passed" in result.output
     assert "4 events, first after" in result.output
+
+
+def test_the_runs_stream_figures_count_every_file_under_jobs(server: StreamServer) -> None:
+    server.routes["/a"] = lambda _seen: Reply(events("x", first=0.05))
+    server.routes["/b"] = lambda _seen: Reply(events("y", first=0.2))
+    for name in ("a", "b"):
+        Path("api").mkdir(exist_ok=True)
+        text = f"requests:\n  - name: {name}\n    url: {server.url}/{name}\n    stream: sse\n"
+        Path(f"api/{name}.yaml").write_text(text, encoding="utf-8")
+    for jobs in ("1", "2"):
+        result = invoke(["run", "api", "--jobs", jobs])
+        assert result.exit_code == 0, result.output
+        assert "time to first event: median" in result.output
+        assert "(2 streams)" in result.output
