@@ -22,7 +22,7 @@ from runner.loader.options import build_options
 from runner.loader.placeholders import Uses, placeholder_uses
 from runner.loader.pyyaml import MappingNode, Node, YAMLError, depth_guard, read_text
 from runner.loader.streaming import NotStreamable
-from runner.loader.streams import build_stream, streamed_checks
+from runner.loader.streams import build_stream, stream_headers, streamed_checks
 from runner.loader.wording import describe
 from runner.model import CheckSpec, CollectionSpec, RequestSpec, VariableScope
 
@@ -283,7 +283,9 @@ class CollectionBuilder:
             url=url,
             location=doc.location(item, length=1),
             params={key: value for key, (value, _) in layer.params.items()},
-            headers={spelled: value for spelled, value, _ in layer.headers.values()},
+            headers=stream_headers(
+                stream, {spelled: value for spelled, value, _ in layer.headers.values()}
+            ),
             auth=auth,
             body=body,
             checks=checks,

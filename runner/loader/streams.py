@@ -88,6 +88,14 @@ def _event(doc: Document, node: Node, strings: list[tuple[str, Node]]) -> Exampl
     return ExampleEvent(data, **fields)
 
 
+def stream_headers(stream: StreamSpec | None, headers: dict[str, Any]) -> dict[str, Any]:
+    """A stream asks for ``Accept: text/event-stream``, as a browser's EventSource and httpx-sse
+    do, unless the request says otherwise (an ``Accept`` written wins)."""
+    if stream is not None and not any(name.lower() == "accept" for name in headers):
+        headers["Accept"] = "text/event-stream"
+    return headers
+
+
 def streamed_checks(
     stream: StreamSpec | None,
     checks: Iterable[tuple[CheckSpec, Uses]],

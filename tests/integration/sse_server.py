@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -25,7 +26,7 @@ class Seen:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: Message  # case-insensitive: ``headers["accept"]``, None when absent
     body: bytes
 
 
@@ -84,7 +85,7 @@ class StreamServer:
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 length = int(self.headers.get("Content-Length") or 0)
                 path = self.path.split("?", 1)[0]
-                seen = Seen(self.command, self.path, dict(self.headers), self.rfile.read(length))
+                seen = Seen(self.command, self.path, self.headers, self.rfile.read(length))
                 server.seen.append(seen)
                 route = server.routes.get(path)
                 reply = route(seen) if route else Reply([(0.0, b"no route")], 404, {})

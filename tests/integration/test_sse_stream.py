@@ -93,6 +93,9 @@ def test_a_good_stream_is_checked_event_by_event_and_its_reply_joined(
     assert chat.first_event_ms is not None and chat.first_event_ms < chat.elapsed_ms
     assert chat.captures[0].value == "Hello, world"
     assert echo.events is None and echo.first_event_ms is None
+    # A stream asks for one, as EventSource does; a request without stream does not.
+    assert server.seen[0].headers["Accept"] == "text/event-stream"
+    assert server.seen[1].headers["Accept"] == "*/*"
 
 
 def test_a_json_error_answer_is_checked_as_json(tmp_path: Path, server: StreamServer) -> None:
@@ -103,6 +106,7 @@ requests:
   - name: chat
     url: {url}/chat
     stream: sse
+    headers: {{accept: "application/json, text/event-stream"}}
     assert:
       status: 429
       jsonpath: {{$.error.code: insufficient_quota}}
@@ -112,6 +116,7 @@ requests:
     assert result.error is None
     assert failed(result) == ["events: the response is not an event stream (429, application/json)"]
     assert result.events is None
+    assert server.seen[0].headers["Accept"] == "application/json, text/event-stream"  # it wins
 
 
 @pytest.mark.parametrize(
