@@ -85,6 +85,12 @@ BAD = [
         "add stream: sse",
     ),
     (
+        "    stream: sse\n    options: {retries: {unless: {joined: x}}}\n",
+        "'joined' cannot be checked in retries.unless",
+        "c.yaml:5:34",
+        "check the joined text in assert",
+    ),
+    (
         "    stream: {sse: {join: 'choices'}}\n",
         "",
         "c.yaml:4:",
