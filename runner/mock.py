@@ -88,8 +88,9 @@ class MockAdapter(BaseAdapter):
 
 
 class EventsFile(io.RawIOBase):
-    """An example stream as a file: each read gives one event, after its ``delay_ms``, so a
-    stream under ``--mock`` arrives as a real one would (and its first event is timed)."""
+    """An example stream as a file: each ``read1`` gives one event, after its ``delay_ms``, so
+    a stream under ``--mock`` arrives as a real one would (and its first event is timed);
+    ``read(n)`` gives ``n`` bytes, or all, like any file, for a reader that reads a body whole."""
 
     def __init__(self, events: Sequence[ExampleEvent]) -> None:
         super().__init__()
@@ -101,18 +102,35 @@ class EventsFile(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def read1(self, size: int = -1) -> bytes:
+        """What one event brings (at most ``size`` bytes of it), after its pause."""
         if not self._left:
             if self._next >= len(self._chunks):
-                return 0
+                return b""
             if self._delays[self._next] > 0:
                 time.sleep(self._delays[self._next])
             self._left = self._chunks[self._next]
             self._next += 1
-        size = min(len(buffer), len(self._left))
-        buffer[:size] = self._left[:size]
-        self._left = self._left[size:]
-        return size
+        size = len(self._left) if size is None or size < 0 else size
+        part, self._left = self._left[:size], self._left[size:]
+        return part
+
+    def readinto(self, buffer: Any) -> int:
+        part = self.read1(len(buffer))
+        buffer[: len(part)] = part
+        return len(part)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """``size`` bytes, or all of them: every event, pauses included."""
+        wanted = -1 if size is None else size
+        parts: list[bytes] = []
+        while wanted != 0:
+            part = self.read1(wanted)
+            if not part:
+                break
+            parts.append(part)
+            wanted = wanted - len(part) if wanted > 0 else wanted
+        return b"".join(parts)
 
 
 def mock_session(session: requests.Session) -> MockAdapter:

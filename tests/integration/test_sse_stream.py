@@ -321,3 +321,46 @@ def test_events_split_across_tcp_reads_at_every_byte_position(
             assert isinstance(response, StreamData)
             assert [(e.event, e.id, e.data) for e in response.events] == expected, at
             assert response.body == wire
+
+
+MOCKED = """
+requests:
+  - name: streamed
+    url: https://api.test/chat
+    stream: {sse: {join: $.t, done: "[DONE]"}}
+    assert:
+      events: {length: 4}
+      joined: "Hi there"
+      jsonpath:
+        $[1].event: delta
+        $[1].id: "7"
+        $[2].data: "two\\nlines"
+        $[3].id: "7"
+    examples:
+      - name: ok
+        events:
+          - data: {t: "Hi"}
+            delay_ms: 120
+          - {data: {t: " there"}, event: delta, id: "7", delay_ms: 30}
+          - data: "two\\nlines"
+          - "[DONE]"
+  - name: read whole
+    url: https://api.test/chat
+    assert:
+      body: "data: {\\"t\\":\\"Hi\\"}\\n\\ndata: [DONE]\\n\\n"
+    examples:
+      - name: ok
+        events: [{data: {t: Hi}}, "[DONE]"]
+"""
+
+
+def test_mock_replays_an_example_stream_with_its_pauses(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(MOCKED, encoding="utf-8")
+    plan = plan_run([load_collection(path, base_dir=tmp_path)], RunOptions(mock=True))
+    with new_session() as session:
+        streamed, whole = Engine(plan, session, []).run().requests
+    assert streamed.passed, (failed(streamed), streamed.error)
+    assert streamed.first_event_ms is not None and streamed.first_event_ms >= 115
+    assert streamed.elapsed_ms >= streamed.first_event_ms + 25
+    assert whole.passed, (failed(whole), whole.error)  # no stream: the events read as a body
