@@ -92,7 +92,7 @@ def send(
                     body, streamed = reader.read(response), None
                 else:
                     body, streamed = _read_stream(
-                        reader, request, response, sent, (started, clock, on_event)
+                        reader, request, response, sent, (started, deadline, clock, on_event)
                     )
                 elapsed_ms = (clock() - started) * 1000
         except BodyTooLarge as exc:
@@ -203,7 +203,7 @@ def _read_stream(
     request: OutgoingRequest,
     response: requests.Response,
     sent: SentRequest,
-    timing: tuple[float, Callable[[], float], EventCallback | None],
+    timing: tuple[float, float | None, Callable[[], float], EventCallback | None],
 ) -> tuple[bytes, StreamRead | None]:
     """An event stream, read event by event (runner.transport.stream); any other answer to a
     stream request (an error is often plain JSON) read as a body, with no events."""
@@ -212,10 +212,16 @@ def _read_stream(
     kind = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
     if kind != "text/event-stream":
         return reader.read(response), None
-    started, clock, on_event = timing
+    started, deadline, clock, on_event = timing
     try:
         streamed = read_stream(
-            response, request, sent, started=started, clock=clock, on_event=on_event
+            response,
+            request,
+            sent,
+            started=started,
+            deadline=deadline,
+            clock=clock,
+            on_event=on_event,
         )
     except StreamFailed as exc:
         raise TransportError(exc.message, sent=sent, retryable=exc.retryable) from None

@@ -57,12 +57,16 @@ def read_stream(
     sent: SentRequest,
     *,
     started: float,
+    deadline: float | None,
     clock: Callable[[], float],
     on_event: EventCallback | None = None,
 ) -> StreamRead:
-    """Read ``response`` as events until it ends (or its ``done`` event); see the module."""
-    reader = _StreamReader(response, request, started, clock, on_event)
-    reader.sent = sent
+    """Read ``response`` as events until it ends (or its ``done`` event); see the module.
+
+    ``started`` is the ``clock`` time the request was sent, ``deadline`` the real time
+    (``time.perf_counter``) the whole request must end by.
+    """
+    reader = _StreamReader(response, request, sent, (started, deadline, clock), on_event)
     try:
         reader.run()
     except Exception as exc:
@@ -81,25 +85,24 @@ class _StreamReader:
         self,
         response: requests.Response,
         request: OutgoingRequest,
-        started: float,
-        clock: Callable[[], float],
+        sent: SentRequest,
+        timing: tuple[float, float | None, Callable[[], float]],
         on_event: EventCallback | None,
     ) -> None:
         from urllib3.response import HTTPResponse
 
         self.raw: Any = response.raw
-        self.request, self.started, self.clock, self.on_event = request, started, clock, on_event
+        self.request, self.sent, self.on_event = request, sent, on_event
+        self.started, self.deadline, self.clock = timing
         self.real = isinstance(self.raw, HTTPResponse)
         stream = request.stream
         self.done = stream.done if stream is not None else None
         self.max_events = stream.max_events if stream is not None else DEFAULT_MAX_EVENTS
         self.idle = request.idle_timeout
-        self.deadline = None if request.timeout is None else time.perf_counter() + request.timeout
         self.last_event = time.perf_counter()  # the headers came: the wait for events starts
         self.idle_governs = False  # whether the socket timeout set last was the idle one
         self.parser = SseParser()
         self.result = StreamRead()
-        self.sent: SentRequest | None = None
 
     def run(self) -> None:
         buffer = io.BytesIO()
@@ -162,7 +165,7 @@ class _StreamReader:
                     f"the stream passed {self.max_events} events {_RAISE_EVENTS}",
                     retryable=False,
                 )
-            if self.on_event is not None and self.sent is not None:
+            if self.on_event is not None:
                 self.on_event(self.sent, len(kept), event, elapsed_ms)
             if self.done is not None and event.data == self.done:
                 return True
