@@ -321,7 +321,8 @@ def _event_line(
     fields = [] if event.event == "message" else [f"event: {event.event}"]
     fields += [] if event.id is None else [f"id: {event.id}"]
     fields.append(f"data: {cut(event.data.replace(chr(10), chr(92) + 'n'), limit, ellipsis)}")
-    return _printable(f"    {style('<', fg='magenta', bold=True)} {head}  {'  '.join(fields)}")
+    text = _printable("  ".join(fields))  # escaped before styling, which adds escape codes
+    return f"    {style('<', fg='magenta', bold=True)} {head}  {text}"
 
 
 def _excerpt_lines(

@@ -304,3 +304,18 @@ def test_the_runs_stream_figures_count_every_file_under_jobs(server: StreamServe
         assert result.exit_code == 0, result.output
         assert "time to first event: median" in result.output
         assert "(2 streams)" in result.output
+
+
+def test_an_events_control_characters_are_shown_escaped_in_colour_too() -> None:
+    import io
+
+    from runner.events import StreamEventReceived
+    from runner.report.console import ConsoleReporter
+    from runner.results import SseEvent
+
+    out = io.StringIO()
+    reporter = ConsoleReporter(out, color=True, verbose=True)
+    reporter(StreamEventReceived(SseEvent("message", None, "clear\x1b[2Jscreen\nnext"), 1, 12.0))
+    line = out.getvalue()
+    assert "data: clear\\x1b[2Jscreen\\nnext" in line
+    assert "\x1b[2J" not in line and "\x1b[" in line  # its own colour codes are kept
