@@ -364,3 +364,39 @@ def test_mock_replays_an_example_stream_with_its_pauses(tmp_path: Path) -> None:
     assert streamed.first_event_ms is not None and streamed.first_event_ms >= 115
     assert streamed.elapsed_ms >= streamed.first_event_ms + 25
     assert whole.passed, (failed(whole), whole.error)  # no stream: the events read as a body
+
+
+def test_a_gzip_stream_is_decoded_event_by_event(tmp_path: Path, server: StreamServer) -> None:
+    import zlib
+
+    def gzipped(_seen: Seen) -> Reply:
+        compressor = zlib.compressobj(wbits=31)  # gzip, flushed after each event
+        parts = [
+            (pause, compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH))
+            for pause, data in events(*CHUNKS, pause=0.05)
+        ]
+        parts.append((0.0, compressor.flush()))
+        headers = {"Content-Type": "text/event-stream", "Content-Encoding": "gzip"}
+        return Reply(parts, headers=headers)
+
+    server.routes["/gz"] = gzipped
+    arrivals: list[float] = []
+
+    def listen(event: object) -> None:
+        if isinstance(event, StreamEventReceived):
+            arrivals.append(event.elapsed_ms)
+
+    text = """
+requests:
+  - name: gz
+    url: {url}/gz
+    stream:
+      sse:
+        join: $.choices[0].delta.content
+        done: "[DONE]"
+    assert:
+      joined: "Hello, world"
+"""
+    (result,) = run(tmp_path, text.format(url=server.url), [listen]).requests
+    assert result.passed, (failed(result), result.error)
+    assert len(arrivals) == 5 and arrivals[-1] - arrivals[0] >= 150  # as they came, inflated
