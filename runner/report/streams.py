@@ -10,7 +10,7 @@ from runner.results import RequestResult, ResponseData, StreamData
 
 # A report keeps the first events of a stream and says how many it left out.
 EVENTS_KEPT = 50
-DATA_KEPT = 4096  # characters of each event's data
+DATA_KEPT = 4096  # characters of data, over the events kept
 
 
 def stream_text(result: RequestResult) -> str | None:
@@ -24,14 +24,24 @@ def stream_text(result: RequestResult) -> str | None:
 
 
 def kept_events(response: ResponseData | None) -> tuple[list[dict[str, Any]], int]:
-    """The first events of a stream's (masked) response as plain data, and how many were cut."""
+    """The first events of a stream's (masked) response as plain data, and how many were cut.
+
+    At most EVENTS_KEPT events and DATA_KEPT characters of their data in all (the one that
+    crosses it cut), as JUnit keeps 4 KiB of a body: a report of a long run stays small.
+    """
     if not isinstance(response, StreamData):
         return [], 0
-    shown = [
-        {"event": event.event, "id": event.id, "data": _cut(event.data)}
-        for event in response.events[:EVENTS_KEPT]
-    ]
-    return shown, max(0, len(response.events) - EVENTS_KEPT)
+    shown: list[dict[str, Any]] = []
+    left = DATA_KEPT
+    for event in response.events[:EVENTS_KEPT]:
+        if left <= 0:
+            break
+        data = event.data
+        if len(data) > left:
+            data = f"{data[:left]}... ({len(data) - left} more chars)"
+        left -= len(event.data)
+        shown.append({"event": event.event, "id": event.id, "data": data})
+    return shown, len(response.events) - len(shown)
 
 
 class FirstEventTimes:
@@ -68,12 +78,6 @@ class FirstEventTimes:
             f"p95 {figures['p95']:.0f} ms, max {figures['max']:.0f} ms "
             f"({count} stream{'s' if count != 1 else ''})"
         )
-
-
-def _cut(data: str) -> str:
-    if len(data) <= DATA_KEPT:
-        return data
-    return f"{data[:DATA_KEPT]}... ({len(data) - DATA_KEPT} more chars)"
 
 
 def _percentile(ordered: list[float], percent: float) -> float:
