@@ -319,3 +319,14 @@ def test_an_events_control_characters_are_shown_escaped_in_colour_too() -> None:
     line = out.getvalue()
     assert "data: clear\\x1b[2Jscreen\\nnext" in line
     assert "\x1b[2J" not in line and "\x1b[" in line  # its own colour codes are kept
+
+
+def test_the_json_report_keeps_4096_characters_of_a_streams_data(server: StreamServer) -> None:
+    server.routes["/big"] = lambda _seen: Reply(events(*["x" * 1000] * 10))
+    path = collection(f"requests:\n  - name: big\n    url: {server.url}/big\n    stream: sse\n")
+    assert invoke(["run", path, "--report", "json:r.json"]).exit_code == 0
+    stream = json.loads(Path("r.json").read_text(encoding="utf-8"))["requests"][0]["stream"]
+    assert stream["events"] == 10
+    assert [len(event["data"]) for event in stream["shown_events"][:4]] == [1000] * 4
+    assert stream["shown_events"][4]["data"] == "x" * 96 + "... (904 more chars)"
+    assert stream["events_cut"] == 5
