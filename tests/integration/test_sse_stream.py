@@ -324,6 +324,7 @@ def test_events_split_across_tcp_reads_at_every_byte_position(
 
 
 MOCKED = """
+variables: {who: there}
 requests:
   - name: streamed
     url: https://api.test/chat
@@ -341,7 +342,7 @@ requests:
         events:
           - data: {t: "Hi"}
             delay_ms: 120
-          - {data: {t: " there"}, event: delta, id: "7", delay_ms: 30}
+          - {data: {t: " <<who>>"}, event: delta, id: "7", delay_ms: 30}
           - data: "two\\nlines"
           - "[DONE]"
   - name: read whole
