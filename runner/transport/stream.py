@@ -121,13 +121,13 @@ class _StreamReader:
         self.result.body = buffer.getvalue()
         if finished:
             return  # at the done event: what may follow is not read (closed, not reused)
-        self._events(self.parser.finish())
+        finished = self._events(self.parser.finish())  # a last event with no blank line after
         count = len(self.result.events)
         if self.parser.cut:
             raise StreamFailed(
                 f"the stream ended in the middle of an event, after {_events(count)}"
             )
-        if self.done is not None:
+        if self.done is not None and not finished:
             raise StreamFailed(
                 f"the stream ended after {_events(count)} without the event {self.done!r} "
                 "(stream.sse.done)"

@@ -160,6 +160,22 @@ requests:
     )
 
 
+def test_a_done_event_without_a_blank_line_after_it_ends_the_stream(
+    tmp_path: Path, server: StreamServer
+) -> None:
+    server.routes["/chat"] = lambda _seen: Reply([(0.0, b"data: a\n\ndata: [DONE]\n")])
+    text = """
+requests:
+  - name: chat
+    url: {url}/chat
+    stream: {{sse: {{done: "[DONE]"}}}}
+    assert:
+      events: {{length: 2}}
+"""
+    (result,) = run(tmp_path, text.format(url=server.url)).requests
+    assert result.passed, (failed(result), result.error)
+
+
 def test_reading_stops_at_the_done_event(tmp_path: Path, server: StreamServer) -> None:
     server.routes["/chat"] = lambda _seen: Reply([*events(*CHUNKS)], stall=10)  # never ends
     text = """
