@@ -62,9 +62,12 @@ def send_with_retries(
     retry_on = set(retries.get("on", DEFAULT_RETRY_ON))
     unless = tuple(render_check(check, renderer) for check in retries.get("unless", ()))
     send_options = _send_options(context, outgoing)
+    stream: _StreamEvents | None = send_options["on_event"]
     attempt = 0
     while True:
         attempt += 1
+        if stream is not None:
+            stream.attempt = attempt
         if mock_adapter is not None and example is not None:
             mock_adapter.prime(example)
         sent: SentRequest | None = None
@@ -81,7 +84,7 @@ def send_with_retries(
             retryable = exc.retryable
         context.mask_learnt()
         if sent is not None:
-            masked = _emit_sent(context, sent, attempt, send_options["on_event"])
+            masked = _emit_sent(context, sent, attempt, stream)
         retry = (
             attempt <= count
             and retryable
@@ -135,7 +138,6 @@ def _emit_sent(
 ) -> SentRequest:
     """Emit the request of an attempt (unless a stream did at its first event); its masked copy."""
     if stream is not None:
-        stream.attempt = attempt + 1
         early, stream.sent = stream.sent, None
         if early is sent and stream.masked is not None:
             return stream.masked

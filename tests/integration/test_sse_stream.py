@@ -417,3 +417,32 @@ requests:
     (result,) = run(tmp_path, text.format(url=server.url), [listen]).requests
     assert result.passed, (failed(result), result.error)
     assert len(arrivals) == 5 and arrivals[-1] - arrivals[0] >= 150  # as they came, inflated
+
+
+def test_a_retried_stream_emits_each_attempt_once_in_order(
+    tmp_path: Path, server: StreamServer
+) -> None:
+    from runner.events import RequestSent, ResponseReceived
+
+    answers = iter([json_reply({"error": "busy"}, status=503), Reply(events("a", "[DONE]"))])
+    server.routes["/chat"] = lambda _seen: next(answers)
+    seen: list[str] = []
+
+    def listen(event: object) -> None:
+        if isinstance(event, RequestSent):
+            seen.append(f"sent {event.attempt}")
+        elif isinstance(event, StreamEventReceived):
+            seen.append(f"event {event.number}")
+        elif isinstance(event, ResponseReceived):
+            seen.append(f"response {event.response.status}")
+
+    text = """
+requests:
+  - name: chat
+    url: {url}/chat
+    stream: sse
+    options: {{retries: {{count: 1, backoff: 0}}}}
+"""
+    (result,) = run(tmp_path, text.format(url=server.url), [listen]).requests
+    assert result.passed and result.attempts == 2
+    assert seen == ["sent 1", "response 503", "sent 2", "event 1", "event 2", "response 200"]
