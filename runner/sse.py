@@ -3,10 +3,11 @@
 Pure, standard library only: ``SseParser`` splits bytes as they arrive into events, and
 ``serialise`` writes example events as wire text (``--mock`` and the mock server answer with it).
 
-Written here rather than taken from sseclient-py or httpx-sse: both parse lines from an iterator
-of whole lines (sseclient-py reads with its own loop over ``requests``, httpx-sse needs httpx),
-while postrun must feed the bytes of each socket read as they come, to time the first event,
-to stop at a size or event limit and to know whether the stream was cut mid-event. The rules
+Written here rather than taken from a library: httpx-sse needs httpx, and sseclient-py departs
+from the rules (it strips every leading space of a value, keeps no last event ID from one event
+to the next, drops an event whose data is empty, and splits lines chunk by chunk, so a CRLF cut
+between two socket reads makes a blank line). postrun also feeds the bytes of each socket read
+as they come, to time the first event, stop at a limit and tell a stream cut mid-line. The rules
 are short: lines end in CRLF, LF or CR; a blank line dispatches; ``data`` lines join with LF;
 ``event`` sets the type (default ``message``); ``id`` sets the last event ID, which carries over
 to later events (one with a NUL is ignored); ``retry`` takes digits only; a line starting with
