@@ -93,6 +93,9 @@ class StreamServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        # A client that stops reading (at a limit, a done event) resets the connection; the
+        # server's thread must not print that on the stderr a CLI test reads.
+        self.httpd.handle_error = lambda *_: None  # type: ignore[method-assign]
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
