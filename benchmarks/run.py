@@ -23,11 +23,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.load import bench_load
 from benchmarks.servers import start_server
 from benchmarks.workloads import TOKEN_NAME, TOKEN_VALUE, write_collection, write_loop_script
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "startup", "parallel", "memory", "newman")
+BENCHMARKS = ("throughput", "startup", "parallel", "memory", "newman", "load")
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +399,7 @@ RUNNERS: dict[str, Callable[[Context], Iterator[Row]]] = {
     "parallel": bench_parallel,
     "memory": bench_memory,
     "newman": bench_newman,
+    "load": bench_load,
 }
 
 

@@ -274,6 +274,9 @@ class CollectionSpec:
     secrets: tuple[str, ...] = ()
     description: str | None = None
     secret_locations: Mapping[str, SourceLocation] = field(default_factory=dict)
+    # `load: {thresholds: [...]}`: each threshold's text and where it is, for `postrun load`
+    # (runner/load parses them, so its errors point here).
+    thresholds: tuple[tuple[str, SourceLocation], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

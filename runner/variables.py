@@ -1,6 +1,6 @@
 """Variable scopes and their precedence (FORMAT.md section 3), secrets, and undefined-name checks.
 
-No I/O except ``read_dotenv``; the process environment is passed in, never read here, so only
+No I/O except reading ``.env`` files; the process environment is passed in, never read here, so only
 declared secrets can ever come from it.
 """
 
@@ -56,11 +56,14 @@ def parse_cli_var(text: str) -> tuple[str, Any]:
         ) from None
 
 
-def read_dotenv(path: Path, *, required: bool = False) -> dict[str, str]:
+def read_dotenv(
+    path: Path, *, required: bool = False, bad_lines: list[int] | None = None
+) -> dict[str, str]:
     """Read a ``.env`` file; a missing file is empty unless ``required`` (an explicit --env-file).
 
     Values are taken literally (no ``${VAR}`` expansion), so reading the file never consults the
-    process environment; a bare ``NAME`` line without ``=`` is not a value and is left out.
+    process environment; a bare ``NAME`` line without ``=`` is not a value and is left out. The
+    numbers of lines that are no statement at all are added to ``bad_lines``, for a warning.
     """
     if not path.is_file():
         if required:
@@ -71,7 +74,7 @@ def read_dotenv(path: Path, *, required: bool = False) -> dict[str, str]:
         return {}
     import io
 
-    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
 
     try:
         raw = path.read_bytes()
@@ -86,8 +89,43 @@ def read_dotenv(path: Path, *, required: bool = False) -> dict[str, str]:
             f"(byte 0x{raw[exc.start]:02x} on line {line} is not valid UTF-8)",
             hint="save the file as UTF-8",
         ) from None
-    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
-    return {name: value for name, value in values.items() if value is not None}
+    # The parser rather than dotenv_values: that one logs its own warning, without the file.
+    values: dict[str, str] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error and bad_lines is not None:
+            bad_lines.append(binding.original.line)
+        elif binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
+    return values
+
+
+def read_dotenv_files(
+    environment_file: Path | None,
+    env_file: Path | None = None,
+    bad_lines: list[tuple[str, int]] | None = None,
+) -> tuple[dict[str, str], str]:
+    """The .env values for a run and how to name where they come from in a hint.
+
+    ``--env-file`` alone when given; else ``.env`` in the current directory, overlaid with
+    ``.env.<environment>`` (the environment file's stem) when an environment is chosen, so dev
+    and staging secrets differ without editing a file (as Vite and dotenv-flow read them).
+    Lines that are no statement at all are added to ``bad_lines`` as (file, line number).
+    """
+
+    def read(path: Path, *, required: bool = False) -> dict[str, str]:
+        lines: list[int] = []
+        values = read_dotenv(path, required=required, bad_lines=lines)
+        if bad_lines is not None:
+            bad_lines.extend((str(path), line) for line in lines)
+        return values
+
+    if env_file is not None:
+        return read(env_file, required=True), str(env_file)
+    values = read(Path(".env"))
+    if environment_file is None:
+        return values, ".env"
+    specific = f".env.{Path(environment_file).stem}"
+    return {**values, **read(Path(specific))}, f"{specific} or .env"
 
 
 @dataclass(frozen=True, slots=True)

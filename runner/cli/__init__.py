@@ -16,6 +16,9 @@ running.py    the run: flags -> RunOptions -> plan -> listeners -> engine -> rep
 run.py        the ``run`` command's options and help
 static.py     ``validate`` and ``list``: commands that send nothing
 interop.py    the ``import`` and ``export`` groups and their commands
+starter.py    ``init``: a starter project, never overwriting a file
+load.py       the ``load`` command's options and help
+loadrun.py    the load run: plan -> Locust in a child process (runner/load) -> thresholds -> status
 ============  ==================================================================================
 
 Importing the command modules here registers their commands on ``cli``; ``postrun --help``
@@ -27,7 +30,7 @@ running.py (with output.py and reports.py) when ``run`` runs.
 
 from __future__ import annotations
 
-from runner.cli import interop, run, static  # noqa: F401  (they register their commands)
+from runner.cli import interop, load, run, starter, static  # noqa: F401  (they register their commands)
 from runner.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -36,9 +36,12 @@ Examples:
   postrun list collections/ --tag smoke
   postrun import curl 'curl -X POST https://api.example.com/v1/items -d @item.json'
   postrun export curl collections/openai-chat.yaml --env openai
+  postrun load api.yaml --users 20 --duration 1m --threshold 'p95<500ms'
 
 Exit status: 0 all checks passed, 1 a check or request failed, 2 invalid input,
-130 interrupted.
+130 interrupted (Ctrl-C), 143 stopped by SIGTERM (a cancelled CI job).
+
+Add --traceback to a command to see the Python traceback of an internal error.
 """
 
 
@@ -76,7 +79,10 @@ _allow_outside_option = click.option(
     help="Let file paths in collections point outside the working directory.",
 )
 _traceback_option = click.option(
-    "--traceback", is_flag=True, hidden=True, help="Re-raise errors (for debugging)."
+    "--traceback",
+    is_flag=True,
+    help="Show the Python traceback of an internal error (for a bug report); in a run, one "
+    "inside a request goes to standard error, masked, and the run goes on.",
 )
 _request_option = click.option(
     "--request",
@@ -113,7 +119,7 @@ def _selection_options(command: F) -> F:
 
 def _common_options(command: F) -> F:
     """What every command that loads an environment takes: --env, --var, --env-file,
-    --allow-outside (and the hidden --traceback)."""
+    --allow-outside and --traceback."""
     options = [
         click.option(
             "--env",
@@ -131,7 +137,7 @@ def _common_options(command: F) -> F:
         click.option(
             "--env-file",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Read secrets from this .env file instead of ./.env.",
+            help="Read secrets from this file instead of ./.env and ./.env.NAME (for --env NAME).",
         ),
         _allow_outside_option,
         _traceback_option,

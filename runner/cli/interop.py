@@ -149,7 +149,10 @@ def export_curl_command(
 
     loaded = _load(paths, env_name, variables, env_file, allow_outside)
     options = loaded.run_options(show_secrets=show_secrets)
-    commands = list(export_commands(loaded.collections, options, request_patterns))
+    notes: list[str] = []
+    commands = list(export_commands(loaded.collections, options, request_patterns, notes))
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     several = len(commands) > 1
     parts = [f"# {path}\n{command}" if several else command for path, command in commands]
     text = "\n\n".join(parts) + "\n"

@@ -128,8 +128,8 @@ def _load_telling(
     load: Callable[[Callable[[object], object]], Loaded],
 ) -> Callable[[Callable[[object], object]], tuple[Loaded | PostrunError, str]]:
     """``load`` for a child process, which prints nothing: what it loaded, or the input error
-    it met, comes back with what loading wrote to stderr (the note on skipped files, a warning
-    python-dotenv logs about a .env line), for the parent to report in that order. Requests
+    it met, comes back with what loading wrote to stderr (the note on skipped files, the warning
+    on a .env line that does not parse), for the parent to report in that order. Requests
     are passed to ``ahead`` as they are built."""
 
     def loading(ahead: Callable[[object], object]) -> tuple[Loaded | PostrunError, str]:
@@ -154,9 +154,9 @@ def _load_all(
     *,
     on_request: Callable[[object], object] | None = None,
 ) -> Loaded:
-    """Load in this process: --var values, the collections, the environment, the .env file."""
+    """Load in this process: --var values, the collections, the environment, the .env files."""
     from runner.loader import find_environment, load_collection, load_environment
-    from runner.variables import parse_cli_var, read_dotenv
+    from runner.variables import parse_cli_var, read_dotenv_files
 
     cli_vars = dict(parse_cli_var(text) for text in variables)
     files = _discover(paths)
@@ -164,14 +164,19 @@ def _load_all(
         load_collection(file, allow_outside=allow_outside, on_request=on_request) for file in files
     )
     environment = None
+    environment_file = None
     if env_name:
-        environment = load_environment(find_environment(env_name, files, Path.cwd()))
-    if env_file is not None:
-        dotenv = read_dotenv(env_file, required=True)
-        dotenv_name = str(env_file)
-    else:
-        dotenv = read_dotenv(Path(".env"))
-        dotenv_name = ".env"
+        environment_file = find_environment(env_name, files, Path.cwd())
+        environment = load_environment(environment_file)
+    bad_lines: list[tuple[str, int]] = []
+    dotenv, dotenv_name = read_dotenv_files(environment_file, env_file, bad_lines)
+    for name, line in bad_lines:
+        # The line itself is not shown: it may hold a secret.
+        click.echo(
+            f"warning: {name}:{line}: not a NAME=value line, so it is ignored "
+            '(quote a value with spaces or #: NAME="a b")',
+            err=True,
+        )
     return Loaded(collections, environment, cli_vars, dotenv, dotenv_name)
 
 

@@ -3,6 +3,7 @@ rendered and written after it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,12 +76,35 @@ def _check_writable(path: Path) -> object:
     folder = target.path.parent  # the symlink's target's folder: the one the rename is in
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
+    problem = None
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        problem = "is not a writable folder"
+    else:
+        problem = _probe(folder)
+    if problem is not None:
         raise PostrunError(
-            f"cannot write the report {path}: {folder} is not a writable folder",
+            f"cannot write the report {path}: {folder} {problem}",
             hint="choose a path in a folder you can write to",
         )
     return target.identity
+
+
+def _probe(folder: Path) -> str | None:
+    """Why no file can be created in ``folder``, found by creating one (and removing it).
+
+    os.access says yes to root everywhere, and knows nothing of /proc, /sys or a file system
+    mounted read-only: only trying tells.
+    """
+    import tempfile
+
+    try:
+        handle, name = tempfile.mkstemp(prefix=".postrun-probe-", dir=folder)
+    except OSError as exc:
+        return f"takes no new file ({exc.strerror or exc})"
+    os.close(handle)
+    with contextlib.suppress(OSError):  # the report's own write will say what is wrong
+        os.unlink(name)
+    return None
 
 
 def _new_file_reporter(kind: str) -> Any:

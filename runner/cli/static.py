@@ -50,6 +50,7 @@ def validate_command(
         environ=dict(os.environ),
         dotenv=loaded.dotenv,
         show_vars=show_vars,
+        dotenv_name=loaded.dotenv_name,
     )
     click.echo(report)
 

@@ -51,7 +51,7 @@ from runner.engine.loop import Engine
 from runner.engine.options import RunOptions
 from runner.engine.plan import RunPlan, WorkUnit, plan_run, run_started
 from runner.engine.preflight import check_placeholders
-from runner.engine.render import DEFAULT_TIMEOUT, render_request
+from runner.engine.render import DEFAULT_TIMEOUT, render_request, render_what_can
 from runner.engine.scopes import declared_secrets, request_stack, variable_scopes
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "declared_secrets",
     "plan_run",
     "render_request",
+    "render_what_can",
     "request_stack",
     "run_started",
     "variable_scopes",

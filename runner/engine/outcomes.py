@@ -78,8 +78,9 @@ def run_capture(
         state.failed_captures.pop(spec.name, None)
     else:
         state.captured.pop(spec.name, None)
+        # Where to look, for the later requests that fail for want of it.
         state.failed_captures[spec.name] = (
-            f"capture '{spec.name}' in '{request.path}' found nothing"
+            f"capture '{spec.name}' in '{request.path}' found nothing ({spec.location})"
         )
     masker = context.masker
     return dataclasses.replace(

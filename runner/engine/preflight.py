@@ -22,6 +22,8 @@ def check_placeholders(
 ) -> None:
     """Raise one error naming every undefined placeholder and each place it is used."""
     undefined: dict[str, list[PlaceholderUse]] = {}
+    # The first request whose inherited defaults.auth uses an undefined name, by name.
+    inheritors: dict[str, tuple[CollectionSpec, RequestSpec]] = {}
     known: set[str] = set()
     # Rows with the same columns define the same names: check each distinct set of columns once.
     row_shapes = {tuple(row) if row is not None else None: row for row in options.data_rows}
@@ -51,6 +53,8 @@ def check_placeholders(
                 for name, uses in found.items():
                     known_uses = undefined.setdefault(name, [])
                     known_uses.extend(use for use in uses if use not in known_uses)
+                    if any(use.field == "defaults.auth" for use in uses):
+                        inheritors.setdefault(name, (collection, request))
                 captured.update(spec.name for spec in request.captures)
     if undefined:
         error = undefined_error(undefined, known=(known | captured) - set(undefined))
@@ -64,7 +68,32 @@ def check_placeholders(
                 )
                 error.hint = f"'{name}' is missing from some rows of {data.file} (line {line})"
                 break
+        hinted = error.hint is not None and data is not None  # the data file's hint comes first
+        for name, (collection, request) in inheritors.items():
+            hint = None if hinted else _inherited_auth_hint(name, collection, request)
+            if hint is not None:
+                error.hint = hint
+                break
         raise error
+
+
+def _inherited_auth_hint(
+    name: str, collection: CollectionSpec, inheritor: RequestSpec
+) -> str | None:
+    """When ``inheritor`` gets defaults.auth using ``name`` before a request captures it (often
+    the login that captures the token itself), name it and suggest ``auth: none`` on it."""
+    # By location, not identity: a large file's requests are decoded afresh on each walk.
+    started = False
+    for request in collection.requests:
+        itself = request.location == inheritor.location
+        started = started or itself
+        if started and any(spec.name == name for spec in request.captures):
+            by = "it captures" if itself else f"'{request.path}' captures"
+            return (
+                f"'{inheritor.path}' ({inheritor.location}) inherits defaults.auth, which uses "
+                f"'{name}' before {by} it: add `auth: none` to '{inheritor.path}'"
+            )
+    return None
 
 
 def check_before_sending(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from runner.errors import TemplateError
 from runner.model import DEFAULT_MAX_BODY, AuthSpec, BodySpec, CheckSpec, Matcher, RequestSpec
-from runner.templating import Renderer
+from runner.templating import Renderer, template_parts, to_text
 
 if TYPE_CHECKING:
     from runner.transport import OutgoingRequest
@@ -72,6 +73,23 @@ def render_request(
         stream=request.stream,
         idle_timeout=options.get("idle_timeout"),
     )
+
+
+def render_what_can(text: str, renderer: Renderer) -> str:
+    """``text`` with every placeholder that renders rendered, the others left as ``<<name>>``.
+
+    For showing a request that could not be rendered whole (its capture found nothing): the
+    reader sees which part is missing, not ``<<base_url>>`` that was defined all along.
+    """
+    parts: list[str] = []
+    for static, name in template_parts(text):
+        parts.append(static)
+        if name is not None:
+            try:
+                parts.append(to_text(renderer.resolve(name)))
+            except TemplateError:
+                parts.append(f"<<{name}>>")
+    return "".join(parts)
 
 
 def _render_body(body: BodySpec, renderer: Renderer) -> BodySpec:

@@ -9,7 +9,7 @@ from typing import Any
 from runner.engine.context import EngineContext, RunState
 from runner.engine.exchange import send_with_retries
 from runner.engine.outcomes import run_capture, run_check
-from runner.engine.render import render_request, templated_fields
+from runner.engine.render import render_request, render_what_can, templated_fields
 from runner.engine.scopes import request_stack
 from runner.errors import TemplateError
 from runner.events import InternalError, RequestFinished
@@ -71,6 +71,7 @@ class RequestRunner:
             example = self._mock_example(request, renderer)
         except TemplateError as exc:
             error = masker.text(_explain(exc, state))
+            base["url"] = masker.text(render_what_can(request.url, renderer))
             return self._finish(index, RequestResult(**base, error=error))
         delay_ms = request.options.get("delay_ms")
         if delay_ms:

@@ -11,7 +11,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from runner.errors import PostrunError
 from runner.masking import MASK, Masker
+from runner.selection import matches_pattern
+from runner.templating import Renderer
 
 # The transport's own spelling of params and form values, so curl sends the same bytes.
 from runner.transport import (
@@ -24,7 +27,7 @@ from runner.transport import (
 
 if TYPE_CHECKING:
     from runner.engine import RunOptions
-    from runner.model import CollectionSpec
+    from runner.model import CollectionSpec, RequestSpec
     from runner.transport import OutgoingRequest
 
 # Characters that would make curl's -F parser split a file name.
@@ -195,36 +198,86 @@ def export_commands(
     collections: Sequence[CollectionSpec],
     options: RunOptions,
     patterns: Sequence[str] = (),
+    notes: list[str] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """(request path, curl command) for each request matching ``patterns`` (all when empty).
 
-    Secrets and placeholders are resolved as ``postrun run`` would (plan_run: a missing secret
-    or undefined variable is an input error); secrets are masked unless
-    ``options.show_secrets``. A value captured by an earlier request at run time is unknown
+    Placeholders are resolved as ``postrun run`` would (plan_run: an undefined variable is an
+    input error), for the files that hold a selected request only. A secret that is not set is
+    needed only where a selected request uses it and ``options.show_secrets`` asks for a
+    runnable command (then it is an input error); masked, it shows as ``****`` like a set one,
+    with a note in ``notes``. A value captured by an earlier request at run time is unknown
     here: it is written as ``<name>`` for the user to fill in.
     """
-    from runner.engine import plan_run, render_request, request_stack
-    from runner.errors import PostrunError
-    from runner.selection import matches_pattern
-    from runner.templating import Renderer
+    import dataclasses
 
-    plan = plan_run(collections, options)
-    captured: dict[str, Any] = {}
-    found = False
-    for collection in plan.collections:
-        for request in collection.requests:
-            if not patterns or any(matches_pattern(request, pattern) for pattern in patterns):
-                found = True
-                stack = request_stack(
-                    request, collection, plan.options, plan.secrets.values, captured
-                )
-                outgoing = render_request(request, Renderer(stack.lookup))
-                yield request.path, curl_command(outgoing, plan.masker)
-            for spec in request.captures:
-                captured.setdefault(spec.name, f"<{spec.name}>")
-    if not found:
-        listing = ", ".join(r.path for c in plan.collections for r in c.requests[:20])
+    from runner.engine import plan_run, render_request, request_stack
+
+    chosen = [c for c in collections if any(_wanted(r, patterns) for r in c.requests)]
+    if not chosen:
+        listing = ", ".join(r.path for c in collections for r in c.requests[:20])
         raise PostrunError(
             f"no request matches {' '.join(repr(p) for p in patterns)}",
             hint=f"requests: {listing} (see `postrun list`)",
         )
+    stand_ins = _stand_ins(chosen, options)
+    plan = plan_run(
+        chosen, dataclasses.replace(options, cli_vars={**stand_ins, **options.cli_vars})
+    )
+    captured: dict[str, Any] = {}
+    commands: list[tuple[str, str]] = []
+    unset_used: dict[str, None] = {}
+    for collection in plan.collections:
+        for request in collection.requests:
+            if _wanted(request, patterns):
+                stack = request_stack(
+                    request, collection, plan.options, plan.secrets.values, captured
+                )
+                outgoing = render_request(request, Renderer(stack.lookup))
+                written = repr(outgoing)
+                unset_used.update((n, None) for n, v in stand_ins.items() if v in written)
+                commands.append((request.path, curl_command(outgoing, plan.masker)))
+            for spec in request.captures:
+                captured.setdefault(spec.name, f"<{spec.name}>")
+    if unset_used and options.show_secrets:
+        _raise_unset(chosen, options, list(unset_used))
+    if notes is not None:
+        notes.extend(
+            f"secret {name} is not set: the commands show **** for it (--show-secrets needs it set)"
+            for name in unset_used
+        )
+    yield from commands
+
+
+def _wanted(request: RequestSpec, patterns: Sequence[str]) -> bool:
+    return not patterns or any(matches_pattern(request, pattern) for pattern in patterns)
+
+
+def _stand_ins(collections: Sequence[CollectionSpec], options: RunOptions) -> dict[str, str]:
+    """A value for each declared secret that is not set, to find out which commands use it."""
+    from runner.engine import declared_secrets
+
+    sources = (options.cli_vars, options.environ, options.dotenv)
+    return {
+        name: f"postrun-unset-secret-{name}-4f1c9e"
+        for name in declared_secrets(collections, options.environment)
+        if not any(name in source for source in sources)
+    }
+
+
+def _raise_unset(
+    collections: Sequence[CollectionSpec], options: RunOptions, names: Sequence[str]
+) -> None:
+    """The error `run` gives for these secrets: not set, with how to set them."""
+    from runner.engine import declared_secrets
+    from runner.variables import resolve_secrets
+
+    declared = declared_secrets(collections, options.environment)
+    resolve_secrets(
+        {name: declared[name] for name in names},
+        cli_vars={},
+        environ={},
+        dotenv={},
+        mock=False,
+        dotenv_name=options.dotenv_name,
+    )

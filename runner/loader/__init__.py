@@ -15,7 +15,7 @@ Two decisions the format leaves open:
   (variables, headers, params, JSON bodies, literal values, schemas) keep them: ``x-api-key`` is a
   real header.
 
-Who imports what: the CLI and the engine's front-ends use the four functions re-exported here,
+Who imports what: the CLI and the engine's front-ends use the functions re-exported here,
 nothing else (the modules are internal; tests reach in only to patch). Nothing in the package
 imports ``cli``, ``engine`` or ``transport``. Each module imports only those above it:
 
@@ -40,13 +40,19 @@ imports ``cli``, ``engine`` or ``transport``. Each module imports only those abo
 | ``bodies``, ``captures``, ``examples`` | ``body``, ``capture``, ``examples`` |
 | ``builder`` | ``load_collection``: the collection, folders, defaults layers, each request |
 | ``environment`` | ``load_environment`` |
-| ``discovery`` | ``discover_collections`` and ``find_environment`` |
+| ``discovery`` | ``discover_collections``, ``is_collection_file`` and ``find_environment`` |
 """
 
 from __future__ import annotations
 
 from runner.loader.builder import load_collection
-from runner.loader.discovery import discover_collections, find_environment
+from runner.loader.discovery import discover_collections, find_environment, is_collection_file
 from runner.loader.environment import load_environment
 
-__all__ = ["discover_collections", "find_environment", "load_collection", "load_environment"]
+__all__ = [
+    "discover_collections",
+    "find_environment",
+    "is_collection_file",
+    "load_collection",
+    "load_environment",
+]

@@ -4,6 +4,7 @@ RequestSpec is complete on its own."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +127,7 @@ class CollectionBuilder:
             secrets=secrets,
             description=sections.description(doc, keys.get("description")),
             secret_locations=secret_locations,
+            thresholds=sections.load_thresholds(doc, keys.get("load")),
         )
 
     # ------------------------------------------------------------------------ folders
@@ -224,7 +226,14 @@ class CollectionBuilder:
         if entry is None:
             return _Layer()
         keys = nodes.object_keys(self.doc, entry[1], "defaults", DEFAULTS_KEYS)
-        return self.layer(keys)
+        layer = self.layer(keys)
+        if layer.auth not in (_UNSET, None):
+            # Inherited auth is named as such where its placeholders are reported, so an error
+            # says which requests got it from defaults (and may want `auth: none`).
+            spec, uses = layer.auth
+            inherited = tuple(dataclasses.replace(use, field="defaults.auth") for use in uses)
+            layer = dataclasses.replace(layer, auth=(spec, inherited))
+        return layer
 
     def layer(self, keys: Mapping[str, tuple[Node, Node]]) -> _Layer:
         """The mergeable fields (headers, params, auth, options, assert) of defaults or request."""

@@ -14,6 +14,12 @@ from runner.loader.pyyaml import MappingNode, ScalarNode, YAMLError, compose, re
 
 # A block mapping's `requests` key at column 0: the top level of a collection.
 _TOP_LEVEL_REQUESTS = re.compile(r"^requests[ \t]*:(?:[ \t]|$)", re.MULTILINE)
+# A key at column 0 of a block mapping (where a collection's `requests:` is).
+_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]|\r?$)", re.MULTILINE)
+# `http://host/x` as pathlib spells it: `http:/host/x`.
+_URL_AS_PATH = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/+")  # two letters at least: not C:/
+# How close a top-level key must be to `requests` to be taken for a typo of it.
+_NEAR_MISS_CUTOFF = 0.8
 # A file whose first line of content (after blank lines, comments and `---`) is a plain key.
 _BLOCK_MAPPING_START = re.compile(
     r"(?:[ \t]*(?:#[^\n]*)?\r?\n|---[ \t]*(?:#[^\n]*)?\r?\n)*[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|\r?$)",
@@ -62,7 +68,8 @@ def discover_collections(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]
 
     A file is a collection as given; a directory is searched recursively for ``*.yaml`` and
     ``*.yml`` (sorted, ``environments/`` folders left out), keeping the files whose top level is
-    a mapping with ``requests``.
+    a mapping with ``requests``, or with a near miss of it (``requets:``: a broken collection,
+    loaded so that its error is shown rather than skipped with a note).
     """
     collections: dict[Path, None] = {}
     skipped: dict[Path, None] = {}
@@ -72,15 +79,30 @@ def discover_collections(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]
             collections.setdefault(path, None)
             continue
         if not path.is_dir():
-            raise LoadError(
-                f"'{path}' does not exist",
-                hint="give a collection file or a folder that holds collections",
-            )
+            raise _not_found(path)
         for candidate in _yaml_files(path):
             if candidate not in collections and candidate not in skipped:
                 found = collections if _looks_like_collection(candidate) else skipped
                 found[candidate] = None
     return list(collections), list(skipped)
+
+
+def _not_found(path: Path) -> LoadError:
+    """The error for a PATH that is neither a file nor a folder; a URL is named as written."""
+    # A path keeps one slash of `http://` (pathlib folds `//`): put the other one back.
+    url = _URL_AS_PATH.match(str(path))
+    if url is not None:
+        written = f"{url.group(1)}://{str(path)[url.end() :]}"
+        return LoadError(
+            f"'{written}' is a URL: postrun runs collection files, not URLs",
+            hint=f"write the request in a collection (url: {written}), or have "
+            f"postrun import curl 'curl {written}' -o api.yaml write one, "
+            "then postrun run api.yaml",
+        )
+    return LoadError(
+        f"'{path}' does not exist",
+        hint="give a collection file or a folder that holds collections",
+    )
 
 
 def _environment_folders(collection_files: Sequence[Path], cwd: Path) -> list[Path]:
@@ -133,7 +155,9 @@ def _looks_like_collection(path: Path) -> bool:
     except LoadError:
         return False
     if "requests" not in text:
-        return False
+        # `requets:` is a broken collection, not some other YAML file: load it, so its error
+        # (unknown key, did you mean 'requests') ends the run with exit 2 instead of a note.
+        return _has_near_miss_of_requests(text)
     if _BLOCK_MAPPING_START.match(text) and _TOP_LEVEL_REQUESTS.search(text):
         # The usual layout, settled without composing the file (it is composed again to load):
         # a file that opens with a plain key is a block mapping, whose `requests:` at column 0
@@ -147,4 +171,18 @@ def _looks_like_collection(path: Path) -> bool:
         return re.search(r"^requests\s*:", text, re.MULTILINE) is not None
     return isinstance(root, MappingNode) and any(
         isinstance(key, ScalarNode) and key.value == "requests" for key, _ in root.value
+    )
+
+
+def is_collection_file(path: Path) -> bool:
+    """Whether a YAML file met in a folder is a collection (FORMAT.md 4): for front-ends that
+    walk folders themselves, such as the pytest plugin."""
+    return path.suffix in (".yaml", ".yml") and _looks_like_collection(path)
+
+
+def _has_near_miss_of_requests(text: str) -> bool:
+    """Whether a top-level key is a near miss of ``requests`` (``requets``, ``request``)."""
+    keys = {match.group(1) for match in _TOP_LEVEL_KEY.finditer(text)}
+    return any(
+        difflib.get_close_matches(key, ["requests"], n=1, cutoff=_NEAR_MISS_CUTOFF) for key in keys
     )

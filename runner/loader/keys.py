@@ -10,7 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-COLLECTION_KEYS = ("name", "description", "variables", "secrets", "defaults", "requests")
+COLLECTION_KEYS = (
+    "name",
+    "description",
+    "variables",
+    "secrets",
+    "defaults",
+    "load",
+    "requests",
+)
+# The collection's `load` mapping: settings of `postrun load` only (`run` ignores them).
+LOAD_KEYS = ("thresholds",)
 FOLDER_KEYS = ("name", "description", "variables", "defaults", "tags", "requests")
 REQUEST_KEYS = (
     "name",

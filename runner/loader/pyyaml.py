@@ -316,6 +316,10 @@ def _line_column(text: str, position: int) -> tuple[int, int]:
 def _syntax_error(file: str, text: str, exc: yaml.MarkedYAMLError) -> LoadError:
     """A PyYAML error as a LoadError at its mark, with a hint for the usual traps."""
     mark = exc.problem_mark or exc.context_mark
+    if _key_without_colon(exc):
+        # PyYAML notices a line with no ':' (often one indented less than the value it
+        # continues) only on the next key: the line at fault is where the key started.
+        mark = exc.context_mark
     problem = exc.problem or exc.context or "invalid YAML"
     message = f"invalid YAML: {problem}"
     if exc.problem and exc.context:
@@ -326,7 +330,54 @@ def _syntax_error(file: str, text: str, exc: yaml.MarkedYAMLError) -> LoadError:
     lines = text.splitlines()
     line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
     location = location_from_mark(file, mark) if mark is not None else SourceLocation(file, 1, 1)
-    return LoadError(message, location=location, hint=_syntax_hint(exc, line))
+    hint = _indentation_hint(exc, lines, mark.line) if mark is not None else None
+    return LoadError(message, location=location, hint=hint or _syntax_hint(exc, line))
+
+
+def _key_without_colon(exc: yaml.MarkedYAMLError) -> bool:
+    """PyYAML's "could not find expected ':'", marked on a later line than the key's."""
+    context, problem = exc.context_mark, exc.problem_mark
+    return (
+        "could not find expected ':'" in (exc.problem or "")
+        and context is not None
+        and problem is not None
+        and context.line < problem.line
+    )
+
+
+def _indentation_hint(exc: yaml.MarkedYAMLError, lines: list[str], number: int) -> str | None:
+    """A hint when the line at fault is indented unlike the one before it."""
+    if number >= len(lines):
+        return None
+    line = lines[number]
+    before = next(
+        (
+            text
+            for text in reversed(lines[:number])
+            if text.strip() and not text.lstrip().startswith("#")
+        ),
+        None,
+    )
+    if before is None:
+        return None
+    indent, indent_before = _indent(line), _indent(before)
+    if _key_without_colon(exc) and indent < indent_before:
+        return (
+            "this line is indented less than the one before, and has no ':': indent it as "
+            "far as the text it continues, or make it a key (name: value)"
+        )
+    if _key_without_colon(exc):
+        return "add ':' after the key (name: value), or quote the value it belongs to"
+    if "mapping values are not allowed here" in (exc.problem or "") and indent > indent_before:
+        return (
+            "this line is indented more than the one before, so it reads as part of that "
+            "line's value: line it up with the keys above it"
+        )
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _syntax_hint(exc: yaml.MarkedYAMLError, line: str) -> str | None:

@@ -10,7 +10,7 @@ from runner.errors import LoadError
 from runner.loader import nodes
 from runner.loader.coreschema import NULL
 from runner.loader.document import Document
-from runner.loader.keys import VARIABLE_NAME
+from runner.loader.keys import LOAD_KEYS, VARIABLE_NAME
 from runner.loader.placeholders import placeholder_uses
 from runner.loader.pyyaml import Node, ScalarNode
 from runner.model import VariableScope
@@ -77,3 +77,23 @@ def check_secret_conflicts(
                     hint="remove it from variables: a secret takes its value from --var, "
                     "the environment or .env",
                 )
+
+
+def load_thresholds(
+    doc: Document, entry: tuple[Node, Node] | None
+) -> tuple[tuple[str, SourceLocation], ...]:
+    """The texts of ``load: {thresholds: [...]}`` with their locations (checked by runner.load)."""
+    if entry is None:
+        return ()
+    hint = "write load: {thresholds: ['p95<500ms', 'errors<1%']}"
+    keys = nodes.object_keys(
+        doc, nodes.mapping(doc, entry[1], "load", hint=hint), "load", LOAD_KEYS
+    )
+    if "thresholds" not in keys:
+        return ()
+    sequence = nodes.sequence(doc, keys["thresholds"][1], "thresholds", hint=hint)
+    found = []
+    for item in sequence.value:
+        text = nodes.string(doc, item, "threshold", hint="quote it: 'p95<500ms'")
+        found.append((text, doc.location(item)))
+    return tuple(found)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 import click
@@ -38,6 +38,9 @@ from runner.results import (
 
 EXCERPT_CHARS = 300
 MESSAGE_CHARS = 400
+# From this many JSONPath checks finding nothing in an API error body, the console says so in one
+# line instead of one "no match" each (the reports keep every check).
+CASCADE_MIN_CHECKS = 2
 VERBOSE_BODY_BYTES = 8192
 PRETTY_JSON_MAX_BYTES = 1 << 20
 """Bigger JSON bodies are shown raw (and cut): parsing megabytes only to show 8 KiB is waste."""
@@ -117,7 +120,7 @@ class ConsoleReporter:
             self._first_events.add(event.result)
             if self._progress is not None:
                 self._progress.finish(failed=not event.result.passed)
-            self._request_finished(event.result, event.response)
+            self._request_finished(event.result, event.response, event.request)
             self._pending = []
         elif isinstance(event, RunFinished):
             self._in_request = False
@@ -224,7 +227,9 @@ class ConsoleReporter:
         self._line()
         self._line(self._style(collection, bold=True, underline=True))
 
-    def _request_finished(self, result: RequestResult, response: ResponseData | None) -> None:
+    def _request_finished(
+        self, result: RequestResult, response: ResponseData | None, sent: SentRequest | None
+    ) -> None:
         if result.skipped is not None:
             if not self.quiet:
                 reason = "" if result.skipped == "skipped" else f": {result.skipped}"
@@ -247,14 +252,24 @@ class ConsoleReporter:
         streamed = stream_text(result)
         stream = self._style(f"  {streamed}", dim=True) if streamed else ""
         name = self._style(result.name, bold=not result.passed)
-        url = self._style(f"{result.method} {_printable(result.url)}", dim=True)
+        # What went on the wire, query string (``params``) included, when something was sent.
+        shown_url = sent.url if sent is not None else result.url
+        url = self._style(f"{result.method} {_printable(shown_url)}", dim=True)
         self._line(f"  {mark} {name}  {url}{status}{timing}{stream}{attempts}")
         if result.passed:
             return
         if result.error is not None:
             self._detail(self._style(_printable(result.error), fg="red"))
+        api_error = api_error_message(response) if response is not None else None
+        cascade = _jsonpath_cascade(result.failed_checks) if api_error is not None else []
+        lines: list[str] = []
         for check in result.failed_checks:
-            self._failed_check(check)
+            if check not in cascade:
+                lines += _failed_check_lines(check, self._style, self._mark("fail"), self.ellipsis)
+        if cascade:
+            lines += _collapsed_lines(cascade, self._style, self._mark("fail"), self.ellipsis)
+        for line in lines:
+            self._detail(line)
         for capture in result.captures:
             if not capture.found:
                 where = f"  ({capture.location})" if capture.location else ""
@@ -266,15 +281,6 @@ class ConsoleReporter:
         if collection != self._collection:
             self._collection = collection
             self._line(self._style(collection, bold=True, underline=True))
-
-    def _failed_check(self, check: CheckResult) -> None:
-        message = check.message or f"expected {check.expected}, got {show_value(check.actual)}"
-        if check.actual_missing and check.expected and check.expected not in message:
-            message += f" (expected {check.expected})"
-        text = _printable(f"{check.description}: {cut(message, MESSAGE_CHARS, self.ellipsis)}")
-        self._detail(f"{self._mark('fail')} {text}")
-        if check.location is not None:
-            self._detail(self._style(f"  at {check.location}", dim=True))
 
     def _response_excerpt(self, response: ResponseData) -> None:
         for text in _excerpt_lines(response, self.verbose, self._style, self.ellipsis):
@@ -293,6 +299,39 @@ class ConsoleReporter:
         figures = self._first_events.text()
         if figures is not None:
             self._line(self._style(f"  {figures}", dim=True))
+
+
+def _failed_check_lines(
+    check: CheckResult, style: Callable[..., str], mark: str, ellipsis: str
+) -> list[str]:
+    """A failed check: what was expected and found, and where it is written."""
+    message = check.message or f"expected {check.expected}, got {show_value(check.actual)}"
+    if check.actual_missing and check.expected and check.expected not in message:
+        message += f" (expected {check.expected})"
+    text = _printable(f"{check.description}: {cut(message, MESSAGE_CHARS, ellipsis)}")
+    lines = [f"{mark} {text}"]
+    if check.location is not None:
+        lines.append(style(f"  at {check.location}", dim=True))
+    return lines
+
+
+def _collapsed_lines(
+    checks: Sequence[CheckResult], style: Callable[..., str], mark: str, ellipsis: str
+) -> list[str]:
+    """JSONPath checks an API error body cannot hold, as one line: the error says why."""
+    paths = ", ".join(check.target or "$" for check in checks)
+    text = _printable(
+        f"{len(checks)} JSONPath checks failed: the body is an API error, "
+        f"not the response they expect ({cut(paths, MESSAGE_CHARS, ellipsis)})"
+    )
+    where = f"  at {checks[0].location} and below; the reports list each check"
+    return [f"{mark} {text}", style(where, dim=True)]
+
+
+def _jsonpath_cascade(checks: Sequence[CheckResult]) -> list[CheckResult]:
+    """The failed JSONPath checks that found nothing, when there are at least two of them."""
+    missing = [check for check in checks if check.kind == "jsonpath" and check.actual_missing]
+    return missing if len(missing) >= CASCADE_MIN_CHECKS else []
 
 
 def _response_lines(

@@ -14,7 +14,8 @@ of a front-end's own such as Locust's ``HttpSession``).
 | ``oauth2`` | the run's OAuth2 token for a request, fetched through the session |
 | ``body`` | reading bodies within the deadline and ``max_body`` (redirects and digest too) |
 | ``stream`` | ``stream: sse``: an event stream read event by event, idle timeout, limits |
-| ``send`` | ``new_session`` and ``send``: the exchange, its bodies read by ``body`` |
+| ``send`` | ``new_session`` (``prepare_session`` for one made elsewhere) and ``send`` |
+| ``loopback`` | ``loopback_only``: a session that refuses hosts not on this machine (``load``) |
 
 Who may import it: the engine (when a request is sent), runner.mock, runner.interop (export
 writes bodies as they are sent) and the CLI (a session per run). It imports the model, results
@@ -36,7 +37,14 @@ from runner.transport.encoding import (
 )
 from runner.transport.failures import describe_failure
 from runner.transport.oauth2 import MOCK_TOKEN
-from runner.transport.send import USER_AGENT, accept_encoding, import_requests, new_session, send
+from runner.transport.send import (
+    USER_AGENT,
+    accept_encoding,
+    import_requests,
+    new_session,
+    prepare_session,
+    send,
+)
 
 if TYPE_CHECKING:
     from requests import Session as Session  # re-exported for type hints elsewhere
@@ -55,5 +63,6 @@ __all__ = [
     "import_requests",
     "json_text",
     "new_session",
+    "prepare_session",
     "send",
 ]

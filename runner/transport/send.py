@@ -35,7 +35,11 @@ def new_session() -> requests.Session:
     """A session for one run: pooled connections, a cookie jar, postrun's User-Agent."""
     import requests
 
-    session = requests.Session()
+    return prepare_session(requests.Session())
+
+
+def prepare_session(session: requests.Session) -> requests.Session:
+    """Set up a session made elsewhere (Locust's ``HttpSession``) as ``new_session`` does."""
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept-Encoding"] = accept_encoding(_decodable_codings())
     # The environment's proxy and netrc settings must not change what a collection sends;

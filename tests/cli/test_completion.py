@@ -65,7 +65,7 @@ def test_a_completion_request_gets_commands_and_options(shell: str, tmp_path: Pa
     options = _complete(shell, "postrun run --", tmp_path)
     for option in ("--report", "--env", "--mock", "--jobs", "--help"):
         assert f"plain,{option}" in options
-    assert "plain,--traceback" not in options  # hidden: for debugging, not for the menu
+    assert "plain,--traceback" in options  # shown in --help since issue 20, so completed too
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])

@@ -239,7 +239,7 @@ def test_a_run_with_neither_stream_writable_still_runs_and_reports(
 
 PRINTING = {
     "list": ["list", "ok.yaml"],
-    "validate": ["validate", "ok.yaml", "--show-vars", "--var", "base=x"],
+    "validate": ["validate", "ok.yaml", "--show-vars", "--var", "base=http://x"],
     "export-curl": ["export", "curl", "ok.yaml", "--var", "base=http://127.0.0.1:9"],
     "export-postman": ["export", "postman", "ok.yaml"],
     "import-curl": ["import", "curl", "curl http://127.0.0.1:9/x"],

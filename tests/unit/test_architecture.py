@@ -21,8 +21,8 @@ RUNNER = Path(__file__).resolve().parents[2] / "runner"
 # own; never a unit of its own layer or of one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
-    ("cli",),
-    ("interop", "validation"),
+    ("cli", "pytest_plugin"),
+    ("interop", "validation", "load"),
     ("report",),
     ("engine", "loader"),
     ("transport", "mock", "preload", "data", "selection"),
@@ -46,6 +46,10 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "jsonschema": ("checks", "loader.schemas"),
     "dotenv": ("variables",),
     "regex": ("regexes",),
+    "pytest": ("pytest_plugin",),
+    "xdist": ("pytest_plugin",),
+    "locust": ("load.locust_user",),
+    "gevent": ("load.locust_user",),
 }
 
 # The one code path: these functions are called from the engine only (and their own module).

@@ -265,7 +265,28 @@ ERROR_CASES: list[tuple[str, str, tuple[int, int], str, str | None]] = [
         "zzz: 1\n" + REQUEST,
         (1, 1),
         "unknown key 'zzz' in collection",
-        "allowed keys: name, description, variables, secrets, defaults, requests",
+        "allowed keys: name, description, variables, secrets, defaults, load, requests",
+    ),
+    (
+        "load key typo",
+        "load:\n  tresholds: [p95<1s]\n" + REQUEST,
+        (2, 3),
+        "unknown key 'tresholds' in load",
+        "did you mean 'thresholds'?",
+    ),
+    (
+        "load thresholds not a list",
+        "load:\n  thresholds: p95<1s\n" + REQUEST,
+        (2, 15),
+        "'thresholds' must be a list",
+        "p95<500ms",
+    ),
+    (
+        "load threshold not text",
+        "load:\n  thresholds: [500]\n" + REQUEST,
+        (2, 16),
+        "'threshold' must be text",
+        "quote it",
     ),
     (
         "folder key typo",
@@ -855,6 +876,16 @@ ERROR_CASES: list[tuple[str, str, tuple[int, int], str, str | None]] = [
         None,
     ),
 ]
+
+
+def test_load_thresholds_are_kept_with_their_places(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("load:\n  thresholds:\n    - p95<1s\n    - 'r: errors<1%'\n" + REQUEST)
+    collection = load_collection(path)
+    assert [(text, where.line, where.column) for text, where in collection.thresholds] == [
+        ("p95<1s", 3, 7),
+        ("r: errors<1%", 4, 7),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -1684,14 +1715,20 @@ def test_discover_collections(tmp_path: Path) -> None:
     (root / "latin1.yaml").write_bytes(b"requests: [] # caf\xe9\n")
     explicit = write(tmp_path, "name: not a collection\n", "single.yaml")
     collections, skipped = discover_collections([root, explicit, root / "b.yaml"])
-    # a file given by name is a collection; one found in a folder must have `requests`
-    assert collections == [root / "a/broken.yaml", root / "a/z.yml", root / "b.yaml", explicit]
+    # a file given by name is a collection; one found in a folder must have `requests`, or a
+    # near miss of it (issue 20: `requets:` is a broken collection, loaded to show its error)
+    assert collections == [
+        root / "a/broken.yaml",
+        root / "a/z.yml",
+        root / "b.yaml",
+        root / "typo.yaml",
+        explicit,
+    ]
     assert skipped == [
         root / "flow.yaml",
         root / "latin1.yaml",
         root / "list.yaml",
         root / "notes.yaml",
-        root / "typo.yaml",
     ]
 
 

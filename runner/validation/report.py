@@ -1,4 +1,4 @@
-"""``postrun validate``: everything a run checks before sending, and nothing sent.
+"""``validate``: the run's pre-flight, nothing sent, and what validate adds to it.
 
 Secrets count as defined here even when unset (a note says so), so a collection can be
 validated on a machine that does not hold the keys.
@@ -18,9 +18,12 @@ from runner.engine import (
     request_stack,
     variable_scopes,
 )
+from runner.errors import PostrunError
 from runner.masking import Masker
 from runner.model import CollectionSpec, EnvironmentSpec
 from runner.templating import find_broken_placeholders, to_text
+from runner.validation.lints import lint
+from runner.validation.urls import check_url_schemes
 from runner.variables import check_secret_conflicts, resolve_secrets
 
 _COMMENT = re.compile(r"(^|\s)#.*$")
@@ -34,6 +37,7 @@ def validate(
     environ: Mapping[str, str],
     dotenv: Mapping[str, str],
     show_vars: bool = False,
+    dotenv_name: str = ".env",
 ) -> str:
     """Check collections as a run would; return the report text or raise PostrunError."""
     declared = declared_secrets(collections, environment)
@@ -51,16 +55,24 @@ def validate(
     names_only = {**{name: "" for name in unset}, **secrets}
     options = RunOptions(cli_vars=cli_vars, environment=environment)
     check_placeholders(collections, options, names_only)
+    # A URL in an error must not show a secret: unset ones stay <<KEY>>, set ones are masked.
+    masker = Masker.create(secrets.values())
+    try:
+        check_url_schemes(collections, options, {})
+    except PostrunError as exc:
+        exc.message = masker.text(exc.message)
+        exc.hint = masker.text(exc.hint) if exc.hint else exc.hint
+        raise
 
     lines: list[str] = []
     for name in unset:
         lines.append(
             f"note: secret {name} is not set; `postrun run` will need it "
-            f"(export {name}=... or add it to .env)"
+            f"(export {name}=... or add it to {dotenv_name})"
         )
     for collection in collections:
         lines.extend(broken_placeholder_warnings(Path(collection.file)))
-    masker = Masker.create(secrets.values())
+    lines.extend(lint(collections, environment, cli_vars))
     for collection in collections:
         count = len(collection.requests)
         lines.append(
