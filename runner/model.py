@@ -162,7 +162,8 @@ class BodySpec:
 
 @dataclass(frozen=True, slots=True)
 class AuthSpec:
-    """``kind`` is bearer, basic, apikey, digest or oauth2; ``params`` as written (templated)."""
+    """``kind`` is bearer, basic, apikey, digest, oauth2, oauth1 or awsv4; ``params`` as written
+    (templated)."""
 
     kind: str
     params: Any

@@ -27,7 +27,8 @@ from runner.errors import PostrunError
 Examples:
   postrun import curl 'curl https://api.example.com/v1/me -H "Authorization: Bearer $API_KEY"'
   pbpaste | postrun import curl -o collections/api.yaml
-  postrun import postman export.postman_collection.json --environment staging.json -o .""",
+  postrun import postman export.postman_collection.json --environment staging.json -o .
+  postrun import postman postman/collections/my-api -o .""",
 )
 def import_group() -> None:
     """Bring requests in from a curl command or a Postman export."""
@@ -76,7 +77,7 @@ def import_curl_command(command: str | None, output: Path | None) -> None:
 
 
 @import_group.command("postman")
-@click.argument("collection_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("collection_file", metavar="FILE_OR_DIR", type=click.Path(path_type=Path))
 @click.option(
     "--environment",
     "environment_files",
@@ -100,7 +101,8 @@ def import_curl_command(command: str | None, output: Path | None) -> None:
 def import_postman_command(
     collection_file: Path, environment_files: tuple[Path, ...], output: Path, overwrite: bool
 ) -> None:
-    """Convert a Postman collection (v2.1/v2.0) and environments; secrets never reach the disk."""
+    """Convert a Postman collection (a v2.1/v2.0 .json export, or a v3 folder of YAML files)
+    and environments; secrets never reach the disk."""
     from runner.interop.postman_import import import_postman
 
     _output_is_log()

@@ -48,14 +48,26 @@ def _discover(paths: Sequence[Path]) -> list[Path]:
     """The collection files in ``paths``; none at all is an input error."""
     from runner.loader import discover_collections
 
+    for path in paths:
+        if path.is_dir() and _is_v3_folder(path):  # its YAML files are Postman's, not ours
+            raise PostrunError(
+                f"'{path}' is a Postman collection (v3 folder), not postrun collections",
+                hint=f"this is a Postman export: run `postrun import postman {path}`",
+            )
     files, skipped = discover_collections(list(paths))
     if skipped:
         _note_skipped(skipped)
     if not files:
-        raise PostrunError(
-            f"no collection found in {', '.join(map(str, paths))}",
-            hint="a collection is a .yaml/.yml file with a top-level `requests` list",
-        )
+        hint = "a collection is a .yaml/.yml file with a top-level `requests` list"
+        exports = [
+            found
+            for path in paths
+            if path.is_dir()
+            for found in sorted(path.glob("*.postman_collection.json"))[:1]
+        ]
+        if exports:
+            hint = f"this is a Postman export: run `postrun import postman {exports[0]}`"
+        raise PostrunError(f"no collection found in {', '.join(map(str, paths))}", hint=hint)
     return files
 
 
@@ -189,3 +201,13 @@ def _import_for_run() -> None:
     from runner.transport import import_requests
 
     import_requests()
+
+
+def _is_v3_folder(path: Path) -> bool:
+    """A Postman Collection v3 folder (Postman v12's YAML files), which import reads."""
+    resources = path / ".resources" / "definition.yaml"
+    return (
+        resources.is_file()
+        or (path / "definition.yaml").is_file()
+        or (any(path.glob("*.request.yaml")))
+    )

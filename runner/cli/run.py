@@ -37,11 +37,13 @@ class _Size(click.ParamType):
 Examples:
   postrun run collections/ --mock
   postrun run collections/openai-chat.yaml --mock --mock-example insufficient_quota
+  postrun run collections/imported.yaml --mock --mock-missing skip
   export API_KEY=sk-...; postrun run collections/openai-chat.yaml --env openai
   postrun run api.yaml --env staging --var user_id:=42 --bail
   postrun run collections/ --tag smoke --exclude-tag destructive --jobs 4
   postrun run users.yaml --data users.csv --report junit:out/junit.xml --report html:out/report.html
-  postrun run api.yaml --request 'Users/*' -v --timeout 10""",
+  postrun run api.yaml --request 'Users/*' -v --timeout 10
+  postrun run api.yaml --env staging --record-missing""",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_common_options
@@ -52,6 +54,14 @@ Examples:
     "--mock-example",
     metavar="NAME",
     help="With --mock, answer from the example NAME where a request has one.",
+)
+@click.option(
+    "--mock-missing",
+    type=click.Choice(["fail", "skip"]),
+    default="fail",
+    show_default=True,
+    help="With --mock, what a request with no saved example does: fail, or skip (a partial "
+    "collection smoke-tested offline).",
 )
 @click.option("--bail", is_flag=True, help="Stop after the first failed request.")
 @click.option("-q", "--quiet", is_flag=True, help="Show only failures and the summary.")
@@ -120,6 +130,17 @@ Examples:
     is_flag=True,
     help="With --jobs, also run the iterations of one file side by side (captures do not flow "
     "between them).",
+)
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Write each response into its collection file as the example `recorded` (masked; "
+    "needs postrun[record]).",
+)
+@click.option(
+    "--record-missing",
+    is_flag=True,
+    help="Like --record, for the requests that have no example yet.",
 )
 @click.option(
     "--report",

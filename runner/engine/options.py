@@ -24,6 +24,8 @@ class RunOptions:
     dotenv_name: str = ".env"
     mock: bool = False
     mock_example: str | None = None
+    # --mock-missing: "fail" a request with no example under --mock (as before), or "skip" it.
+    mock_missing: str = "fail"
     bail: bool = False
     show_secrets: bool = False
     selection: Selection = field(default_factory=Selection)

@@ -59,7 +59,7 @@ class RequestRunner:
             "location": request.location,
             "iteration": iteration,
         }
-        skip = request.options.get("skip")
+        skip = request.options.get("skip") or self._without_example(request)
         if skip:
             reason = skip if isinstance(skip, str) else "skipped"
             return self._finish(index, RequestResult(**base, skipped=reason))
@@ -197,6 +197,17 @@ class RequestRunner:
     ) -> RequestResult:
         self.context.emit(RequestFinished(result, sent, response, index))
         return result
+
+    def _without_example(self, request: RequestSpec) -> str | None:
+        """The skip reason under ``--mock --mock-missing skip`` for a request with no example."""
+        options = self.context.plan.options
+        if self.context.mock_adapter is None or options.mock_missing != "skip":
+            return None
+        from runner.mock import choose_example
+
+        if choose_example(request, options.mock_example) is not None:
+            return None
+        return "no example to answer from under --mock (--mock-missing skip)"
 
     def _mock_example(self, request: RequestSpec, renderer: Renderer) -> ExampleSpec | None:
         if self.context.mock_adapter is None:

@@ -9,16 +9,30 @@ folder variables of ``folder_scopes``. Checks become ``pm.test`` blocks and capt
 from __future__ import annotations
 
 import json
-import os
-import re
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from runner.interop.postman.export_parts import (
+    auth_object,
+    body_object,
+    text_of,
+    to_postman,
+    url_object,
+)
+from runner.interop.postman.export_tree import (
+    auth_of,
+    collection_checks,
+    node_events,
+    path_variables,
+    scope_parts,
+    tree_items,
+)
+from runner.interop.postman.tree import Node, read_tree
 from runner.interop.postman_scripts import capture_to_js, check_to_js
 from runner.model import (
-    AuthSpec,
-    BodySpec,
     CheckSpec,
     CollectionSpec,
     EnvironmentSpec,
@@ -29,14 +43,6 @@ __all__ = ["HIDDEN_VALUE_NOTE", "SCHEMA_URL", "export_postman", "export_postman_
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 HIDDEN_VALUE_NOTE = "postrun secret: the value is not exported; set it before sending"
-_PLACEHOLDER = re.compile(r"(\\?)<<[ \t]*(\$?[A-Za-z0-9_.\-]+)[ \t]*>>")
-_DYNAMIC_TO_POSTMAN: Mapping[str, str] = {
-    "$uuid": "$guid",
-    "$timestamp": "$timestamp",
-    "$isoTimestamp": "$isoTimestamp",
-    "$randomInt": "$randomInt",
-    "$randomString": "$randomAlphaNumeric",
-}
 
 
 def export_postman(
@@ -47,21 +53,23 @@ def export_postman(
     Secrets are exported empty unless ``secret_values`` (--show-secrets) gives their values.
     """
     shown = secret_values or {}
+    top: dict[str, Any] = {}
     if len(collections) == 1:
         only = collections[0]
-        items = _items(only)
+        items, top = _collection_items(only)
         name, description = only.name, only.description
         variables = _variables(only.variables.values, only.secrets, shown)
     else:
-        items = [
-            _folder(
+        items = []
+        for collection in collections:
+            inner, parts = _collection_items(collection)
+            folder = _folder(
                 collection.name,
                 collection.description,
-                _items(collection),
+                inner,
                 _variables(collection.variables.values, (), shown),
             )
-            for collection in collections
-        ]
+            items.append({**folder, **parts})
         name, description = "postrun export", None
         secrets = dict.fromkeys(name for c in collections for name in c.secrets)
         variables = _variables({}, tuple(secrets), shown)
@@ -71,10 +79,30 @@ def export_postman(
     info: dict[str, Any] = {"_postman_id": postman_id, "name": name, "schema": SCHEMA_URL}
     if description:
         info["description"] = description
-    document: dict[str, Any] = {"info": info, "item": items}
+    document: dict[str, Any] = {"info": info, "item": items, **top}
     if variables:
         document["variable"] = variables
     return document
+
+
+def _collection_items(collection: CollectionSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The items of one collection, and its own ``auth`` and ``event`` (from the file as
+    written when it can be read again; else from the model, each request with its own)."""
+    tree = read_tree(Path(collection.file))
+    if tree is None:
+        return _items(collection), {}
+    checks = collection_checks(collection, tree)
+    base = str(Path(collection.file).parent)
+
+    def request_item(request: RequestSpec, node: Node, own: Sequence[CheckSpec]) -> dict[str, Any]:
+        typed = _typed_names(collection, request)
+        return _request_item(request, typed, _Written(node, own, base))
+
+    def folder_variables(values: Mapping[str, Any]) -> list[Any]:
+        return _variables(values, (), {})
+
+    items = tree_items(collection, tree, checks, request_item, _checks_script, folder_variables)
+    return items, scope_parts(tree, checks, _checks_script)
 
 
 def export_postman_environment(
@@ -83,7 +111,7 @@ def export_postman_environment(
     """A Postman environment export; secrets have type ``secret`` and no value unless given."""
     shown = secret_values or {}
     values = [
-        {"key": name, "value": _pm(_text(value)), "type": "default", "enabled": True}
+        {"key": name, "value": to_postman(text_of(value)), "type": "default", "enabled": True}
         for name, value in environment.variables.values.items()
     ]
     values.extend(
@@ -98,41 +126,10 @@ def export_postman_environment(
     }
 
 
-def _pm(value: Any) -> Any:
-    """``<<x>>`` -> ``{{x}}`` in a string, recursively in lists and mappings."""
-    if isinstance(value, str):
-
-        def replace(match: re.Match[str]) -> str:
-            if match.group(1):  # an escaped ``\<<`` is a literal
-                return match.group(0)[1:]
-            name = match.group(2)
-            return "{{" + _DYNAMIC_TO_POSTMAN.get(name, name) + "}}"
-
-        return _PLACEHOLDER.sub(replace, value)
-    if isinstance(value, Mapping):
-        return {_pm(key): _pm(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_pm(item) for item in value]
-    return value
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value)
-    return str(value)
-
-
 def _variables(
     values: Mapping[str, Any], secrets: Sequence[str], shown: Mapping[str, str]
 ) -> list[dict[str, Any]]:
-    result = [
-        {"key": name, "value": _pm(_text(value)), "type": "string"}
-        for name, value in values.items()
-    ]
+    result = [_variable(name, value) for name, value in values.items()]
     # The v2.1 schema has no secret type for collection variables: an empty value, marked in
     # the description so that the importer makes it a secret again.
     result.extend(
@@ -142,6 +139,16 @@ def _variables(
         for name in secrets
     )
     return result
+
+
+def _variable(name: str, value: Any) -> dict[str, Any]:
+    """A collection variable; numbers and booleans keep their JSON type (the v2.1 schema
+    allows any value, with type ``number`` or ``boolean``), so they come back typed."""
+    if isinstance(value, bool):
+        return {"key": name, "value": value, "type": "boolean"}
+    if isinstance(value, (int, float)):
+        return {"key": name, "value": value, "type": "number"}
+    return {"key": name, "value": to_postman(text_of(value)), "type": "string"}
 
 
 def _hoist(items: list[dict[str, Any]], variables: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -221,173 +228,74 @@ def _typed_names(collection: CollectionSpec, request: RequestSpec) -> frozenset[
     return frozenset(name for name, value in values.items() if not isinstance(value, str))
 
 
-def _request_item(request: RequestSpec, typed: frozenset[str]) -> dict[str, Any]:
-    body = _body(request.body, typed)
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A request as written in its file: its tree node, the checks it owns, its folder."""
+
+    node: Node
+    checks: Sequence[CheckSpec]
+    base: str
+
+
+def _request_item(
+    request: RequestSpec, typed: frozenset[str], written: _Written | None = None
+) -> dict[str, Any]:
+    body = body_object(request.body, typed, written.base if written else None)
     headers = dict(request.headers)
     pm_request: dict[str, Any] = {
         "method": request.method,
         "header": [
-            {"key": _pm(name), "value": _pm(_text(value))} for name, value in headers.items()
+            {"key": to_postman(name), "value": to_postman(text_of(value))}
+            for name, value in headers.items()
         ],
-        "url": _url(request.url, request.params),
+        "url": url_object(request.url, request.params),
     }
     if body is not None:
         pm_request["body"] = body
-    pm_request["auth"] = _auth(request.auth)
+    if written is None:
+        pm_request["auth"] = auth_object(request.auth)
+    else:
+        path_variables(pm_request["url"], written.node)
+        # The request's own auth from the model (YAML 1.2 values), none when it inherits.
+        auth = auth_of(written.node)
+        if auth is not None:
+            own = isinstance(written.node.auth, Mapping) and request.auth is not None
+            pm_request["auth"] = auth_object(request.auth) if own else auth
     if request.description:
         pm_request["description"] = request.description
     item: dict[str, Any] = {"name": request.name, "request": pm_request}
-    script = _test_script(request)
-    if script:
-        item["event"] = [{"listen": "test", "script": {"type": "text/javascript", "exec": script}}]
-    if request.options.get("follow_redirects") is False:
-        item["protocolProfileBehavior"] = {"followRedirects": False}
-    item["response"] = [_example(request, example) for example in request.examples]
+    if written is None:
+        script = _test_script(request)
+        if script:
+            item["event"] = [node_events_test(script)]
+    else:
+        events = node_events(written.node, _test_script(request, written.checks))
+        if events:
+            item["event"] = events
+    behaviour = _behaviour(request.options)
+    if behaviour:
+        item["protocolProfileBehavior"] = behaviour
+    node = written.node if written else None
+    item["response"] = [_example(request, example, node) for example in request.examples]
     return item
 
 
-def _url(url: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    base = _pm(url)
-    query: list[dict[str, str]] = []
-    for name, value in params.items():
-        values = value if isinstance(value, (list, tuple)) else [value]
-        query.extend({"key": _pm(name), "value": _pm(_text(item))} for item in values)
-    raw = base
-    if query:
-        separator = "&" if "?" in base else "?"
-        raw += separator + "&".join(f"{entry['key']}={entry['value']}" for entry in query)
-    result: dict[str, Any] = {"raw": raw}
-    match = re.match(
-        r"^(?:(?P<protocol>[A-Za-z][\w+.\-]*)://)?(?P<host>[^/?#]*)(?P<path>[^?#]*)", base
-    )
-    if match:
-        if match.group("protocol"):
-            result["protocol"] = match.group("protocol")
-        host = match.group("host")
-        port = re.fullmatch(r"(.+):(\d+)", host)
-        if port:
-            host = port.group(1)
-            result["port"] = port.group(2)
-        result["host"] = [host] if host.startswith("{{") else host.split(".")
-        path = match.group("path").strip("/")
-        if path:
-            result["path"] = path.split("/")
-    if query:
-        result["query"] = query
-    return result
+def node_events_test(script: list[str]) -> dict[str, Any]:
+    return {"listen": "test", "script": {"type": "text/javascript", "exec": script}}
 
 
-def _auth(auth: AuthSpec | None) -> dict[str, Any]:
-    if auth is None:
-        return {"type": "noauth"}
-    params = auth.params
-    if auth.kind == "bearer":
-        fields = {"token": params}
-    elif auth.kind in ("basic", "digest"):
-        fields = {"username": params["username"], "password": params["password"]}
-    elif auth.kind == "apikey":
-        place = "query" if "query" in params else "header"
-        fields = {"key": params[place], "value": params["value"], "in": place}
-    else:
-        fields = {
-            "grant_type": "client_credentials",
-            "accessTokenUrl": params["token_url"],
-            "clientId": params["client_id"],
-            "clientSecret": params["client_secret"],
-        }
-        if params.get("scope"):
-            fields["scope"] = params["scope"]
-    return {
-        "type": auth.kind,
-        auth.kind: [
-            {"key": key, "value": _pm(_text(value)), "type": "string"}
-            for key, value in fields.items()
-        ],
-    }
+def _behaviour(options: Mapping[str, Any]) -> dict[str, Any]:
+    behaviour: dict[str, Any] = {}
+    if options.get("follow_redirects") is False:
+        behaviour["followRedirects"] = False
+    if options.get("verify") is False:
+        behaviour["strictSSL"] = False
+    return behaviour
 
 
-def _body(body: BodySpec | None, typed: frozenset[str]) -> dict[str, Any] | None:
-    if body is None:
-        return None
-    if body.kind == "json":
-        return {
-            "mode": "raw",
-            "raw": _json_text(body.value, typed),
-            "options": {"raw": {"language": "json"}},
-        }
-    if body.kind == "raw":
-        return {"mode": "raw", "raw": _pm(body.value)}
-    if body.kind == "form":
-        return {"mode": "urlencoded", "urlencoded": _pairs(body.value)}
-    if body.kind == "multipart":
-        parts: list[dict[str, Any]] = []
-        for name, value in body.value.items():
-            if isinstance(value, Mapping):
-                part = {"key": _pm(name), "type": "file", "src": _relative(value["file"])}
-                if value.get("content_type"):
-                    part["contentType"] = value["content_type"]
-                parts.append(part)
-            else:
-                parts.extend({**entry, "type": "text"} for entry in _pairs({name: value}))
-        return {"mode": "formdata", "formdata": parts}
-    if body.kind == "file":
-        return {"mode": "file", "file": {"src": _relative(body.value)}}
-    graphql = body.value
-    return {
-        "mode": "graphql",
-        "graphql": {
-            "query": _pm(graphql["query"]),
-            "variables": _json_text(graphql.get("variables") or {}, typed),
-        },
-    }
-
-
-def _relative(path: str) -> str:
-    """Paths are absolute in the model: give Postman one relative to the working directory."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return path
-
-
-def _pairs(values: Mapping[str, Any]) -> list[dict[str, Any]]:
-    pairs: list[dict[str, Any]] = []
-    for name, value in values.items():
-        items = value if isinstance(value, (list, tuple)) else [value]
-        pairs.extend({"key": _pm(name), "value": _pm(_text(item))} for item in items)
-    return pairs
-
-
-def _json_text(value: Any, typed: frozenset[str]) -> str:
-    """JSON text in Postman's syntax. A string that is exactly one placeholder of a variable
-    whose value is a number, boolean, list or mapping goes unquoted, since postrun sends it with
-    that type (FORMAT.md 1.1); Postman pastes the text in."""
-    marks: dict[str, str] = {}
-
-    def mark(item: Any) -> Any:
-        if isinstance(item, str):
-            exact = _PLACEHOLDER.fullmatch(item)
-            if exact and not exact.group(1) and exact.group(2) in typed:
-                token = f"@@postrun{len(marks)}@@"
-                marks[token] = _pm(item)
-                return token
-            return _pm(item)
-        if isinstance(item, Mapping):
-            return {_pm(key): mark(inner) for key, inner in item.items()}
-        if isinstance(item, (list, tuple)):
-            return [mark(inner) for inner in item]
-        return item
-
-    text = json.dumps(mark(value), indent=4, ensure_ascii=False)
-    for token, replacement in marks.items():
-        text = text.replace(json.dumps(token), replacement)
-    return text
-
-
-def _test_script(request: RequestSpec) -> list[str]:
+def _checks_script(checks: Sequence[CheckSpec], streamed: bool = False) -> list[str]:
     lines: list[str] = []
-    streamed = request.stream is not None
-    for check in request.checks:
+    for check in checks:
         # Postman's scripts see a stream's body as text: its JSON checks would fail there.
         on_events = streamed and check.kind in ("jsonpath", "schema")
         block = None if on_events else _check_js(check)
@@ -397,6 +305,12 @@ def _test_script(request: RequestSpec) -> list[str]:
             )
         else:
             lines.extend(block.splitlines())
+    return lines
+
+
+def _test_script(request: RequestSpec, checks: Sequence[CheckSpec] | None = None) -> list[str]:
+    streamed = request.stream is not None
+    lines = _checks_script(request.checks if checks is None else checks, streamed)
     for capture in request.captures:
         on_events = streamed and capture.kind == "jsonpath"
         statement = None if on_events else capture_to_js(capture.name, capture.kind, capture.source)
@@ -414,21 +328,26 @@ def _check_js(check: CheckSpec) -> str | None:
     return check_to_js(check.kind, check.target, check.matcher.operators)
 
 
-def _example(request: RequestSpec, example: Any) -> dict[str, Any]:
-    body = example.body
+def _example(request: RequestSpec, example: Any, node: Node | None = None) -> dict[str, Any]:
+    body = to_postman(example.body) if node is not None else example.body
     text = body if isinstance(body, str) else json.dumps(body, indent=4, ensure_ascii=False)
     if example.events is not None:  # a stream: the events as they go on the wire
         from runner.sse import serialise
 
         text = b"".join(serialise(example.events)).decode("utf-8")
     is_json = isinstance(body, (dict, list))
+    headers = example.headers
     return {
         "name": example.name,
-        "originalRequest": {"method": request.method, "header": [], "url": _url(request.url, {})},
+        "originalRequest": {
+            "method": request.method,
+            "header": [],
+            "url": url_object(request.url, {}),
+        },
         "status": _reason(example.status),
         "code": example.status,
         "_postman_previewlanguage": "json" if is_json else "text",
-        "header": [{"key": name, "value": value} for name, value in example.headers.items()],
+        "header": [{"key": name, "value": value} for name, value in headers.items()],
         "body": text,
     }
 

@@ -1,4 +1,4 @@
-"""Import a Postman Collection v2.1 (and its environments) as postrun YAML files.
+"""Import a Postman Collection v2.1, v2.0 or v3 folder (and environments) as postrun YAML.
 
 ``import_postman`` writes ``<out>/collections/<slug>.yaml`` and ``<out>/environments/<slug>.yaml``
 and returns an ImportSummary whose ``table()`` tells the user what was translated, what was kept
@@ -44,7 +44,12 @@ def import_postman(
     overwrite: bool = False,
 ) -> ImportSummary:
     """Convert a Postman collection (and environments) into YAML files under ``out_dir``."""
-    document = read_json(collection_file)
+    if collection_file.is_dir():
+        from runner.interop.postman.v3 import read_v3
+
+        document = read_v3(collection_file)
+    else:
+        document = read_json(collection_file)
     collection = collection_object(document, collection_file)
     environments = [(path, environment_object(read_json(path), path)) for path in environment_files]
     importer = Importer(collection_file)
@@ -73,6 +78,10 @@ def import_postman(
         )
     for path, text in outputs.items():
         write_atomic(path, text)
+    for relative in importer.placeholder_files:
+        placeholder = collection_path.parent / relative
+        if not placeholder.exists():
+            write_atomic(placeholder, "")
     return ImportSummary(
         collection_name=name,
         collection_file=collection_path,

@@ -1,5 +1,5 @@
-"""``auth`` (FORMAT.md 1.7): ``none`` or one kind (bearer, basic, apikey, digest, oauth2)
-with its keys."""
+"""``auth`` (FORMAT.md 1.7): ``none`` or one kind (bearer, basic, apikey, digest, oauth2, and
+oauth1 / awsv4, signed with optional extras) with its keys."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ RequestSpec is complete on its own."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ from runner.model import CheckSpec, CollectionSpec, RequestSpec, VariableScope
 if TYPE_CHECKING:
     from runner.compact import RequestPacker
 
+# A Postman ``{{name}}`` written in a url: it would be sent as text, never as a variable.
+_POSTMAN_PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 _UNSET: Any = object()  # auth not written (distinct from ``auth: none``)
 
 
@@ -102,6 +105,7 @@ class CollectionBuilder:
     def build(self) -> CollectionSpec:
         doc = self.doc
         root = doc.root_mapping("a collection file")
+        _refuse_postman(doc, root)
         keys = nodes.object_keys(doc, root, "collection", COLLECTION_KEYS)
         name = nodes.text(doc, keys["name"][1], "name") if "name" in keys else doc.path.stem
         variables = sections.variables(doc, keys.get("variables"), f"collection {name}")
@@ -263,9 +267,7 @@ class CollectionBuilder:
         if "url" not in keys:
             doc.fail(f"request '{name}' has no 'url'", item, hint="add url: ...", length=1)
         url_strings: list[tuple[str, Node]] = []
-        url = nodes.text(doc, keys["url"][1], "url", url_strings)
-        if not url.strip():
-            doc.fail("'url' is empty", keys["url"][1])
+        url = _url(doc, keys["url"][1], url_strings)
         layer = inherited.merged(self.layer(keys))
         body, body_uses = build_body(doc, keys["body"][1]) if "body" in keys else (None, ())
         captures = build_captures(doc, keys["capture"][1]) if "capture" in keys else []
@@ -306,6 +308,39 @@ class CollectionBuilder:
             folder_scopes=folder_scopes,
             placeholders=placeholders,
             stream=stream,
+        )
+
+
+def _url(doc: Document, node: Node, strings: list[tuple[str, Node]]) -> str:
+    """The url as written: not empty, and no Postman ``{{name}}`` in it."""
+    url = nodes.text(doc, node, "url", strings)
+    if not url.strip():
+        doc.fail("'url' is empty", node)
+    postman = _POSTMAN_PLACEHOLDER.search(url)
+    if postman:
+        doc.fail(
+            f"'{postman.group(0)}' in the url is Postman's syntax",
+            node,
+            hint=f"write <<{postman.group(1)}>>: postrun placeholders are <<name>>",
+        )
+    return url
+
+
+def _refuse_postman(doc: Document, root: MappingNode) -> None:
+    """A Postman export given to run or validate: say how to import it."""
+    top = {str(key.value) for key, _ in root.value if hasattr(key, "value")}
+    if {"info", "item"} <= top or "_postman_variable_scope" in top:
+        what = "an environment" if "_postman_variable_scope" in top else "a collection"
+        command = (
+            f"postrun import postman COLLECTION --environment {doc.path}"
+            if "_postman_variable_scope" in top
+            else f"postrun import postman {doc.path}"
+        )
+        doc.fail(
+            f"this is a Postman export ({what}), not a postrun collection",
+            root,
+            hint=f"run `{command}`: it writes the YAML that postrun runs",
+            length=1,
         )
 
 

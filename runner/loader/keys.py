@@ -65,8 +65,13 @@ AUTH_KEYS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "basic": (("username", "password"), ()),
     "digest": (("username", "password"), ()),
     "oauth2": (("token_url", "client_id", "client_secret"), ("scope",)),
+    "oauth1": (
+        ("consumer_key", "consumer_secret"),
+        ("token", "token_secret", "signature_method", "realm"),
+    ),
+    "awsv4": (("access_key", "secret_key", "region", "service"), ("session_token",)),
 }
-AUTH_KINDS = ("bearer", "basic", "apikey", "digest", "oauth2")
+AUTH_KINDS = ("bearer", "basic", "apikey", "digest", "oauth2", "oauth1", "awsv4")
 
 VARIABLE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 HTTP_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")

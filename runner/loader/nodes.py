@@ -200,12 +200,26 @@ def text(
     """Text as written: numbers and booleans keep their YAML spelling (``1.0`` is "1.0")."""
     if not isinstance(node, ScalarNode) or node.tag == NULL:
         hint = "write '' for an empty value" if isinstance(node, ScalarNode) else None
+        name = postman_braces(node)
+        if name is not None:
+            hint = f"Postman's {{{{{name}}}}} is written <<{name}>> in postrun"
         doc.fail(f"'{what}' must be text, got {describe(node)}", node, hint=hint)
     scalar(doc, node)  # validates explicitly tagged values such as ``!!int abc``
     text = str(node.value)
     if strings is not None:
         strings.append((text, node))
     return text
+
+
+def postman_braces(node: Node) -> str | None:
+    """The name in an unquoted ``{{name}}``, which YAML reads as a mapping in a mapping."""
+    if not isinstance(node, MappingNode) or len(node.value) != 1:
+        return None
+    inner = node.value[0][0]
+    if not isinstance(inner, MappingNode) or len(inner.value) != 1:
+        return None
+    key = inner.value[0][0]
+    return str(key.value) if isinstance(key, ScalarNode) else None
 
 
 def string(doc: Document, node: Node, what: str, *, hint: str | None = None) -> str:

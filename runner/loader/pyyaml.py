@@ -398,6 +398,10 @@ def _syntax_hint(exc: yaml.MarkedYAMLError, line: str) -> str | None:
             "*name refers to an anchor &name defined earlier; a value that starts with '*' "
             'must be quoted ("*/*")'
         )
+    postman = re.search(r"\{\{\s*([^{}\s]+)\s*\}\}", line)
+    if postman:
+        name = postman.group(1)
+        return f"Postman's {{{{{name}}}}} is written <<{name}>> in postrun"
     if "mapping values are not allowed here" in problem:
         return "quote a value that contains ': ' (description: \"Note: this\")"
     before = line[:column]

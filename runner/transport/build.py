@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runner.errors import TransportError
+from runner.errors import PostrunError, TransportError
 from runner.model import AuthSpec
 from runner.transport.credentials import AuthHeaders, LeaveOnRedirect, auth_headers, digest_auth
 from runner.transport.encoding import (
@@ -81,9 +81,18 @@ def _apply_auth(
     An explicit ``Authorization`` header written by the user wins over ``auth`` (and an
     explicit header or query parameter of the same name over ``apikey``).
     """
-    if auth.kind not in ("bearer", "oauth2", "basic", "digest", "apikey"):
+    if auth.kind not in ("bearer", "oauth2", "basic", "digest", "apikey", "oauth1", "awsv4"):
         raise TransportError(f"auth '{auth.kind}' is not supported by this version of postrun")
     values = auth.params
+    if auth.kind in ("oauth1", "awsv4"):
+        if has_header(headers, "Authorization"):
+            return None
+        from runner.transport.signers import signer
+
+        try:
+            return signer(auth.kind, values)
+        except PostrunError as exc:  # the extra is missing (run checks it before sending)
+            raise TransportError(f"{exc.message}: {exc.hint}") from None
     if auth.kind == "digest":
         if has_header(headers, "Authorization"):
             return None

@@ -75,6 +75,10 @@ def auth_credentials(
     """
     if auth is None:
         return ()
+    if auth.kind in ("oauth1", "awsv4"):
+        from runner.transport.signers import sent_credentials
+
+        return sent_credentials(auth.kind, auth.params)
     query = auth.params.get("query") if auth.kind == "apikey" else None
     if query:
         return () if str(query) in params else (str(auth.params["value"]),)

@@ -105,9 +105,23 @@ def broken_placeholder_warnings(path: Path) -> list[str]:
                             f"warning: {path}:{number}:{column}: '{fragment}' looks like a broken "
                             "placeholder (write <<name>>, or \\<< for a literal <<)"
                         )
+                    if "{{" in code:
+                        warnings.extend(_postman_placeholders(path, number, code))
     except (OSError, UnicodeDecodeError):
         return []
     return warnings
+
+
+_POSTMAN_PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+
+
+def _postman_placeholders(path: Path, number: int, code: str) -> list[str]:
+    """A Postman ``{{name}}`` is sent as text: say how postrun writes it."""
+    return [
+        f"warning: {path}:{number}:{match.start() + 1}: '{match.group(0)}' is Postman's syntax, "
+        f"sent as text: write <<{match.group(1)}>>"
+        for match in _POSTMAN_PLACEHOLDER.finditer(code)
+    ]
 
 
 def _variables_table(

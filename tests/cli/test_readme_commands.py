@@ -101,6 +101,8 @@ RUN: dict[str, Run] = {
     "postrun export curl collections/openai-chat.yaml --env openai": Run(0),
     "postrun export curl collections/ --request 'Notes/*' -o notes.sh": Run(0),
     "postrun init api-tests": Run(0),
+    "postrun mock collections/notes-crud.yaml": Run(143, stop_after=3),
+    "postrun run collections/notes-crud.yaml --mock": Run(0),
     "postrun load load-demo.yaml --users 10 --spawn-rate 5 --duration 10s": Run(
         0, setup="load_demo"
     ),
@@ -108,9 +110,16 @@ RUN: dict[str, Run] = {
     "--report json:out/load.json --report html:out/load.html --csv out/load": Run(
         0, setup="load_demo"
     ),
+    "postrun import postman postman/collections/my-api -o .": Run(0, setup="postman_v3"),
 }
 
 NOT_RUN: dict[str, str] = {
+    "postrun run collections/ --env staging --record-missing": (
+        "records from the reader's staging API; tests/cli/test_record.py records from loopback"
+    ),
+    "postrun run collections/notes-crud.yaml --env staging --record": (
+        "records from the reader's staging API; tests/cli/test_record.py records from loopback"
+    ),
     "postrun run collections/users.yaml --data users.json": (
         "illustrative: collections/users.yaml and users.json are the reader's own files"
     ),
@@ -388,10 +397,17 @@ def load_demo(project: Path) -> None:
     (project / "load-demo.yaml").write_text(text)
 
 
+def postman_v3(project: Path) -> None:
+    """A repository with a Postman v12 collection (Collection v3 YAML files) in it."""
+    corpus = Path(__file__).resolve().parents[1] / "data" / "postman" / "corpus" / "v3-shop"
+    shutil.copytree(corpus, project / "postman" / "collections" / "my-api")
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
     "postman_exports": postman_exports,
     "postman_imported": postman_imported,
     "load_demo": load_demo,
+    "postman_v3": postman_v3,
 }
 
 

@@ -137,7 +137,7 @@ def test_document_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert document["info"]["schema"] == SCHEMA_URL
     assert document["info"]["name"] == "Hand written"
     assert export_postman([write_hand_written(tmp_path / "again")])["info"] == document["info"]
-    assert {"key": "temp", "value": "0.7", "type": "string"} in document["variable"]
+    assert {"key": "temp", "value": 0.7, "type": "number"} in document["variable"]
     secret = {"key": "API_KEY", "value": "", "type": "string", "description": HIDDEN_VALUE_NOTE}
     assert secret in document["variable"]
     chat, users = document["item"]
@@ -150,10 +150,12 @@ def test_document_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         {"key": "tag", "value": "b"},
     ]
     assert request["header"] == [{"key": "Accept", "value": "application/json"}]
-    assert request["auth"] == {
+    # defaults.auth is the collection's auth; a request that only inherits it has none.
+    assert document["auth"] == {
         "type": "bearer",
         "bearer": [{"key": "token", "value": "{{API_KEY}}", "type": "string"}],
     }
+    assert "auth" not in request
     raw = request["body"]["raw"]
     assert request["body"]["options"] == {"raw": {"language": "json"}}
     # A number variable goes unquoted (Postman pastes text); a string one stays quoted.
@@ -189,7 +191,7 @@ def test_document_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert (teapot["code"], teapot["body"]) == (418, "short and stout")
     assert users["name"] == "Users"
     assert "variable" not in users  # moved up: Postman does not use folder variables
-    assert {"key": "page", "value": "2", "type": "string"} in document["variable"]
+    assert {"key": "page", "value": 2, "type": "number"} in document["variable"]
     admin, key, graph = users["item"]
     assert admin["name"] == "Admin" and admin["item"][0]["name"] == "Form"
     form = admin["item"][0]["request"]
@@ -209,7 +211,8 @@ def test_document_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert key["request"]["auth"]["apikey"][0] == {"key": "key", "value": "key", "type": "string"}
     assert {"key": "in", "value": "query", "type": "string"} in key["request"]["auth"]["apikey"]
     assert key["request"]["body"] == {"mode": "raw", "raw": "plain {{page}} text"}
-    assert graph["request"]["auth"]["type"] == "basic"
+    assert users["auth"]["type"] == "basic"  # the folder's defaults.auth
+    assert "auth" not in graph["request"]
     graphql = graph["request"]["body"]["graphql"]
     assert graphql["query"] == "{ me { id } }"
     assert json.loads(graphql["variables"].replace("{{page}}", "2")) == {"page": 2}
@@ -265,8 +268,8 @@ def test_round_trip_of_imported_fixture(tmp_path: Path, monkeypatch: pytest.Monk
     shutil.copytree(DATA / "files", tmp_path / "a" / "collections" / "files")
     original = load_collection(summary.collection_file, base_dir=tmp_path)
     # Exported file paths are relative to the working directory, as Postman reads them; the
-    # importer writes them relative to the new collection file, so put the files there too.
-    shutil.copytree(DATA / "files", tmp_path / "b" / "collections" / "a" / "collections" / "files")
+    # The export writes them relative to the collection file, as the importer reads them.
+    shutil.copytree(DATA / "files", tmp_path / "b" / "collections" / "files")
     again = round_trip(tmp_path, original, "b")
     assert len(again.requests) == len(original.requests) == 10
     for before, after in zip(original.requests, again.requests, strict=True):
@@ -297,3 +300,21 @@ def test_environment_export_round_trip(tmp_path: Path) -> None:
     again = load_environment(summary.environment_files[0])
     assert dict(again.variables.values) == {"base_url": "https://s.test", "retries": "3"}
     assert again.secrets == ("TOKEN",)
+
+
+@pytest.mark.parametrize("name", ["petstore", "auth-kinds", "odd-shapes"], ids=lambda name: name)
+def test_the_older_fixtures_round_trip_unchanged(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """import(export(import(x))) == import(x), the YAML text compared."""
+    monkeypatch.chdir(tmp_path)
+    summary = import_postman(DATA / f"{name}.postman_collection.json", [], tmp_path / "a")
+    # The uploads name files next to the collection (odd-shapes writes placeholders there).
+    shutil.copytree(DATA / "files", tmp_path / "a" / "collections" / "files", dirs_exist_ok=True)
+    collection = load_collection(summary.collection_file, base_dir=tmp_path)
+    exported = tmp_path / "x.postman_collection.json"
+    exported.write_text(json.dumps(export_postman([collection])), encoding="utf-8")
+    again = import_postman(exported, [], tmp_path / "b")
+    assert again.collection_file.read_text(encoding="utf-8") == (
+        summary.collection_file.read_text(encoding="utf-8")
+    )

@@ -22,8 +22,8 @@ RUNNER = Path(__file__).resolve().parents[2] / "runner"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
     ("cli", "pytest_plugin"),
-    ("interop", "validation", "load"),
-    ("report",),
+    ("interop", "validation", "load", "mockserver"),
+    ("report", "recording"),
     ("engine", "loader"),
     ("transport", "mock", "preload", "data", "selection"),
     ("auth", "checks", "captures", "variables"),
@@ -46,10 +46,13 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "jsonschema": ("checks", "loader.schemas"),
     "dotenv": ("variables",),
     "regex": ("regexes",),
-    "pytest": ("pytest_plugin",),
+    "requests_oauthlib": ("transport.signers",),
+    "requests_aws4auth": ("transport.signers",),
+    "pytest": ("pytest_plugin", "mockserver.testing"),
     "xdist": ("pytest_plugin",),
     "locust": ("load.locust_user",),
     "gevent": ("load.locust_user",),
+    "ruamel": ("recording",),
 }
 
 # The one code path: these functions are called from the engine only (and their own module).

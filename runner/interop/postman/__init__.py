@@ -2,6 +2,7 @@
 
 ==================  ======================================================================
 ``documents``       reading the JSON files; a v2.x collection or environment, or an error
+``v3``              a Collection v3 folder (Postman v12's YAML files) read as a v2.1 document
 ``importer``        the state of one import: secrets, notes, ``{{var}}`` -> ``<<var>>``,
                     variables and environments
 ``items``           folders and requests: scripts, options, defaults, the request tree
@@ -15,6 +16,9 @@
 ``chai``            chai assertion chains read as postrun matcher operators
 ``script_checks``   a test script -> ``assert`` and ``capture`` blocks
 ``script_js``       postrun checks and captures -> ``pm.test`` JavaScript
+``tree``            the collection file as written (the export reads what the model flattens)
+``export_tree``     the export's folders, inherited auth, scopes' scripts, path variables
+``export_parts``    the export's URLs, auth and bodies in Postman's shapes
 ==================  ======================================================================
 
 The public entries are ``runner.interop.postman_import`` (the import) and

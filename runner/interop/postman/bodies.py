@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from runner.interop.postman.fields import (
     POSTMAN_PLACEHOLDER,
-    VARIABLE_NAME,
     as_text,
     enabled_entries,
 )
@@ -39,14 +39,8 @@ def convert_body(
     if mode == "formdata":
         return _formdata(importer, body, where)
     if mode == "file":
-        source = (body.get("file") or {}).get("src")
-        if not source:
-            importer.notes.append(f"the file body of {where} names no file: left out")
-            return None
-        importer.notes.append(
-            f"{where} sends '{source}': paths are relative to the collection file"
-        )
-        return {"file": as_text(source)}
+        source = (body.get("file") or {}).get("src") if isinstance(body.get("file"), dict) else None
+        return {"file": _file_path(importer, source, "body", where)}
     if mode == "graphql":
         return _graphql(importer, body, where)
     importer.notes.append(f"body mode '{mode}' of {where} is not supported: left out")
@@ -61,18 +55,11 @@ def _formdata(importer: Importer, body: Mapping[str, Any], where: str) -> dict[s
             source = entry.get("src")
             if isinstance(source, list):
                 source = source[0] if len(source) == 1 else None
-            if not source:
-                importer.notes.append(
-                    f"file part '{entry.get('key')}' of {where} names no single file: left out"
-                )
-                continue
-            part: dict[str, Any] = {"file": as_text(source)}
+            label = f"part '{as_text(entry.get('key'))}'"
+            part: dict[str, Any] = {"file": _file_path(importer, source, label, where)}
             if entry.get("contentType"):
                 part["content_type"] = as_text(entry["contentType"])
             _add_form(importer, parts, entry.get("key"), part, where)
-            importer.notes.append(
-                f"{where} uploads '{source}': paths are relative to the collection file"
-            )
         else:
             _add_form(
                 importer,
@@ -82,6 +69,37 @@ def _formdata(importer: Importer, body: Mapping[str, Any], where: str) -> dict[s
                 where,
             )
     return {"multipart": parts}
+
+
+_ABSOLUTE = re.compile(r"^(?:/|~|[A-Za-z]:[\\/]|\\\\)")
+
+
+def _file_path(importer: Importer, source: Any, label: str, where: str) -> str:
+    """The path to write for a file Postman sends: relative ones as they are; an absolute
+    one (the exporter's machine) or none becomes an empty placeholder under ``files/``.
+
+    The placeholder is written next to the collection so the file loads; the note says
+    which file to put there.
+    """
+    text = as_text(source)
+    if text and not _ABSOLUTE.match(text):
+        importer.notes.append(f"{where} sends '{text}': paths are relative to the collection file")
+        return text
+    base = re.split(r"[\\/]", text)[-1] if text else ""
+    base = re.sub(r"[^\w.\-]+", "_", base).strip("._") or f"{slugify_part(label)}.bin"
+    placeholder = f"files/{base}"
+    importer.placeholder_files.setdefault(placeholder, None)
+    what = f"the absolute path '{text}'" if text else "no file"
+    importer.notes.append(
+        f"the {label} of {where} names {what}: it sends '{placeholder}' (an empty file "
+        "written next to the collection): put the real file there"
+    )
+    return placeholder
+
+
+def slugify_part(label: str) -> str:
+    """``part 'avatar'`` -> ``avatar``."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", label.replace("part ", "")).strip("-") or "upload"
 
 
 def _graphql(importer: Importer, body: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -164,8 +182,8 @@ def _json_with_placeholders(importer: Importer, text: str, where: str) -> Any:
         if match and not in_string:
             mark = f"\u0000postrun{len(marks)}\u0000"
             marks[mark] = importer.convert(match.group(0), where)
-            name = match.group(1)
-            if VARIABLE_NAME.fullmatch(name):
+            name = importer.name_for(match.group(1))
+            if name and not name.startswith("$"):
                 importer.typed_names.add(name)
             pieces.append(json.dumps(mark))
             index = match.end()

@@ -23,21 +23,30 @@ def convert_examples(responses: Any) -> list[dict[str, Any]]:
         names.add(unique)
         example: dict[str, Any] = {"name": unique}
         code = response.get("code")
-        if isinstance(code, int) and 100 <= code <= 599:
+        if isinstance(code, int) and 100 <= code <= 599 and code != 200:  # 200: the default
             example["status"] = code
         headers = {
             _escape(as_text(entry.get("key"))): _escape(as_text(entry.get("value")))
             for entry in enabled_entries(response.get("header"))
             if entry.get("key")
         }
-        if headers:
-            example["headers"] = headers
         body_text = as_text(response.get("body"))
+        parsed = None
         if body_text:
             try:
                 parsed = json.loads(body_text)
             except (ValueError, RecursionError):
                 parsed = None
+        if isinstance(parsed, (dict, list)):
+            # Implied for a JSON body (FORMAT.md 1.5): the export writes it back.
+            headers = {
+                name: value
+                for name, value in headers.items()
+                if name.lower() != "content-type" or value != "application/json"
+            }
+        if headers:
+            example["headers"] = headers
+        if body_text:
             example["body"] = (
                 _escape_tree(parsed) if isinstance(parsed, (dict, list)) else _escape(body_text)
             )

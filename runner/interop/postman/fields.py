@@ -12,6 +12,33 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+# Postman's field -> ours, for the signing auths (the export reads it the other way).
+SIGNING_FIELDS: Mapping[str, Mapping[str, str]] = {
+    "oauth1": {
+        "consumerKey": "consumer_key",
+        "consumerSecret": "consumer_secret",
+        "token": "token",
+        "tokenSecret": "token_secret",
+        "signatureMethod": "signature_method",
+        "realm": "realm",
+    },
+    "awsv4": {
+        "accessKey": "access_key",
+        "secretKey": "secret_key",
+        "region": "region",
+        "service": "service",
+        "sessionToken": "session_token",
+    },
+}
+# Our signing-auth fields that hold credentials, and the secret each literal becomes.
+SIGNING_SECRETS: Mapping[str, str] = {
+    "consumer_secret": "OAUTH1_CONSUMER_SECRET",
+    "token": "OAUTH1_TOKEN",
+    "token_secret": "OAUTH1_TOKEN_SECRET",
+    "access_key": "AWS_ACCESS_KEY_ID",
+    "secret_key": "AWS_SECRET_ACCESS_KEY",
+    "session_token": "AWS_SESSION_TOKEN",
+}
 POSTMAN_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 VARIABLE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 

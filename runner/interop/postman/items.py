@@ -33,6 +33,10 @@ def convert_collection(importer: Importer, collection: Mapping[str, Any]) -> dic
     requests = _items(importer, collection.get("item", []), ())
     # Typed names are known only once the bodies were read.
     variables = importer.typed(variables)
+    for key, value in importer.path_defaults.items():
+        variables.setdefault(key, value)
+    variables.update(importer.undeclared_sets(variables))
+    importer.declare_used_credentials(requests, variables, defaults)
     if variables:
         data["variables"] = variables
     if importer.collection_secrets:
@@ -62,6 +66,7 @@ def _scope_defaults(
         translation = translate_test_script(tests)
         if translation.untranslated or translation.captures:
             extra["x-postman-tests"] = "\n".join(clean_lines(tests))
+            importer.script_sets_in(extra["x-postman-tests"], where)
             importer.notes.append(f"the test script of '{where}' (run for each request) was kept")
         elif translation.assertions:
             defaults["assert"] = _convert_tree(dict(translation.assertions), where)
@@ -71,6 +76,7 @@ def _scope_defaults(
             )
     if prerequest:
         extra["x-postman-prerequest"] = "\n".join(clean_lines(prerequest))
+        importer.script_sets_in(extra["x-postman-prerequest"], where)
         importer.notes.append(f"the pre-request script of '{where}' was kept, not translated")
     return defaults, extra
 
@@ -139,6 +145,7 @@ def _request(
     method = as_text(request.get("method")) or "GET"
     if method.upper() != "GET":
         data["method"] = method.upper()
+    importer.request_paths = {}
     url, params = convert_url(importer, request.get("url"), path)
     data["url"] = url
     if params:
@@ -146,23 +153,14 @@ def _request(
     headers = convert_headers(importer, request.get("header"), path)
     body = request.get("body")
     converted_body = None
-    if isinstance(body, dict) and body.get("mode") and not body.get("disabled"):
+    if _has_body(body):
         converted_body = convert_body(importer, body, path, headers)  # may add a Content-Type
     if headers:
         data["headers"] = headers
-    if isinstance(request.get("auth"), dict):
-        auth = request["auth"]
-        if auth.get("type") == "noauth":
-            data["auth"] = "none"
-        else:
-            converted, leftover = convert_auth(importer, auth, path)
-            if converted is not None:
-                data["auth"] = converted
-            if leftover:
-                data["x-postman-auth"] = leftover
+    _request_auth(importer, request.get("auth"), data, path)
     if converted_body is not None:
         data["body"] = converted_body
-    checks, captures, untranslated = _request_scripts(item, data, path)
+    checks, captures, untranslated = _request_scripts(importer, item, data, path)
     if "x-postman-auth" in data:
         untranslated.append("auth")
     options = _options(item, request)
@@ -171,12 +169,28 @@ def _request(
     examples = convert_examples(item.get("response"))
     if examples:
         data["examples"] = examples
+    if importer.request_paths:
+        data["x-postman-path-variables"] = dict(importer.request_paths)
     importer.reports.append(RequestReport(path, checks, captures, tuple(untranslated)))
     return data
 
 
+def _request_auth(importer: Importer, auth: Any, data: dict[str, Any], path: str) -> None:
+    """A request's own auth: ``none`` for No Auth; none at all when it inherits."""
+    if not isinstance(auth, dict) or auth.get("type") in (None, "inherit"):
+        return
+    if auth.get("type") == "noauth":
+        data["auth"] = "none"
+        return
+    converted, leftover = convert_auth(importer, auth, path)
+    if converted is not None:
+        data["auth"] = converted
+    if leftover:
+        data["x-postman-auth"] = leftover
+
+
 def _request_scripts(
-    item: Mapping[str, Any], data: dict[str, Any], path: str
+    importer: Importer, item: Mapping[str, Any], data: dict[str, Any], path: str
 ) -> tuple[int, int, list[str]]:
     """A request's test script as assert/capture in ``data``, what is left kept as text.
 
@@ -191,6 +205,7 @@ def _request_scripts(
             data["assert"] = _convert_tree(dict(translation.assertions), path)
         if translation.captures:
             data["capture"] = dict(translation.captures)
+            importer.captured.update(translation.captures)
         checks, captures = (
             translation.translated - len(translation.captures),
             len(translation.captures),
@@ -199,10 +214,12 @@ def _request_scripts(
             data["x-postman-tests"] = "\n\n".join(
                 "\n".join(clean_lines(part.splitlines())) for part in translation.untranslated
             )
+            importer.script_sets_in(data["x-postman-tests"], path)
             count = len(translation.untranslated)
             untranslated.append(f"test script ({plural(count, 'statement')})")
     if prerequest:
         data["x-postman-prerequest"] = "\n".join(clean_lines(prerequest))
+        importer.script_sets_in(data["x-postman-prerequest"], path)
         untranslated.append("pre-request script")
     return checks, captures, untranslated
 
@@ -234,6 +251,13 @@ def _options(item: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, A
         if behaviour.get("strictSSL") is False:
             options["verify"] = False
     return options
+
+
+def _has_body(body: Any) -> bool:
+    """A body to send: Postman writes an empty raw body (with its JSON language) on GETs."""
+    if not isinstance(body, dict) or not body.get("mode") or body.get("disabled"):
+        return False
+    return not (body.get("mode") == "raw" and not as_text(body.get("raw")).strip())
 
 
 def _has_url(request: Any) -> bool:

@@ -22,6 +22,7 @@ from runner.interop.postman.js_syntax import (
     js_value,
     split_args,
     split_statements,
+    string_end,
 )
 from runner.model import OPERATORS
 
@@ -45,6 +46,13 @@ _TEST_OPEN = re.compile(
     r"(?:function\s*\(\s*\)|\(\s*\)\s*=>)\s*\{(?P<body>.*)\}\s*\)$",
     re.S,
 )
+# ``pm.test("name", () => one expression)``: an arrow function without braces.
+_TEST_ARROW = re.compile(
+    r"^pm\.test\(\s*(?P<name>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`)\s*,\s*"
+    r"\(\s*\)\s*=>\s*(?P<body>[^{\s].*)\)$",
+    re.S,
+)
+_JSON_BODY = re.compile(r"pm\.response\.to\.(not\.)?have\.jsonBody\((.*)\)", re.S)
 _SETTERS = (
     r"pm\.(?:environment|collectionVariables|globals|variables)\.set"
     r"|postman\.set(?:Environment|Global)Variable"
@@ -102,6 +110,10 @@ def _statement(statement: str, state: _State) -> None:
         for inner in split_statements(test.group("body")):
             _statement(inner, state)
         return
+    arrow = _TEST_ARROW.match(statement.strip())
+    if arrow:
+        _statement(arrow.group("body"), state)
+        return
     # A chained call written over several lines reads as one line.
     statement = " ".join(re.sub(r"\s*\n\s*(?=\.)", "", statement).split())
     declare = _DECLARE.match(statement)
@@ -129,6 +141,8 @@ def _statement(statement: str, state: _State) -> None:
         expected: Any = {"exists": not negated} if value is None else _header_text(value)
         _add_check(state, "headers", name, expected)
         return
+    if _response_body(statement, state):
+        return
     expect = call_and_rest(statement, "pm.expect(")
     if expect and re.fullmatch(r"(?:\.[A-Za-z]+)+(?:\(.*\))?", expect[1], re.S):
         _expect(expect[0].strip(), expect[1], state)
@@ -149,6 +163,52 @@ def _statement(statement: str, state: _State) -> None:
         _legacy(legacy.group("expr").strip(), state)
         return
     raise Untranslatable
+
+
+def _response_body(statement: str, state: _State) -> bool:
+    """``pm.response.to.have.jsonBody(path[, value])`` and ``.to.have.body(text)``."""
+    body = re.fullmatch(r"pm\.response\.to\.have\.body\((.+)\)", statement, re.S)
+    if body:
+        _add_check(state, "body", None, _header_text(body.group(1)))
+        return True
+    json_body = _JSON_BODY.fullmatch(statement)
+    if not json_body:
+        return False
+    negated, args = json_body.group(1), split_args(json_body.group(2))
+    if not args:
+        if negated:
+            raise Untranslatable
+        _add_jsonpath(state, "$", {"exists": True})  # a body that is JSON
+        return True
+    first = js_value(args[0])
+    if isinstance(first, dict) and len(args) == 1 and not negated:
+        _add_jsonpath(state, "$", {"eq": first})
+        return True
+    if not isinstance(first, str) or len(args) > 2 or (negated and len(args) == 2):
+        raise Untranslatable
+    path = _lodash_path(first)
+    if len(args) == 1:
+        _add_jsonpath(state, path, {"exists": not negated})
+    else:
+        _add_jsonpath(state, path, to_matcher("eq", js_value(args[1])))
+    return True
+
+
+def _lodash_path(text: str) -> str:
+    """``a.b[0].c`` (the path chai-json and lodash take) -> ``$.a.b[0].c``."""
+    path = "$"
+    for match in re.finditer(r"([^.\[\]]+)|\[(\d+)\]", text):
+        if match.group(2) is not None:
+            path += f"[{match.group(2)}]"
+        else:
+            path += _key(match.group(1))
+    if path == "$":
+        raise Untranslatable
+    return path
+
+
+def _key(key: str) -> str:
+    return f".{key}" if re.fullmatch(r"[A-Za-z_]\w*", key) else f"['{key}']"
 
 
 def _header_text(value: str) -> Any:
@@ -174,14 +234,53 @@ def _capture_source(source: str, state: _State) -> Any:
 
 
 def _legacy(expr: str, state: _State) -> None:
-    """The pre-``pm`` sandbox: ``tests["name"] = <boolean expression>``."""
-    code = re.fullmatch(r"responseCode\.code\s*===?\s*(\d{3})", expr)
+    """The pre-``pm`` sandbox: ``tests["name"] = <boolean expression>``, ``&&`` of several."""
+    for part in _conjuncts(expr):
+        _legacy_part(part, state)
+
+
+def _conjuncts(expr: str) -> list[str]:
+    """``a && b`` -> [a, b]; an ``||`` or a ``!(...)`` is not one check per part."""
+    parts: list[str] = []
+    depth = start = index = 0
+    while index < len(expr):
+        char = expr[index]
+        if char in "'\"`":
+            index = string_end(expr, index)
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and expr.startswith("||", index):
+            raise Untranslatable
+        elif depth == 0 and expr.startswith("&&", index):
+            parts.append(expr[start:index].strip())
+            start = index + 2
+        index += 1
+    parts.append(expr[start:].strip())
+    return [_unwrap(part) for part in parts]
+
+
+def _unwrap(part: str) -> str:
+    while part.startswith("(") and call_and_rest(part, "(") == (part[1:-1], ""):
+        part = part[1:-1].strip()
+    return part
+
+
+_COMPARE = {"<": "lt", "<=": "lte", ">": "gt", ">=": "gte", "!=": "ne", "!==": "ne"}
+
+
+def _legacy_part(expr: str, state: _State) -> None:
+    code = re.fullmatch(r"responseCode\.code\s*(===?|!==?|<=|>=|<|>)\s*(\d{3})", expr)
     if code:
-        _add_status(state, int(code.group(1)))
+        operator, value = code.group(1), int(code.group(2))
+        _add_status(state, value if operator.startswith("=") else {_COMPARE[operator]: value})
         return
-    has = re.fullmatch(r"responseBody\.has\(\s*(.+)\s*\)", expr)
+    has = re.fullmatch(r"(!)?responseBody\.has\(\s*(.+)\s*\)", expr)
     if has:
-        _add_check(state, "body", None, {"contains": js_scalar(has.group(1))})
+        operator = "not_contains" if has.group(1) else "contains"
+        _add_check(state, "body", None, {operator: js_scalar(has.group(2))})
         return
     time = re.fullmatch(r"responseTime\s*(<|<=|>|>=)\s*(\d+(?:\.\d+)?)", expr)
     if time:
@@ -192,17 +291,35 @@ def _legacy(expr: str, state: _State) -> None:
     if header:
         _add_check(state, "headers", header.group(2), {"exists": True})
         return
-    compare = re.fullmatch(r"(.+?)\s*(===?|!==?)\s*(.+)", expr)
+    own = re.fullmatch(r"(!)?(.+)\.hasOwnProperty\(\s*(['\"])(.+?)\3\s*\)", expr)
+    if own:
+        path = _json_path(own.group(2), state) + _key(own.group(4))
+        _add_jsonpath(state, path, {"exists": not own.group(1)})
+        return
+    compare = re.fullmatch(r"(.+?)\s*(===?|!==?|<=|>=|<|>)\s*(.+)", expr)
     if compare:
         path = _json_path(compare.group(1).strip(), state)
         value = js_scalar(compare.group(3))
-        expected = value if compare.group(2).startswith("=") else {"ne": value}
-        _add_jsonpath(state, path, expected)
+        operator = compare.group(2)
+        if operator[0] in "<>" and not is_number(value):
+            raise Untranslatable
+        expected = value if operator.startswith("=") else {_COMPARE[operator]: value}
+        if path.endswith(".length"):
+            _add_jsonpath(state, path[: -len(".length")], {"length": expected})
+        else:
+            _add_jsonpath(state, path, expected)
         return
     raise Untranslatable
 
 
 def _expect(subject: str, chain: str, state: _State) -> None:
+    property_value = re.fullmatch(r"\.to\.have\.property\((.+)\)", chain, re.S)
+    if property_value and len(split_args(property_value.group(1))) == 2:
+        key, value = (js_value(arg) for arg in split_args(property_value.group(1)))
+        if not isinstance(key, str):
+            raise Untranslatable
+        _add_jsonpath(state, _json_path(subject, state) + _key(key), to_matcher("eq", value))
+        return
     operator, argument = chai(chain)
     if subject in ("pm.response.code", "responseCode.code"):
         _expect_status(operator, argument, state)

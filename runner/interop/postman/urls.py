@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from runner.interop.postman.fields import as_text, enabled_entries
+from runner.interop.postman.fields import VARIABLE_NAME, as_text, enabled_entries
 from runner.interop.postman.importer import Importer
 
 
@@ -25,16 +25,40 @@ def convert_url(importer: Importer, url: Any, where: str) -> tuple[str, dict[str
                 _add_param(importer, params, entry.get("key"), entry.get("value"), where)
         else:  # some exports carry the query only in ``raw``
             _query_string(importer, params, query, where)
-        for entry in enabled_entries(url.get("variable")):
-            key = as_text(entry.get("key"))
-            if key and entry.get("value") is not None:
-                # Backslashes doubled: the value is text, not a template (`\d`, `\1`).
-                value = as_text(entry["value"]).replace("\\", "\\\\")
-                base = re.sub(rf"(?<=/):{re.escape(key)}(?=/|$)", value, base)
+        base = _path_variables(importer, base, url.get("variable"), where)
     else:
         base, _, query = as_text(url).partition("?")
         _query_string(importer, params, query, where)
-    return importer.convert(base, where), params
+    converted = importer.convert(base, where)
+    return converted.replace("\u0000", "<<").replace("\u0001", ">>"), params
+
+
+def _path_variables(importer: Importer, base: str, entries: Any, where: str) -> str:
+    """``:name`` segments become ``<<name>>``, the value a default: never put in place.
+
+    A value that is one ``{{var}}`` is that variable; a literal value becomes a collection
+    variable (renamed when the name is taken with another value); an empty one is the text
+    ``:name`` Postman sends when it has no value, with a note. ``x-postman-path-variables``
+    on the request keeps the segment names for the export.
+    """
+    values = {
+        as_text(entry.get("key")): entry.get("value")
+        for entry in enabled_entries(entries)
+        if as_text(entry.get("key"))
+    }
+    scheme, slash, rest = base.partition("://")
+    prefix = f"{scheme}{slash}" if slash else ""
+    path = rest if slash else base
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        if (index == 0 and slash) or not segment.startswith(":") or len(segment) < 2:
+            continue
+        key = segment[1:]
+        if not VARIABLE_NAME.fullmatch(key):
+            continue
+        name = importer.path_variable(key, values.get(key), where)
+        segments[index] = "\u0000" + name + "\u0001"
+    return prefix + "/".join(segments)
 
 
 def _query_string(importer: Importer, params: dict[str, Any], query: str, where: str) -> None:
