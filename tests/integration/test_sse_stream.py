@@ -446,3 +446,34 @@ requests:
     (result,) = run(tmp_path, text.format(url=server.url), [listen]).requests
     assert result.passed and result.attempts == 2
     assert seen == ["sent 1", "response 503", "sent 2", "event 1", "event 2", "response 200"]
+
+
+def test_the_mock_server_streams_an_example_with_its_pauses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runner.mockserver.testing import mock_server
+
+    monkeypatch.chdir(tmp_path)
+    served = tmp_path / "served.yaml"
+    streamed = MOCKED[: MOCKED.index("  - name: read whole")]
+    served.write_text(
+        streamed.replace("https://api.test", "<<base_url>>").replace(
+            "variables: {who: there}", "variables: {who: there, base_url: https://api.test}"
+        ),
+        encoding="utf-8",
+    )
+    with mock_server(served) as server, new_session() as session:
+        from runner.model import StreamSpec
+        from runner.source import SourceLocation
+
+        stream = StreamSpec(SourceLocation("c.yaml", 1, 1), join="$.t", done="[DONE]")
+        request = OutgoingRequest("GET", f"{server.base_url}/chat", stream=stream)
+        _sent, response = send(request, session)
+    assert isinstance(response, StreamData)
+    assert [event.data for event in response.events] == [
+        '{"t":"Hi"}',
+        '{"t":" there"}',
+        "two\nlines",
+        "[DONE]",
+    ]
+    assert response.first_event_ms is not None and response.first_event_ms >= 115
