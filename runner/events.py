@@ -5,7 +5,7 @@ Every event carries data already masked (runner.masking), so no listener can lea
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from runner.results import (
@@ -138,4 +138,30 @@ Event = (
     | InternalError
     | RunFinished
 )
+EVENT_KINDS: tuple[type, ...] = (
+    RunStarted,
+    Note,
+    RequestStarted,
+    RequestSent,
+    ResponseReceived,
+    StreamEventReceived,
+    AttemptFailed,
+    CheckFinished,
+    RequestFinished,
+    InternalError,
+    RunFinished,
+)
 Listener = Callable[[Event], None]
+"""A listener may say which kinds of event it reads in an ``events`` attribute (a set of the
+classes above): the engine then builds no event that no listener reads (a CheckFinished per
+check, the masked copy of each request sent). ``RequestFinished.request`` is filled only when a
+listener reads RequestSent. A listener without the attribute (a plain function) gets them all."""
+
+
+def taken(listeners: Iterable[object]) -> frozenset[type]:
+    """The kinds of event that at least one of ``listeners`` reads (see Listener)."""
+    kinds: set[type] = set()
+    for listener in listeners:
+        events = getattr(listener, "events", None)
+        kinds.update(EVENT_KINDS if events is None else events)
+    return frozenset(kinds)

@@ -284,6 +284,8 @@ def _execute(
             keep_passed=False,
         )
     with new_session() as session:
+        # The file reporters hear each event before the console prints it: a Ctrl-C that lands
+        # between two listeners then never leaves a printed request out of the reports.
         return Engine(
-            plan, session, [listeners.console, *listeners.shared], keep_passed=False
+            plan, session, [*listeners.shared, listeners.console], keep_passed=False
         ).run()

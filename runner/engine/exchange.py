@@ -83,7 +83,7 @@ def send_with_retries(
             sent = exc.sent  # what went out before it failed, for -v and the reports
             retryable = exc.retryable
         context.mask_learnt()
-        if sent is not None:
+        if sent is not None and RequestSent in context.takes:
             masked = _emit_sent(context, sent, attempt, stream)
         retry = (
             attempt <= count
@@ -109,7 +109,10 @@ def _send_options(context: EngineContext, outgoing: OutgoingRequest) -> dict[str
     return {
         "tokens": context.learnt.cache if oauth2 else None,
         "clock": context.clock,
-        "on_event": None if outgoing.stream is None else _StreamEvents(context),
+        # Events of a stream are built only when a listener reads them (-v does).
+        "on_event": _StreamEvents(context)
+        if outgoing.stream is not None and StreamEventReceived in context.takes
+        else None,
     }
 
 
@@ -125,7 +128,7 @@ class _StreamEvents:
 
     def __call__(self, sent: SentRequest, number: int, event: SseEvent, elapsed_ms: float) -> None:
         context = self.context
-        if number == 1:
+        if number == 1 and RequestSent in context.takes:
             context.mask_learnt()  # an OAuth2 token fetched for this request
             self.sent, self.masked = sent, masked_sent(sent, context.masker)
             context.emit(RequestSent(self.masked, self.attempt))

@@ -48,6 +48,14 @@ PRETTY_JSON_MAX_BYTES = 1 << 20
 # Terminal control characters from a body or header would move the cursor or recolour the
 # screen; they are shown escaped instead. Tab and newline are kept (lines are split first).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MARKS = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
+# The events the console reads: never a CheckFinished (a failed check is told from the
+# RequestResult), and the requests sent only to dump them under verbose.
+_EVENTS = frozenset(
+    {RunStarted, Note, RequestStarted, ResponseReceived, AttemptFailed, RequestFinished}
+    | {RunFinished}
+)
+_EVENTS_VERBOSE = _EVENTS | {RequestSent, StreamEventReceived}
 
 
 class ConsoleReporter:
@@ -89,7 +97,9 @@ class ConsoleReporter:
         # Under quiet + verbose, a request's dump waits here until we know it failed.
         self._pending: list[str] = []
         self._last_wait: float | None = None
-        self._first_events = FirstEventTimes()
+        self.first_events = FirstEventTimes()  # the run's stream figures (see cli/output.py)
+        self.events = _EVENTS_VERBOSE if verbose else _EVENTS  # what it reads (events.Listener)
+        self._marks = {kind: _styled_mark(self, kind) for kind in _MARKS}  # styled once
 
     # Plumbing --------------------------------------------------------------------------
 
@@ -117,7 +127,7 @@ class ConsoleReporter:
             self._retrying(event, f"failed: {event.error}")
         elif isinstance(event, RequestFinished):
             self._in_request = False
-            self._first_events.add(event.result)
+            self.first_events.add(event.result)
             if self._progress is not None:
                 self._progress.finish(failed=not event.result.passed)
             self._request_finished(event.result, event.response, event.request)
@@ -128,12 +138,6 @@ class ConsoleReporter:
                 self._progress.hide()
                 self._progress = None
             self._summary(event.result)
-
-    def count_stream(self, event: Any) -> None:
-        """Count a finished stream for the summary's figures: under --jobs the run's console
-        hears only the run's start and end, so the CLI hands it each RequestFinished here."""
-        if isinstance(event, RequestFinished):
-            self._first_events.add(event.result)
 
     def _retrying(self, event: ResponseReceived | AttemptFailed, what: str) -> None:
         self._last_wait = event.wait_seconds if event.will_retry else None
@@ -170,9 +174,7 @@ class ConsoleReporter:
         return click.style(text, **styles) if self.color else text
 
     def _mark(self, kind: str) -> str:
-        marks = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
-        fancy, plain, colour = marks[kind]
-        return self._style(fancy if self.unicode else plain, fg=colour, bold=True)
+        return self._marks[kind]
 
     # Events ----------------------------------------------------------------------------
 
@@ -296,7 +298,7 @@ class ConsoleReporter:
             self._line(self._style("interrupted: the results so far", fg="yellow", bold=True))
         verdict = self._mark("pass" if run.passed else "fail")
         self._line(f"{verdict} " + ", ".join(parts[:2]) + ": " + ", ".join(parts[2:]))
-        figures = self._first_events.text()
+        figures = self.first_events.text()
         if figures is not None:
             self._line(self._style(f"  {figures}", dim=True))
 
@@ -459,6 +461,12 @@ def body_lines(
 
 def _printable(text: str) -> str:
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def _styled_mark(console: ConsoleReporter, kind: str) -> str:
+    """A result's mark (pass, fail, skip) as ``console`` writes it: its charset, its colour."""
+    fancy, plain, colour = _MARKS[kind]
+    return console._style(fancy if console.unicode else plain, fg=colour, bold=True)
 
 
 def _heading(collection: str, iteration: int | None, dot: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from runner.events import RequestFinished
 from runner.results import RequestResult, ResponseData, StreamData
 
 # A report keeps the first events of a stream and says how many it left out.
@@ -45,10 +46,20 @@ def kept_events(response: ResponseData | None) -> tuple[list[dict[str, Any]], in
 
 
 class FirstEventTimes:
-    """The times to first event of a run's streams, for its figures (min, median, p95, max)."""
+    """The times to first event of a run's streams, for its figures (min, median, p95, max).
+
+    Also a listener of finished requests (under --jobs the run's console hears no request
+    finish, so the CLI gives it this one to hear them).
+    """
+
+    events = frozenset({RequestFinished})  # what it reads, as a listener (events.Listener)
 
     def __init__(self) -> None:
         self.times: list[float] = []
+
+    def __call__(self, event: object) -> None:
+        if isinstance(event, RequestFinished):
+            self.add(event.result)
 
     def add(self, result: RequestResult) -> None:
         if result.first_event_ms is not None and math.isfinite(result.first_event_ms):
