@@ -14,7 +14,7 @@ from runner.engine.scopes import request_stack
 from runner.errors import TemplateError
 from runner.events import InternalError, RequestFinished
 from runner.model import CollectionSpec, ExampleSpec, RequestSpec
-from runner.results import RequestResult, ResponseData, SentRequest
+from runner.results import RequestResult, ResponseData, SentRequest, StreamData
 from runner.templating import Renderer, SystemDynamic
 from runner.variables import VariableStack
 
@@ -107,6 +107,9 @@ class RequestRunner:
             run_capture(context, spec, request, response, renderer, state, render_captures)
             for spec in request.captures
         )
+        if isinstance(response, StreamData):
+            base["events"] = len(response.events)
+            base["first_event_ms"] = response.first_event_ms
         return RequestResult(
             **base,
             status=response.status,
@@ -216,10 +219,20 @@ class RequestRunner:
         example = choose_example(request, self.context.plan.options.mock_example)
         if example is None:
             return None
+        events = example.events
+        if events is not None:
+            events = tuple(
+                dataclasses.replace(
+                    event,
+                    data=renderer.render_value(event.data, typed=not isinstance(event.data, str)),
+                )
+                for event in events
+            )
         return dataclasses.replace(
             example,
             headers=renderer.render_value(dict(example.headers), typed=False),
             body=renderer.render_value(example.body, typed=isinstance(example.body, (dict, list))),
+            events=events,
         )
 
 
