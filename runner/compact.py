@@ -26,10 +26,12 @@ from runner.model import (
     BodySpec,
     CaptureSpec,
     CheckSpec,
+    ExampleEvent,
     ExampleSpec,
     Matcher,
     PlaceholderUse,
     RequestSpec,
+    StreamSpec,
     VariableScope,
 )
 from runner.pickling import field_values
@@ -40,7 +42,10 @@ from runner.source import SourceLocation
 # each compressor and decompressor cheap to set up.
 _WBITS = -12
 _LEVEL = 6
-_MEM_LEVEL = 8
+# The smallest hash table (256 entries, not 32,768): zlib zeroes it for every compressor, which
+# cost 65k instructions a request at the default level 8; a request is under 1 KB, and packs
+# to the same bytes with it.
+_MEM_LEVEL = 1
 
 # Model classes pickled as (class, field values) (runner/pickling.py): smaller and faster than
 # their default pickling, which names every field in every object.
@@ -54,6 +59,8 @@ _PACKED_TYPES = (
     BodySpec,
     AuthSpec,
     ExampleSpec,
+    ExampleEvent,
+    StreamSpec,
 )
 
 
@@ -66,17 +73,23 @@ _SCOPES_AT = [field.name for field in dataclasses.fields(RequestSpec)].index("fo
 class RequestPacker:
     """Packs the requests of one collection; they share its dictionary and folder scopes."""
 
-    __slots__ = ("_scope_ids", "scopes", "zdict")
+    __slots__ = ("_buffer", "_pickler", "_scope_ids", "apikey_headers", "scopes", "zdict")
 
     def __init__(self) -> None:
         self.zdict = b""
         self.scopes: list[_Scopes] = []
         self._scope_ids: dict[int, int] = {}
+        self.apikey_headers: set[str] = set()
+        # One pickler for every request, its memo cleared between them: each packed request
+        # stands alone, and setting up a pickler cost as much as a small request's pickling.
+        self._buffer = io.BytesIO()
+        self._pickler = _pickle_classes()[0](self._buffer, self)
 
     def pack(self, request: RequestSpec) -> bytes:
         """The compressed bytes of ``request``."""
         import zlib
 
+        self.apikey_headers.update(apikey_headers(request))
         data = self._pickle(request)
         if not self.zdict:
             # The first request is the dictionary: later ones differ from it in a few values.
@@ -88,11 +101,16 @@ class RequestPacker:
 
     def sequence(self, packed: Sequence[bytes]) -> CompactRequests:
         """The packed requests, in order, as a sequence of RequestSpec."""
-        return CompactRequests(tuple(packed), self.zdict, tuple(self.scopes))
+        scopes = tuple(self.scopes)
+        summary = Summary(scopes, frozenset(self.apikey_headers))
+        return CompactRequests(tuple(packed), self.zdict, scopes, summary=summary)
 
     def _pickle(self, request: RequestSpec) -> bytes:
-        buffer = io.BytesIO()
-        _pickle_classes()[0](buffer, self).dump(request)
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        self._pickler.clear_memo()
+        self._pickler.dump(request)
         return buffer.getvalue()
 
     def scopes_id(self, scopes: _Scopes) -> int:
@@ -102,6 +120,34 @@ class RequestPacker:
             index = self._scope_ids[id(scopes)] = len(self.scopes)
             self.scopes.append(scopes)  # kept alive here, so its id is never reused
         return index
+
+
+def apikey_headers(request: RequestSpec) -> tuple[str, ...]:
+    """The header an ``apikey`` auth sends its key in (masked by name, like Authorization)."""
+    auth = request.auth
+    if auth is not None and auth.kind == "apikey" and auth.params.get("header"):
+        return (str(auth.params["header"]),)
+    return ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Summary:
+    """What planning a run needs from every request, known without decoding one: the folder
+    scopes the requests use (first use first) and the headers their apikey auth sends."""
+
+    folder_scopes: tuple[_Scopes, ...]
+    apikey_headers: frozenset[str]
+
+    @classmethod
+    def of(cls, requests: Iterator[RequestSpec]) -> Summary:
+        """The summary of ``requests``, read one by one."""
+        scopes: dict[int, _Scopes] = {}
+        headers: set[str] = set()
+        for request in requests:
+            if request.folder_scopes:  # as the packer keeps them: a top-level request has none
+                scopes.setdefault(id(request.folder_scopes), request.folder_scopes)
+            headers.update(apikey_headers(request))
+        return cls(tuple(scopes.values()), frozenset(headers))
 
 
 class _SharedScopes:
@@ -169,7 +215,7 @@ class CompactRequests(Sequence[RequestSpec]):
     request as it is decoded. Equal to any sequence of the same requests, a tuple included.
     """
 
-    __slots__ = ("_options", "_packed", "_scopes", "_zdict")
+    __slots__ = ("_options", "_packed", "_scopes", "_zdict", "summary")
 
     def __init__(
         self,
@@ -177,11 +223,14 @@ class CompactRequests(Sequence[RequestSpec]):
         zdict: bytes,
         scopes: tuple[_Scopes, ...],
         options: Mapping[str, Any] | None = None,
+        *,
+        summary: Summary,
     ) -> None:
         self._packed = packed
         self._zdict = zdict  # the preset dictionary every request was deflated against
         self._scopes = scopes  # each folder's scopes, shared by its decoded requests
         self._options = dict(options) if options else None
+        self.summary = summary
 
     def __len__(self) -> int:
         return len(self._packed)
@@ -217,12 +266,15 @@ class CompactRequests(Sequence[RequestSpec]):
     def keep(self, wanted: Callable[[RequestSpec], bool]) -> CompactRequests:
         """The requests for which ``wanted`` is true, still packed (nothing is re-encoded)."""
         kept = tuple(packed for packed in self._packed if wanted(self._decode(packed)))
-        return CompactRequests(kept, self._zdict, self._scopes, self._options)
+        summary = Summary.of(self._decode(packed) for packed in kept)
+        return CompactRequests(kept, self._zdict, self._scopes, self._options, summary=summary)
 
     def with_options(self, overrides: Mapping[str, Any]) -> CompactRequests:
         """The same requests with ``overrides`` over each one's options when decoded."""
         options = {**(self._options or {}), **overrides}
-        return CompactRequests(self._packed, self._zdict, self._scopes, options)
+        return CompactRequests(
+            self._packed, self._zdict, self._scopes, options, summary=self.summary
+        )
 
     def _decode(self, packed: bytes) -> RequestSpec:
         import zlib

@@ -5,10 +5,17 @@ Every event carries data already masked (runner.masking), so no listener can lea
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from runner.results import CheckResult, RequestResult, ResponseData, RunResult, SentRequest
+from runner.results import (
+    CheckResult,
+    RequestResult,
+    ResponseData,
+    RunResult,
+    SentRequest,
+    SseEvent,
+)
 
 # Events are messages, not values: they compare by identity (eq=False), which also spares the
 # generated __eq__ and __hash__, each compiled at start-up. Every event has a docstring, else
@@ -59,6 +66,16 @@ class ResponseReceived:
     attempt: int
     will_retry: bool = False
     wait_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StreamEventReceived:
+    """One server-sent event arrived (masked), ``number`` of the stream (1-based), while the
+    stream goes on; ``elapsed_ms`` since the request was sent."""
+
+    event: SseEvent
+    number: int
+    elapsed_ms: float
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -114,10 +131,37 @@ Event = (
     | RequestStarted
     | RequestSent
     | ResponseReceived
+    | StreamEventReceived
     | AttemptFailed
     | CheckFinished
     | RequestFinished
     | InternalError
     | RunFinished
 )
+EVENT_KINDS: tuple[type, ...] = (
+    RunStarted,
+    Note,
+    RequestStarted,
+    RequestSent,
+    ResponseReceived,
+    StreamEventReceived,
+    AttemptFailed,
+    CheckFinished,
+    RequestFinished,
+    InternalError,
+    RunFinished,
+)
 Listener = Callable[[Event], None]
+"""A listener may say which kinds of event it reads in an ``events`` attribute (a set of the
+classes above): the engine then builds no event that no listener reads (a CheckFinished per
+check, the masked copy of each request sent). ``RequestFinished.request`` is filled only when a
+listener reads RequestSent. A listener without the attribute (a plain function) gets them all."""
+
+
+def taken(listeners: Iterable[object]) -> frozenset[type]:
+    """The kinds of event that at least one of ``listeners`` reads (see Listener)."""
+    kinds: set[type] = set()
+    for listener in listeners:
+        events = getattr(listener, "events", None)
+        kinds.update(EVENT_KINDS if events is None else events)
+    return frozenset(kinds)

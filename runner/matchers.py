@@ -146,11 +146,24 @@ def to_text(value: Any) -> str:
     return value if isinstance(value, str) else show(value, limit=None)
 
 
+_json_string: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_JSON_CONSTANTS = {True: "true", False: "false", None: "null"}
+
+
 def show(value: Any, *, limit: int | None = _SHOW_LIMIT) -> str:
     """A value in JSON spelling for messages, shortened past ``limit`` characters."""
     if value is MISSING:
         return "<missing>"
-    if isinstance(value, float) and not math.isfinite(value):
+    kind = type(value)
+    if kind is str:
+        # What json.dumps(ensure_ascii=False) gives a string, without its Python-level set-up
+        # (each passing check describes what it expected).
+        text = _json_string(value)
+    elif kind is int:
+        text = repr(value)
+    elif kind is bool or value is None:  # looked up by kind first: True == 1 as a key
+        text = _JSON_CONSTANTS[value]
+    elif isinstance(value, float) and not math.isfinite(value):
         text = repr(value)
     else:
         try:

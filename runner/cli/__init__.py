@@ -19,6 +19,8 @@ interop.py    the ``import`` and ``export`` groups and their commands
 starter.py    ``init``: a starter project, never overwriting a file
 load.py       the ``load`` command's options and help
 loadrun.py    the load run: plan -> Locust in a child process (runner/load) -> thresholds -> status
+mock.py       the ``mock`` command's options and help
+mocking.py    ``mock``: load, print the routes, serve until Ctrl-C (imported when it runs)
 ============  ==================================================================================
 
 Importing the command modules here registers their commands on ``cli``; ``postrun --help``
@@ -30,7 +32,14 @@ running.py (with output.py and reports.py) when ``run`` runs.
 
 from __future__ import annotations
 
-from runner.cli import interop, load, run, starter, static  # noqa: F401  (they register their commands)
+from runner.cli import (  # noqa: F401  (they register their commands)
+    interop,
+    load,
+    mock,
+    run,
+    starter,
+    static,
+)
 from runner.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -42,7 +42,8 @@ Examples:
   postrun run api.yaml --env staging --var user_id:=42 --bail
   postrun run collections/ --tag smoke --exclude-tag destructive --jobs 4
   postrun run users.yaml --data users.csv --report junit:out/junit.xml --report html:out/report.html
-  postrun run api.yaml --request 'Users/*' -v --timeout 10""",
+  postrun run api.yaml --request 'Users/*' -v --timeout 10
+  postrun run api.yaml --env staging --record-missing""",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_common_options
@@ -129,6 +130,17 @@ Examples:
     is_flag=True,
     help="With --jobs, also run the iterations of one file side by side (captures do not flow "
     "between them).",
+)
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Write each response into its collection file as the example `recorded` (masked; "
+    "needs postrun[record]).",
+)
+@click.option(
+    "--record-missing",
+    is_flag=True,
+    help="Like --record, for the requests that have no example yet.",
 )
 @click.option(
     "--report",

@@ -21,6 +21,7 @@ from runner.errors import PostrunError
 
 if TYPE_CHECKING:
     from runner.engine import RunPlan
+    from runner.recording import Recorder
     from runner.results import RunResult
     from runner.transport import Session
 
@@ -55,6 +56,8 @@ class RunFlags(NamedTuple):
     max_body: int | None
     jobs: int
     parallel_iterations: bool
+    record: bool
+    record_missing: bool
     reports: tuple[str, ...]
 
 
@@ -71,6 +74,7 @@ def _run(flags: RunFlags) -> NoReturn:
     """The run, start to exit status."""
     _output_is_log()
     _check_flags(flags)
+    recorder = _recorder(flags)
     report_targets = _report_targets(flags.reports)
     loaded = _load(
         flags.paths,
@@ -84,6 +88,8 @@ def _run(flags: RunFlags) -> NoReturn:
     _check_auth_extras(plan)
     if flags.mock:
         _say_missing_examples(plan)
+    if recorder is not None:
+        recorder.guard(plan.masker)
     out = sys.stdout
     parallel = flags.jobs > 1 and _worth_parallel(plan, flags.parallel_iterations)
     file_reporters = [(_new_file_reporter(kind), path) for kind, path in report_targets]
@@ -95,12 +101,16 @@ def _run(flags: RunFlags) -> NoReturn:
         parallel=parallel,
         tracebacks=sys.stderr if _wants_tracebacks() else None,
     )
+    if recorder is not None:
+        listeners.shared.append(recorder)
     from runner.transport import new_session  # imported before SIGTERM means an interrupt
 
     concurrency = Concurrency(flags.jobs, flags.parallel_iterations, parallel)
     with _sigterm_as_interrupt() as terminated:
         result = _execute(plan, listeners, concurrency, new_session)
     status = 143 if result.interrupted and terminated.is_set() else result.exit_code
+    if recorder is not None:
+        _write_recorded(recorder)
     sys.exit(_write_reports(file_reporters, status))
 
 
@@ -112,6 +122,50 @@ def _check_flags(flags: RunFlags) -> None:
         raise PostrunError("--mock-missing needs --mock", hint="add --mock")
     if flags.parallel_iterations and flags.jobs < 2:
         raise PostrunError("--parallel-iterations needs --jobs N with N > 1", hint="add --jobs 4")
+    if flags.record or flags.record_missing:
+        _check_record_flags(flags)
+
+
+def _check_record_flags(flags: RunFlags) -> None:
+    """--record saves real responses, masked: never mocked ones, never unmasked ones."""
+    if flags.record and flags.record_missing:
+        raise PostrunError(
+            "--record and --record-missing exclude each other",
+            hint="--record rewrites every recorded example, --record-missing adds the missing",
+        )
+    option = "--record" if flags.record else "--record-missing"
+    if flags.mock:
+        raise PostrunError(f"{option} records real responses: it cannot go with --mock")
+    if flags.show_secrets:
+        raise PostrunError(
+            f"{option} cannot go with --show-secrets: a secret would be written to the file"
+        )
+
+
+def _recorder(flags: RunFlags) -> Recorder | None:
+    """The listener that keeps responses for --record, after checking ruamel.yaml is there."""
+    if not (flags.record or flags.record_missing):
+        return None
+    from importlib.util import find_spec
+
+    if find_spec("ruamel") is None or find_spec("ruamel.yaml") is None:
+        raise PostrunError(
+            "--record needs ruamel.yaml, which is not installed",
+            hint="pip install 'postrun[record]'",
+        )
+    from runner.recording import Recorder
+
+    return Recorder(missing_only=flags.record_missing)
+
+
+def _write_recorded(recorder: Recorder) -> None:
+    """Write the recorded examples; a file that cannot be written is said, the run's status
+    kept (as for a report)."""
+    written, problems = recorder.write()
+    for line in written:
+        print(line)
+    for line in problems:
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def _plan(flags: RunFlags, loaded: Loaded) -> RunPlan:
@@ -230,6 +284,8 @@ def _execute(
             keep_passed=False,
         )
     with new_session() as session:
+        # The file reporters hear each event before the console prints it: a Ctrl-C that lands
+        # between two listeners then never leaves a printed request out of the reports.
         return Engine(
-            plan, session, [listeners.console, *listeners.shared], keep_passed=False
+            plan, session, [*listeners.shared, listeners.console], keep_passed=False
         ).run()

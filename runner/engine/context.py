@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from runner.engine.learnt import RunSecrets
 from runner.engine.plan import RunPlan
+from runner.events import EVENT_KINDS
 from runner.masking import Masker
 
 if TYPE_CHECKING:
     from runner.mock import MockAdapter
     from runner.transport import Session
+
+EVERY_EVENT = frozenset(EVENT_KINDS)
 
 
 @dataclass
@@ -43,6 +46,7 @@ class EngineContext:
         "rng",
         "session",
         "sleep",
+        "takes",
     )
 
     def __init__(
@@ -55,8 +59,10 @@ class EngineContext:
         clock: Callable[[], float],
         rng: random.Random,
         learnt: RunSecrets,
+        takes: frozenset[type] = EVERY_EVENT,
     ) -> None:
         self.plan = plan
+        self.takes = takes  # the kinds of event some listener reads: no other is built
         self.session = session
         self.emit = emit
         self.sleep = sleep

@@ -13,7 +13,7 @@ from runner.engine.context import EngineContext, RunState
 from runner.engine.learnt import RunSecrets
 from runner.engine.plan import RunPlan, WorkUnit, run_started
 from runner.engine.request import RequestRunner
-from runner.events import Listener, Note, RequestStarted, RunFinished
+from runner.events import Listener, Note, RequestStarted, RunFinished, taken
 from runner.model import RequestSpec
 from runner.results import RequestResult, RunResult, RunTally
 
@@ -51,6 +51,7 @@ class Engine:
             clock=clock,
             rng=rng or random.Random(),  # noqa: S311 -- jitter, not cryptography
             learnt=learnt or RunSecrets(),
+            takes=taken(self.listeners),
         )
         # False for long runs: results stream to the reporters, and the RunResult keeps counts
         # and the failed results only, so memory does not grow with the number of requests.

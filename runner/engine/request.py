@@ -14,7 +14,7 @@ from runner.engine.scopes import request_stack
 from runner.errors import TemplateError
 from runner.events import InternalError, RequestFinished
 from runner.model import CollectionSpec, ExampleSpec, RequestSpec
-from runner.results import RequestResult, ResponseData, SentRequest
+from runner.results import RequestResult, ResponseData, SentRequest, StreamData
 from runner.templating import Renderer, SystemDynamic
 from runner.variables import VariableStack
 
@@ -30,11 +30,9 @@ class RequestRunner:
     def __init__(self, context: EngineContext) -> None:
         self.context = context
         self.dynamic = SystemDynamic()
-        # Per request: its templated parts, and its variables for the current captures.
+        # Per request, its templated parts; per folder, its variables for the current captures.
         self._fields: dict[int, tuple[RequestSpec, frozenset[str]]] = {}
-        self._stacks: dict[
-            tuple[int, int], tuple[RequestSpec, Mapping[str, Any], VariableStack]
-        ] = {}
+        self._stacks: dict[tuple[int, int, int], tuple[tuple[object, ...], VariableStack]] = {}
         self._stacks_row: Mapping[str, Any] | None = None
 
     def run(
@@ -109,6 +107,9 @@ class RequestRunner:
             run_capture(context, spec, request, response, renderer, state, render_captures)
             for spec in request.captures
         )
+        if isinstance(response, StreamData):
+            base["events"] = len(response.events)
+            base["first_event_ms"] = response.first_event_ms
         return RequestResult(
             **base,
             status=response.status,
@@ -132,26 +133,30 @@ class RequestRunner:
         state: RunState,
         data_row: Mapping[str, Any] | None,
     ) -> VariableStack:
-        """The request's variables. A stack holds the live captured mapping, so one per request
-        serves a whole iteration; kept for the current data row only, so a long data file does
-        not pile them up."""
+        """The request's variables. They depend on its collection and folders only (the loader
+        shares one tuple of scopes per folder), and a stack holds the live captured mapping, so
+        one per folder serves a whole iteration, a large file's decoded requests included; kept
+        for the current data row only, so a long data file does not pile them up."""
         if self._stacks_row is not data_row:
             self._stacks.clear()
             self._stacks_row = data_row
-        key = (id(request), id(state.captured))
+        folders, captured = request.folder_scopes, state.captured
+        key = (id(collection), id(folders), id(captured))
         cached = self._stacks.get(key)
-        if cached is None or cached[0] is not request or cached[1] is not state.captured:
+        # The entry keeps what its key names alive, so no id in it is reused by another object.
+        owners = (collection, folders, captured)
+        if cached is None or any(a is not b for a, b in zip(cached[0], owners, strict=True)):
             plan = self.context.plan
             stack = request_stack(
-                request, collection, plan.options, plan.secrets.values, state.captured, data_row
+                request, collection, plan.options, plan.secrets.values, captured, data_row
             )
-            cached = self._stacks[key] = (request, state.captured, stack)
-        return cached[2]
+            cached = self._stacks[key] = (owners, stack)
+        return cached[1]
 
     def forget(self, request: RequestSpec, state: RunState) -> None:
-        """Drop what ``run`` cached for ``request``, so the decoded request can be freed."""
+        """Drop what ``run`` cached for ``request``, so the decoded request can be freed (its
+        folder's variables stay: the next request of the folder uses them)."""
         self._fields.pop(id(request), None)
-        self._stacks.pop((id(request), id(state.captured)), None)
 
     def internal_error(
         self,
@@ -214,10 +219,20 @@ class RequestRunner:
         example = choose_example(request, self.context.plan.options.mock_example)
         if example is None:
             return None
+        events = example.events
+        if events is not None:
+            events = tuple(
+                dataclasses.replace(
+                    event,
+                    data=renderer.render_value(event.data, typed=not isinstance(event.data, str)),
+                )
+                for event in events
+            )
         return dataclasses.replace(
             example,
             headers=renderer.render_value(dict(example.headers), typed=False),
             body=renderer.render_value(example.body, typed=isinstance(example.body, (dict, list))),
+            events=events,
         )
 
 

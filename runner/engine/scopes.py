@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from runner.compact import CompactRequests, Summary
 from runner.engine.options import RunOptions
 from runner.model import CollectionSpec, EnvironmentSpec, RequestSpec, VariableScope
 from runner.source import SourceLocation
@@ -63,14 +64,17 @@ def scan_scopes(
     apikey_headers: set[str] = set()
     for collection in collections:
         scopes.append(collection.variables)
+        requests = collection.requests
+        # A large file's requests were summed up as they were packed: none is decoded here.
+        if isinstance(requests, CompactRequests):
+            summary = requests.summary
+        else:
+            summary = Summary.of(iter(requests))
         seen: set[int] = set()
-        for request in collection.requests:
-            for scope in request.folder_scopes:
+        for folder_scopes in summary.folder_scopes:
+            for scope in folder_scopes:
                 if id(scope) not in seen:
                     seen.add(id(scope))
                     scopes.append(scope)
-            auth = request.auth
-            if auth is not None and auth.kind == "apikey" and auth.params.get("header"):
-                # Masked by name, like Authorization.
-                apikey_headers.add(str(auth.params["header"]))
+        apikey_headers.update(summary.apikey_headers)  # masked by name, like Authorization
     return scopes, apikey_headers

@@ -189,6 +189,8 @@ def _options(outgoing: OutgoingRequest, masker: Masker) -> list[list[str]]:
         args.append(["-L"])
     if outgoing.timeout is not None:
         args.append(["--max-time", f"{outgoing.timeout:g}"])
+    if outgoing.stream is not None:
+        args.append(["--no-buffer"])  # print each event as it comes (curl -N)
     return args
 
 

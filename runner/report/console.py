@@ -22,10 +22,19 @@ from runner.events import (
     ResponseReceived,
     RunFinished,
     RunStarted,
+    StreamEventReceived,
 )
 from runner.report.progress import PROGRESS_MIN_REQUESTS, ProgressLine
+from runner.report.streams import FirstEventTimes, stream_text
 from runner.report.text import cut, show_value
-from runner.results import CheckResult, RequestResult, ResponseData, RunResult, SentRequest
+from runner.results import (
+    CheckResult,
+    RequestResult,
+    ResponseData,
+    RunResult,
+    SentRequest,
+    StreamData,
+)
 
 EXCERPT_CHARS = 300
 MESSAGE_CHARS = 400
@@ -39,6 +48,14 @@ PRETTY_JSON_MAX_BYTES = 1 << 20
 # Terminal control characters from a body or header would move the cursor or recolour the
 # screen; they are shown escaped instead. Tab and newline are kept (lines are split first).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MARKS = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
+# The events the console reads: never a CheckFinished (a failed check is told from the
+# RequestResult), and the requests sent only to dump them under verbose.
+_EVENTS = frozenset(
+    {RunStarted, Note, RequestStarted, ResponseReceived, AttemptFailed, RequestFinished}
+    | {RunFinished}
+)
+_EVENTS_VERBOSE = _EVENTS | {RequestSent, StreamEventReceived}
 
 
 class ConsoleReporter:
@@ -80,6 +97,9 @@ class ConsoleReporter:
         # Under quiet + verbose, a request's dump waits here until we know it failed.
         self._pending: list[str] = []
         self._last_wait: float | None = None
+        self.first_events = FirstEventTimes()  # the run's stream figures (see cli/output.py)
+        self.events = _EVENTS_VERBOSE if verbose else _EVENTS  # what it reads (events.Listener)
+        self._marks = {kind: _styled_mark(self, kind) for kind in _MARKS}  # styled once
 
     # Plumbing --------------------------------------------------------------------------
 
@@ -101,10 +121,13 @@ class ConsoleReporter:
             if self.verbose:
                 self._response_dump(event.response)
             self._retrying(event, f"got {event.response.status}")
+        elif isinstance(event, StreamEventReceived) and self.verbose:
+            self._dump_line(_event_line(event, self._style, self.body_limit, self.ellipsis))
         elif isinstance(event, AttemptFailed):
             self._retrying(event, f"failed: {event.error}")
         elif isinstance(event, RequestFinished):
             self._in_request = False
+            self.first_events.add(event.result)
             if self._progress is not None:
                 self._progress.finish(failed=not event.result.passed)
             self._request_finished(event.result, event.response, event.request)
@@ -151,9 +174,7 @@ class ConsoleReporter:
         return click.style(text, **styles) if self.color else text
 
     def _mark(self, kind: str) -> str:
-        marks = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
-        fancy, plain, colour = marks[kind]
-        return self._style(fancy if self.unicode else plain, fg=colour, bold=True)
+        return self._marks[kind]
 
     # Events ----------------------------------------------------------------------------
 
@@ -230,11 +251,13 @@ class ConsoleReporter:
             status = "  " + self._style(f"{result.status}{reason}", fg=colour)
         timing = self._style(f"  {result.elapsed_ms:.0f} ms", dim=True) if result.status else ""
         attempts = f"  ({result.attempts} attempts)" if result.attempts > 1 else ""
+        streamed = stream_text(result)
+        stream = self._style(f"  {streamed}", dim=True) if streamed else ""
         name = self._style(result.name, bold=not result.passed)
         # What went on the wire, query string (``params``) included, when something was sent.
         shown_url = sent.url if sent is not None else result.url
         url = self._style(f"{result.method} {_printable(shown_url)}", dim=True)
-        self._line(f"  {mark} {name}  {url}{status}{timing}{attempts}")
+        self._line(f"  {mark} {name}  {url}{status}{timing}{stream}{attempts}")
         if result.passed:
             return
         if result.error is not None:
@@ -262,22 +285,8 @@ class ConsoleReporter:
             self._line(self._style(collection, bold=True, underline=True))
 
     def _response_excerpt(self, response: ResponseData) -> None:
-        if response.is_binary:
-            if not self.verbose:  # verbose: the dump above said it already
-                kind = response.content_type or "unknown type"
-                size = len(response.body)
-                self._detail(self._style(f"response: <{size} bytes of {kind}>", dim=True))
-            return
-        api_error = api_error_message(response)
-        if api_error is not None:
-            self._detail(self._style("API error: ", fg="red", bold=True) + _printable(api_error))
-            return
-        if self.verbose:
-            return  # the whole body was just dumped above
-        text = " ".join(response.text.split())
-        if text:
-            excerpt = _printable(cut(text, EXCERPT_CHARS, self.ellipsis))
-            self._detail(self._style(f"response: {excerpt}", dim=True))
+        for text in _excerpt_lines(response, self.verbose, self._style, self.ellipsis):
+            self._detail(text)
 
     def _detail(self, text: str) -> None:
         self._line(f"      {text}")
@@ -289,6 +298,9 @@ class ConsoleReporter:
             self._line(self._style("interrupted: the results so far", fg="yellow", bold=True))
         verdict = self._mark("pass" if run.passed else "fail")
         self._line(f"{verdict} " + ", ".join(parts[:2]) + ": " + ", ".join(parts[2:]))
+        figures = self.first_events.text()
+        if figures is not None:
+            self._line(self._style(f"  {figures}", dim=True))
 
 
 def _failed_check_lines(
@@ -333,9 +345,47 @@ def _response_lines(
     timing = style(f"  ({response.elapsed_ms:.0f} ms)", dim=True)
     lines = [style(status, fg=colour, bold=True) + timing]
     lines += [f"{name}: {_printable(value)}" for name, value in response.headers]
-    if response.body:
+    if isinstance(response, StreamData):
+        count = len(response.events)
+        lines += ["", f"({count} event{'s' if count != 1 else ''}, each shown above as it came)"]
+    elif response.body:
         lines += ["", *body_lines(response, body_limit, ellipsis)]
     return lines
+
+
+def _event_line(
+    received: StreamEventReceived, style: Callable[..., str], limit: int, ellipsis: str
+) -> str:
+    """One event of a stream as it arrives: its number, time, type and id if set, data."""
+    event = received.event
+    head = style(f"event {received.number}  +{received.elapsed_ms:.0f} ms", dim=True)
+    fields = [] if event.event == "message" else [f"event: {event.event}"]
+    fields += [] if event.id is None else [f"id: {event.id}"]
+    fields.append(f"data: {cut(event.data.replace(chr(10), chr(92) + 'n'), limit, ellipsis)}")
+    text = _printable("  ".join(fields))  # escaped before styling, which adds escape codes
+    return f"    {style('<', fg='magenta', bold=True)} {head}  {text}"
+
+
+def _excerpt_lines(
+    response: ResponseData, verbose: bool, style: Callable[..., str], ellipsis: str
+) -> list[str]:
+    """What a failed request shows of its response: its size if binary, an API error's
+    message, else the start of its text (nothing more under verbose: it was dumped)."""
+    if response.is_binary:
+        if verbose:  # the dump above said it already
+            return []
+        kind = response.content_type or "unknown type"
+        return [style(f"response: <{len(response.body)} bytes of {kind}>", dim=True)]
+    api_error = api_error_message(response)
+    if api_error is not None:
+        return [style("API error: ", fg="red", bold=True) + _printable(api_error)]
+    if verbose:
+        return []  # the whole body was just dumped above
+    text = " ".join(response.text.split())
+    if not text:
+        return []
+    excerpt = _printable(cut(text, EXCERPT_CHARS, ellipsis))
+    return [style(f"response: {excerpt}", dim=True)]
 
 
 def _summary_parts(run: RunResult, style: Callable[..., str]) -> list[str]:
@@ -411,6 +461,12 @@ def body_lines(
 
 def _printable(text: str) -> str:
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def _styled_mark(console: ConsoleReporter, kind: str) -> str:
+    """A result's mark (pass, fail, skip) as ``console`` writes it: its charset, its colour."""
+    fancy, plain, colour = _MARKS[kind]
+    return console._style(fancy if console.unicode else plain, fg=colour, bold=True)
 
 
 def _heading(collection: str, iteration: int | None, dot: str) -> str:

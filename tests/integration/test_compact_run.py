@@ -217,3 +217,39 @@ def _position_of_header(n: int, path: Path) -> int:
     """Where the failing check of request Header n is written."""
     text = path.read_text(encoding="utf-8")
     return text.index("$.header", text.index(f"- name: Header {n}\n"))
+
+
+_APIKEY = """\
+  - name: Keyed
+    url: <<base>>/echo?who=keyed
+    auth: {apikey: {header: X-Bench-Key, value: k-0123456789}}
+    assert: {status: 200}
+"""
+
+
+def test_planning_reads_the_packed_summary_and_decodes_nothing(
+    tmp_path: Path, server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 21: the folder scopes and apikey headers come from what packing noted, so planning
+    # decodes each request once for the pre-flight, not once more for the scopes.
+    from runner.engine.scopes import scan_scopes
+
+    path = tmp_path / "keyed.yaml"
+    text = _collection_text(server.url_for("").rstrip("/"), 3, extra=_APIKEY)
+    path.write_text(text, encoding="utf-8")
+    packed, plain = _load_both(path, monkeypatch)
+    assert isinstance(packed.requests, CompactRequests)
+    assert packed.requests.summary.apikey_headers == {"X-Bench-Key"}
+    decoded: list[object] = []
+    original = CompactRequests._decode
+    monkeypatch.setattr(
+        CompactRequests, "_decode", lambda self, data: decoded.append(data) or original(self, data)
+    )
+    scopes, headers = scan_scopes([packed], None)
+    assert decoded == []
+    assert (scopes, headers) == scan_scopes([plain], None)
+    assert headers == {"X-Bench-Key"}
+    # Selected apart, the summary is of the kept requests only.
+    kept = packed.requests.keep(lambda request: request.name != "Keyed")
+    assert kept.summary.apikey_headers == frozenset()
+    assert len(kept.summary.folder_scopes) == len(packed.requests.summary.folder_scopes)

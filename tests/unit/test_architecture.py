@@ -22,14 +22,15 @@ RUNNER = Path(__file__).resolve().parents[2] / "runner"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
     ("cli", "pytest_plugin"),
-    ("interop", "validation", "load"),
-    ("report",),
+    ("interop", "validation", "load", "mockserver"),
+    ("report", "recording"),
     ("engine", "loader"),
     ("transport", "mock", "preload", "data", "selection"),
     ("auth", "checks", "captures", "variables"),
+    ("streamed",),
     ("jsonquery", "templating", "compact"),
     ("matchers", "masking", "pickling"),
-    ("events", "stdio", "regexes"),
+    ("events", "stdio", "regexes", "sse"),
     ("model", "results"),
     ("errors",),
     ("source", "__init__"),
@@ -47,10 +48,11 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "regex": ("regexes",),
     "requests_oauthlib": ("transport.signers",),
     "requests_aws4auth": ("transport.signers",),
-    "pytest": ("pytest_plugin",),
+    "pytest": ("pytest_plugin", "mockserver.testing"),
     "xdist": ("pytest_plugin",),
     "locust": ("load.locust_user",),
     "gevent": ("load.locust_user",),
+    "ruamel": ("recording",),
 }
 
 # The one code path: these functions are called from the engine only (and their own module).

@@ -757,3 +757,16 @@ def test_text_against_the_number_it_spells_says_why(
     message = failure(Matcher.equals(expected), actual, subject="$.id")
     assert message is not None
     assert ("CSV data" in message) == hinted
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['a"b\\c', "é\n\x01\u2028", "", 0, 1, -5, 2**70, True, False, None, 1.5, [1, "x"], {"a": None}],
+)
+def test_a_value_is_shown_in_its_json_spelling(value: Any) -> None:
+    # The scalar fast path (issue 21) spells values as json.dumps does: true, not True.
+    from runner.matchers import show
+
+    assert show(value) == json.dumps(value, ensure_ascii=False)
+    expected = describe_matcher(Matcher((("eq", value),), implicit=True))
+    assert expected == json.dumps(value, ensure_ascii=False)

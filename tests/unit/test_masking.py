@@ -111,3 +111,43 @@ def test_learning_a_value_already_hidden_keeps_the_masker() -> None:
     masker = Masker.create([SECRET])
     assert masker.with_secrets([SECRET, ""]) is masker
     assert masker.with_secrets(["new-token"]) is not masker
+
+
+# Issue 21: long texts are searched for the base64 forms first, and the text spellings alone
+# serve a text that holds none. The masked text must be the same as the one regex gives.
+_FILLER = '{"id": "chatcmpl-123", "object": "chat.completion", "role": "assistant"} ' * 3
+
+
+def one_regex(masker: Masker, text: str) -> str:
+    assert masker.pattern is not None
+    return masker.pattern.sub(MASK, text)
+
+
+@pytest.mark.parametrize("prefix", ["", "a", "ab", "user:"])
+@pytest.mark.parametrize("encode", [base64.b64encode, base64.urlsafe_b64encode])
+def test_a_long_text_hides_the_base64_at_every_offset(prefix: str, encode: Encode) -> None:
+    masker = Masker.create([SECRET, "other-secret-42"])
+    encoded = encode(f"{prefix}{SECRET}".encode()).decode()
+    text = f"{_FILLER} Basic {encoded} and other-secret-42, {SECRET} {_FILLER}"
+    masked = masker.text(text)
+    assert masked == one_regex(masker, text)
+    assert stable_part(SECRET.encode(), len(prefix) % 3, encode) not in masked
+    assert SECRET not in masked and "other-secret-42" not in masked
+    assert masker.body(text.encode()) == masked.encode()
+
+
+def test_a_long_text_without_base64_forms_is_masked_by_its_text_spellings() -> None:
+    masker = Masker.create([SECRET])
+    text = f"{_FILLER} {SECRET} %s {_FILLER}" % SECRET.replace("/", "%2F")
+    assert len(text) > 96
+    assert masker.text(text) == one_regex(masker, text)
+    assert SECRET not in masker.text(text)
+    assert masker.text(_FILLER) == _FILLER  # nothing secret: the same text back
+
+
+def test_only_the_innermost_base64_forms_are_searched_for() -> None:
+    masker = Masker.create([SECRET])
+    forms = set(base64_spellings(SECRET))
+    # Every form holds one of those searched for, and none of those holds another.
+    assert all(any(inner in form for inner in masker.base64_forms) for form in forms)
+    assert not any(a != b and a in b for a in masker.base64_forms for b in masker.base64_forms)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import LoadError, PostrunError
+from runner.interop.postman.fields import as_text as _text
 from runner.source import SourceLocation
 
 _RAW_LANGUAGES = {"json": "json", "xml": "xml", "html": "html", "javascript": "javascript"}
@@ -201,16 +202,6 @@ def _pairs(value: Any) -> list[dict[str, Any]]:
 def _value(value: Any) -> Any:
     # Numbers and booleans stay typed (collection variables keep their JSON type).
     return value if isinstance(value, (int, float, bool)) else _text(value)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return str(value)
 
 
 def _body(body: Any) -> dict[str, Any] | None:
