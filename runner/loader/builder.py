@@ -268,13 +268,7 @@ class CollectionBuilder:
         method = _method(doc, keys["method"][1]) if "method" in keys else "GET"
         own = self.layer(keys)
         url_strings: list[tuple[str, Node]] = []
-        if "url" in keys:
-            url = _url(doc, keys["url"][1], url_strings)
-        elif own.options.get("skip"):
-            url = ""  # a draft kept in the file (a Postman request with no URL): never sent
-        else:
-            hint = "add url: ... (a draft without one needs options: {skip: 'a draft'})"
-            doc.fail(f"request '{name}' has no 'url'", item, hint=hint, length=1)
+        url = _request_url(doc, item, keys, name, bool(own.options.get("skip")), url_strings)
         layer = inherited.merged(own)
         body, body_uses = build_body(doc, keys["body"][1]) if "body" in keys else (None, ())
         captures = build_captures(doc, keys["capture"][1]) if "capture" in keys else []
@@ -316,6 +310,23 @@ class CollectionBuilder:
             placeholders=placeholders,
             stream=stream,
         )
+
+
+def _request_url(
+    doc: Document,
+    item: MappingNode,
+    keys: Mapping[str, tuple[Node, Node]],
+    name: str,
+    skipped: bool,
+    strings: list[tuple[str, Node]],
+) -> str:
+    """The request's url; "" for a skipped draft with none (a Postman request with no URL)."""
+    if "url" in keys:
+        return _url(doc, keys["url"][1], strings)
+    if not skipped:
+        hint = "add url: ... (a draft without one needs options: {skip: 'a draft'})"
+        doc.fail(f"request '{name}' has no 'url'", item, hint=hint, length=1)
+    return ""
 
 
 def _url(doc: Document, node: Node, strings: list[tuple[str, Node]]) -> str:
