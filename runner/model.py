@@ -278,6 +278,9 @@ class CollectionSpec:
     # `load: {thresholds: [...]}`: each threshold's text and where it is, for `postrun load`
     # (runner/load parses them, so its errors point here).
     thresholds: tuple[tuple[str, SourceLocation], ...] = ()
+    # `set_by_script: {name: Request}`: names a script postrun does not run sets (an imported
+    # Postman script kept as text): name -> (the request or folder named, where it is declared).
+    set_by_script: Mapping[str, tuple[str, SourceLocation]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,7 +68,7 @@ class RequestRunner:
             outgoing = render_request(request, renderer, fields)
             example = self._mock_example(request, renderer)
         except TemplateError as exc:
-            error = masker.text(_explain(exc, state))
+            error = masker.text(_explain(exc, state, collection))
             base["url"] = masker.text(render_what_can(request.url, renderer))
             return self._finish(index, RequestResult(**base, error=error))
         delay_ms = request.options.get("delay_ms")
@@ -236,9 +236,17 @@ class RequestRunner:
         )
 
 
-def _explain(exc: TemplateError, state: RunState) -> str:
-    """Say which capture left a variable undefined, when one did."""
+def _explain(exc: TemplateError, state: RunState, collection: CollectionSpec) -> str:
+    """Say which capture, or which script postrun does not run, left a variable undefined."""
     for name in exc.names:
         if name in state.failed_captures:
             return f"{exc.message}: {state.failed_captures[name]}"
+    for name in exc.names:
+        if name in collection.set_by_script:
+            owner, location = collection.set_by_script[name]
+            return (
+                f"{exc.message}: it is set by a script of '{owner}' (set_by_script, {location}), "
+                f"which postrun does not run: capture '{name}' in '{owner}', or give "
+                f"--var {name}=..."
+            )
     return exc.message if exc.hint is None else f"{exc.message} ({exc.hint})"

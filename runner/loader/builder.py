@@ -110,6 +110,7 @@ class CollectionBuilder:
         name = nodes.text(doc, keys["name"][1], "name") if "name" in keys else doc.path.stem
         variables = sections.variables(doc, keys.get("variables"), f"collection {name}")
         secrets, secret_locations = sections.secrets(doc, keys.get("secrets"))
+        set_by_script = sections.set_by_script(doc, keys.get("set_by_script"), secret_locations)
         defaults = self.defaults(keys.get("defaults"))
         if "requests" not in keys:
             doc.fail(
@@ -132,6 +133,7 @@ class CollectionBuilder:
             description=sections.description(doc, keys.get("description")),
             secret_locations=secret_locations,
             thresholds=sections.load_thresholds(doc, keys.get("load")),
+            set_by_script=set_by_script,
         )
 
     # ------------------------------------------------------------------------ folders
@@ -264,11 +266,10 @@ class CollectionBuilder:
     ) -> RequestSpec:
         doc = self.doc
         method = _method(doc, keys["method"][1]) if "method" in keys else "GET"
-        if "url" not in keys:
-            doc.fail(f"request '{name}' has no 'url'", item, hint="add url: ...", length=1)
+        own = self.layer(keys)
         url_strings: list[tuple[str, Node]] = []
-        url = _url(doc, keys["url"][1], url_strings)
-        layer = inherited.merged(self.layer(keys))
+        url = _request_url(doc, item, keys, name, bool(own.options.get("skip")), url_strings)
+        layer = inherited.merged(own)
         body, body_uses = build_body(doc, keys["body"][1]) if "body" in keys else (None, ())
         captures = build_captures(doc, keys["capture"][1]) if "capture" in keys else []
         examples, example_uses = (
@@ -309,6 +310,23 @@ class CollectionBuilder:
             placeholders=placeholders,
             stream=stream,
         )
+
+
+def _request_url(
+    doc: Document,
+    item: MappingNode,
+    keys: Mapping[str, tuple[Node, Node]],
+    name: str,
+    skipped: bool,
+    strings: list[tuple[str, Node]],
+) -> str:
+    """The request's url; "" for a skipped draft with none (a Postman request with no URL)."""
+    if "url" in keys:
+        return _url(doc, keys["url"][1], strings)
+    if not skipped:
+        hint = "add url: ... (a draft without one needs options: {skip: 'a draft'})"
+        doc.fail(f"request '{name}' has no 'url'", item, hint=hint, length=1)
+    return ""
 
 
 def _url(doc: Document, node: Node, strings: list[tuple[str, Node]]) -> str:

@@ -15,6 +15,7 @@ COLLECTION_KEYS = (
     "description",
     "variables",
     "secrets",
+    "set_by_script",
     "defaults",
     "load",
     "requests",
