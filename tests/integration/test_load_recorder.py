@@ -1,0 +1,95 @@
+"""The engine listener of `postrun load`'s Locust users (runner/load/setup.py LocustRecorder):
+it reads RequestFinished alone, so the engine builds no per-check or per-send event for a load
+test, and it still tells Locust every request, a failed one with its masked reason. Real HTTP on
+loopback, without Locust (whose gevent must not patch the test process)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+
+from runner.engine import Engine, RunOptions, plan_run
+from runner.events import RequestFinished, taken
+from runner.load.setup import LoadSetup, LocustRecorder
+from runner.loader import load_collection
+from runner.transport import new_session
+
+SECRET = "sk-recorder-0123456789"
+
+COLLECTION = """
+name: shop
+secrets: [SHOP_TOKEN]
+variables: {{base_url: "{base}"}}
+requests:
+  - name: login
+    method: POST
+    url: <<base_url>>/login
+    headers: {{Authorization: Bearer <<SHOP_TOKEN>>}}
+    assert: {{status: 200}}
+    capture: {{session: $.session}}
+  - name: cart
+    url: <<base_url>>/cart/<<session>>
+    assert:
+      status: 200
+      jsonpath: {{$.owner: <<SHOP_TOKEN>>}}
+  - name: skipped
+    url: <<base_url>>/never
+    options: {{skip: true}}
+"""
+
+
+def fired_events(tmp_path: Path, server: HTTPServer, prefixed: bool) -> list[dict[str, Any]]:
+    """Two passes of the collection through an engine whose only listener is the recorder."""
+    server.expect_request("/login", method="POST").respond_with_json({"session": "s1"})
+    # The server echoes the secret where the check expects something else: the failure's
+    # message would name it, unmasked, if the recorder bypassed the engine's masking.
+    server.expect_request("/cart/s1").respond_with_json({"owner": f"not {SECRET}"})
+    path = tmp_path / "shop.yaml"
+    path.write_text(COLLECTION.format(base=server.url_for("").rstrip("/")), encoding="utf-8")
+    plan = plan_run(
+        [load_collection(path, base_dir=tmp_path)], RunOptions(environ={"SHOP_TOKEN": SECRET})
+    )
+    fired: list[dict[str, Any]] = []
+    recorder = LocustRecorder(
+        lambda **kwargs: fired.append(kwargs), LoadSetup(plan, False, prefixed).stats_name
+    )
+    with new_session() as session:
+        engine = Engine(plan, session, [recorder], keep_passed=False)
+        for _ in range(2):
+            engine.run_units(plan.units())
+    return fired
+
+
+def test_the_recorder_reads_only_finished_requests() -> None:
+    recorder = LocustRecorder(lambda **_: None, lambda collection, path: path)
+    # No CheckFinished and no masked copy of each request sent are built for a load test.
+    assert taken([recorder]) == frozenset({RequestFinished})
+
+
+def test_every_request_is_a_locust_event_and_a_failed_check_a_masked_failure(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    fired = fired_events(tmp_path, httpserver, prefixed=False)
+    # Skipped requests are not sent and not counted; captures flowed from login to cart.
+    assert [(event["request_type"], event["name"]) for event in fired] == [
+        ("POST", "login"),
+        ("GET", "cart"),
+    ] * 2
+    login, cart = fired[:2]
+    assert login["exception"] is None
+    assert login["response_length"] > 0
+    assert login["response_time"] >= 0
+    message = cart["exception"]
+    assert message.startswith("jsonpath $.owner: expected ")
+    assert SECRET not in message
+    assert "****" in message
+    assert fired[3]["exception"] == message  # the same reason on every pass
+
+
+def test_names_are_prefixed_with_the_collection_when_several_run(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    fired = fired_events(tmp_path, httpserver, prefixed=True)
+    assert [event["name"] for event in fired] == ["shop: login", "shop: cart"] * 2
