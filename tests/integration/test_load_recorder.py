@@ -5,6 +5,7 @@ loopback, without Locust (whose gevent must not patch the test process)."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from runner.events import RequestFinished, taken
 from runner.load.setup import LoadSetup, LocustRecorder
 from runner.loader import load_collection
 from runner.transport import new_session
+from runner.variables import VariableStack
 
 SECRET = "sk-recorder-0123456789"
 
@@ -40,8 +42,15 @@ requests:
 """
 
 
-def fired_events(tmp_path: Path, server: HTTPServer, prefixed: bool) -> list[dict[str, Any]]:
-    """Two passes of the collection through an engine whose only listener is the recorder."""
+def fired_events(
+    tmp_path: Path,
+    server: HTTPServer,
+    prefixed: bool,
+    passes: int = 2,
+    alive: list[Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Passes of the collection, as a Locust user makes them, through an engine whose only
+    listener is the recorder; ``alive`` is called with the engine after the last pass."""
     server.expect_request("/login", method="POST").respond_with_json({"session": "s1"})
     # The server echoes the secret where the check expects something else: the failure's
     # message would name it, unmasked, if the recorder bypassed the engine's masking.
@@ -57,9 +66,16 @@ def fired_events(tmp_path: Path, server: HTTPServer, prefixed: bool) -> list[dic
     )
     with new_session() as session:
         engine = Engine(plan, session, [recorder], keep_passed=False)
-        for _ in range(2):
+        for _ in range(passes):
             engine.run_units(plan.units())
+        if alive is not None:
+            alive.append(stacks_alive())
     return fired
+
+
+def stacks_alive() -> int:
+    gc.collect()
+    return sum(isinstance(thing, VariableStack) for thing in gc.get_objects())
 
 
 def test_the_recorder_reads_only_finished_requests() -> None:
@@ -93,3 +109,15 @@ def test_names_are_prefixed_with_the_collection_when_several_run(
 ) -> None:
     fired = fired_events(tmp_path, httpserver, prefixed=True)
     assert [event["name"] for event in fired] == ["shop: login", "shop: cart"] * 2
+
+
+def test_the_passes_of_a_user_do_not_pile_up_in_memory(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    # Each pass starts with fresh captures; the variables built for the last pass's go with it,
+    # so a long load run's engine holds what one pass needs, not something per pass.
+    before = stacks_alive()
+    after: list[int] = []
+    fired = fired_events(tmp_path, httpserver, prefixed=False, passes=200, alive=after)
+    assert len(fired) == 400
+    assert after[0] - before <= 2
