@@ -123,7 +123,10 @@ class Engine:
         """
         index = unit.first_index + position
         collection = unit.collection
-        self.emit(RequestStarted(collection.name, request.path, index, self._total, unit.iteration))
+        if RequestStarted in self.context.takes:
+            self.emit(
+                RequestStarted(collection.name, request.path, index, self._total, unit.iteration)
+            )
         try:
             result = self._requests.run(
                 collection, request, state, unit.data_row, unit.iteration, index

@@ -48,9 +48,11 @@ def fired_events(
     prefixed: bool,
     passes: int = 2,
     alive: list[Any] | None = None,
+    recorder_class: type[LocustRecorder] = LocustRecorder,
 ) -> list[dict[str, Any]]:
     """Passes of the collection, as a Locust user makes them, through an engine whose only
-    listener is the recorder; ``alive`` is called with the engine after the last pass."""
+    listener is the recorder; ``alive`` gets the count of variable stacks after the last pass,
+    the engine still alive."""
     server.expect_request("/login", method="POST").respond_with_json({"session": "s1"})
     # The server echoes the secret where the check expects something else: the failure's
     # message would name it, unmasked, if the recorder bypassed the engine's masking.
@@ -61,7 +63,7 @@ def fired_events(
         [load_collection(path, base_dir=tmp_path)], RunOptions(environ={"SHOP_TOKEN": SECRET})
     )
     fired: list[dict[str, Any]] = []
-    recorder = LocustRecorder(
+    recorder = recorder_class(
         lambda **kwargs: fired.append(kwargs), LoadSetup(plan, False, prefixed).stats_name
     )
     with new_session() as session:
@@ -82,6 +84,23 @@ def test_the_recorder_reads_only_finished_requests() -> None:
     recorder = LocustRecorder(lambda **_: None, lambda collection, path: path)
     # No CheckFinished and no masked copy of each request sent are built for a load test.
     assert taken([recorder]) == frozenset({RequestFinished})
+
+
+def test_a_listener_of_finished_requests_is_given_nothing_else(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    # Not even the started, response and attempt events: the engine builds none for it.
+    given: list[type] = []
+
+    class Spy(LocustRecorder):
+        def __call__(self, event: object) -> None:
+            given.append(type(event))
+            super().__call__(event)
+
+    fired = fired_events(tmp_path, httpserver, prefixed=False, recorder_class=Spy)
+    assert set(given) == {RequestFinished}
+    assert len(given) == 6  # three requests (one skipped) in each of two passes
+    assert len(fired) == 4
 
 
 def test_every_request_is_a_locust_event_and_a_failed_check_a_masked_failure(
