@@ -54,13 +54,13 @@ class RequestRunner:
             "name": request.name,
             "path": request.path,
             "method": request.method,
-            "url": masker.text(request.url),
             "location": request.location,
             "iteration": iteration,
-        }
+        }  # and "url", masked: as written, rendered as far as it can be, or as sent
         skip = request.options.get("skip") or self._without_example(request)
         if skip:
             reason = skip if isinstance(skip, str) else "skipped"
+            base["url"] = masker.text(request.url)
             return self._finish(index, RequestResult(**base, skipped=reason))
         fields = self._templated_fields(request)
         stack = self._stack(collection, request, state, data_row)
