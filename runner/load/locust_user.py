@@ -23,7 +23,7 @@ from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
-from runner.engine import Engine
+from runner.engine import Engine, RunState
 from runner.load.setup import SETUP_DIR, LoadSetup, LocustRecorder
 
 
@@ -54,11 +54,13 @@ class PostrunUser(HttpUser):
         record = LocustRecorder(self.environment.events.request.fire, setup.stats_name)
         self.engine = Engine(setup.plan, self.client, [record], keep_passed=False)
         self.units = setup.plan.units()  # the same every pass: the plan is immutable
+        self.state = RunState()  # cleared each pass; the engine's variables for it are kept
 
     @task
     def run_pass(self) -> None:
         """One pass over the selected requests, captures flowing from one to the next."""
-        self.engine.run_units(self.units)
+        self.state.clear()
+        self.engine.run_units(self.units, state=self.state)
         self.passes += 1
         # Set on the master's command line; Locust sends it to its workers with each spawn.
         iterations = self.environment.parsed_options.postrun_iterations

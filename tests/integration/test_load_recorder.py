@@ -11,7 +11,7 @@ from typing import Any
 
 from pytest_httpserver import HTTPServer
 
-from runner.engine import Engine, RunOptions, plan_run
+from runner.engine import Engine, RunOptions, RunState, plan_run
 from runner.events import RequestFinished, taken
 from runner.load.setup import LoadSetup, LocustRecorder
 from runner.loader import load_collection
@@ -49,6 +49,7 @@ def fired_events(
     passes: int = 2,
     alive: list[Any] | None = None,
     recorder_class: type[LocustRecorder] = LocustRecorder,
+    fresh_state: bool = False,
 ) -> list[dict[str, Any]]:
     """Passes of the collection, as a Locust user makes them, through an engine whose only
     listener is the recorder; ``alive`` gets the count of variable stacks after the last pass,
@@ -68,11 +69,51 @@ def fired_events(
     )
     with new_session() as session:
         engine = Engine(plan, session, [recorder], keep_passed=False)
+        state = RunState()  # as PostrunUser does: one, cleared before each pass
         for _ in range(passes):
-            engine.run_units(plan.units())
+            state.clear()
+            engine.run_units(plan.units(), state=None if fresh_state else state)
         if alive is not None:
             alive.append(stacks_alive())
     return fired
+
+
+def test_each_pass_starts_without_the_captures_of_the_last(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/peek/fresh").respond_with_data("a new session")
+    httpserver.expect_request("/peek/s1").respond_with_data("the last pass's", status=409)
+    httpserver.expect_request("/login", method="POST").respond_with_json({"session": "s1"})
+    path = tmp_path / "peek.yaml"
+    base = httpserver.url_for("").rstrip("/")
+    path.write_text(
+        f"""
+variables: {{base_url: "{base}", session: fresh}}
+requests:
+  - name: peek
+    url: <<base_url>>/peek/<<session>>
+    assert: {{status: 200}}
+  - name: login
+    method: POST
+    url: <<base_url>>/login
+    capture: {{session: $.session}}
+""",
+        encoding="utf-8",
+    )
+    plan = plan_run([load_collection(path, base_dir=tmp_path)], RunOptions(environ={}))
+    fired: list[dict[str, Any]] = []
+    recorder = LocustRecorder(lambda **kwargs: fired.append(kwargs), lambda _, path: path)
+    with new_session() as session:
+        engine = Engine(plan, session, [recorder], keep_passed=False)
+        state = RunState()
+        for _ in range(3):
+            state.clear()
+            engine.run_units(plan.units(), state=state)
+    # The session login captured in one pass is gone when the next pass's first request runs.
+    assert [(event["name"], event["exception"]) for event in fired] == [
+        ("peek", None),
+        ("login", None),
+    ] * 3
 
 
 def stacks_alive() -> int:
@@ -133,10 +174,14 @@ def test_names_are_prefixed_with_the_collection_when_several_run(
 def test_the_passes_of_a_user_do_not_pile_up_in_memory(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    # Each pass starts with fresh captures; the variables built for the last pass's go with it,
-    # so a long load run's engine holds what one pass needs, not something per pass.
-    before = stacks_alive()
-    after: list[int] = []
-    fired = fired_events(tmp_path, httpserver, prefixed=False, passes=200, alive=after)
-    assert len(fired) == 400
-    assert after[0] - before <= 2
+    # Whether a pass reuses the cleared captures of the last (PostrunUser) or starts with fresh
+    # ones (run_units without a state), a long run's engine holds what one pass needs.
+    for fresh_state in (False, True):
+        before = stacks_alive()
+        after: list[int] = []
+        fired = fired_events(
+            tmp_path, httpserver, False, passes=200, alive=after, fresh_state=fresh_state
+        )
+        assert len(fired) == 400
+        assert after[0] - before <= 2
+        httpserver.clear()
