@@ -30,8 +30,7 @@ class LoadSetup:
 
 
 class LocustRecorder:
-    """An engine listener: each finished request as a Locust request event (``fire``, the
-    ``request`` hook's), a failed one with its reason."""
+    """An engine listener: each finished request as a Locust request event, with its reason."""
 
     # RequestFinished alone: the engine then builds no CheckFinished and no masked copy of
     # each request sent for this listener, work a load test would pay on every request.
