@@ -168,12 +168,14 @@ def _emit_outcome(
     """Emit an attempt's response or failure, masked; the response, its masked copy, the error."""
     if response is None:
         error = context.masker.text(error or "")
-        context.emit(AttemptFailed(error, attempt, retry, wait))
+        if AttemptFailed in context.takes:
+            context.emit(AttemptFailed(error, attempt, retry, wait))
         return None, None, error
     if response.attempts != attempt:
         response = dataclasses.replace(response, attempts=attempt)
-    masked = masked_response(response, context.masker)
-    context.emit(ResponseReceived(masked, attempt, retry, wait))
+    masked = masked_response(response, context.masker)  # RequestFinished carries it too
+    if ResponseReceived in context.takes:
+        context.emit(ResponseReceived(masked, attempt, retry, wait))
     return response, masked, error
 
 

@@ -34,6 +34,7 @@ class RequestRunner:
         self._fields: dict[int, tuple[RequestSpec, frozenset[str]]] = {}
         self._stacks: dict[tuple[int, int, int], tuple[tuple[object, ...], VariableStack]] = {}
         self._stacks_row: Mapping[str, Any] | None = None
+        self._stacks_captured: dict[str, Any] | None = None
 
     def run(
         self,
@@ -53,13 +54,13 @@ class RequestRunner:
             "name": request.name,
             "path": request.path,
             "method": request.method,
-            "url": masker.text(request.url),
             "location": request.location,
             "iteration": iteration,
-        }
+        }  # and "url", masked: as written, rendered as far as it can be, or as sent
         skip = request.options.get("skip") or self._without_example(request)
         if skip:
             reason = skip if isinstance(skip, str) else "skipped"
+            base["url"] = masker.text(request.url)
             return self._finish(index, RequestResult(**base, skipped=reason))
         fields = self._templated_fields(request)
         stack = self._stack(collection, request, state, data_row)
@@ -136,11 +137,12 @@ class RequestRunner:
         """The request's variables. They depend on its collection and folders only (the loader
         shares one tuple of scopes per folder), and a stack holds the live captured mapping, so
         one per folder serves a whole iteration, a large file's decoded requests included; kept
-        for the current data row only, so a long data file does not pile them up."""
-        if self._stacks_row is not data_row:
-            self._stacks.clear()
-            self._stacks_row = data_row
+        for the current data row and captures only, so neither a long data file nor the passes
+        of a load test (a fresh RunState each) pile them up."""
         folders, captured = request.folder_scopes, state.captured
+        if self._stacks_row is not data_row or self._stacks_captured is not captured:
+            self._stacks.clear()
+            self._stacks_row, self._stacks_captured = data_row, captured
         key = (id(collection), id(folders), id(captured))
         cached = self._stacks.get(key)
         # The entry keeps what its key names alive, so no id in it is reused by another object.
