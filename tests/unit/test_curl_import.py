@@ -645,3 +645,15 @@ def test_a_streaming_import_loads_as_a_stream(tmp_path: Path) -> None:
     (request,) = load_collection(path, base_dir=tmp_path).requests
     assert request.stream is not None
     assert request.body is not None and request.body.kind == "json"
+
+
+def test_a_json_body_asking_for_a_stream_gets_a_note_without_n() -> None:
+    command = "curl https://api.openai.com/v1/chat/completions --json '{\"stream\": true}'"
+    imported = parse_curl(command)
+    assert "stream" not in imported.request
+    assert imported.notes == (
+        'the JSON body asks for "stream": true; add `stream: sse` to the request to check the '
+        "events it answers with (curl -N would have given it)",
+    )
+    assert parse_curl(f"{command} -N").request["stream"] == "sse"
+    assert parse_curl("curl https://e.com/ --json '{\"stream\": false}'").notes == ()
