@@ -38,8 +38,9 @@ from runner.results import (
 
 EXCERPT_CHARS = 300
 MESSAGE_CHARS = 400
-# From this many JSONPath checks finding nothing in an API error body, the console says so in one
-# line instead of one "no match" each (the reports keep every check).
+# From this many checks an API error body cannot hold (JSONPath checks finding nothing, stream
+# checks on an answer that is no stream), the console says so in one line instead of one each
+# (the reports keep every check).
 CASCADE_MIN_CHECKS = 2
 VERBOSE_BODY_BYTES = 8192
 PRETTY_JSON_MAX_BYTES = 1 << 20
@@ -56,6 +57,8 @@ _EVENTS = frozenset(
     | {RunFinished}
 )
 _EVENTS_VERBOSE = _EVENTS | {RequestSent, StreamEventReceived}
+# Checks of a stream's events: on an answer that is no event stream they all fail alike.
+_STREAM_CHECKS = frozenset({"events", "time_to_first_event_ms", "joined"})
 
 
 class ConsoleReporter:
@@ -263,7 +266,7 @@ class ConsoleReporter:
         if result.error is not None:
             self._detail(self._style(_printable(result.error), fg="red"))
         api_error = api_error_message(response) if response is not None else None
-        cascade = _jsonpath_cascade(result.failed_checks) if api_error is not None else []
+        cascade = _cascade(result.failed_checks, response) if api_error is not None else []
         lines: list[str] = []
         for check in result.failed_checks:
             if check not in cascade:
@@ -320,19 +323,36 @@ def _failed_check_lines(
 def _collapsed_lines(
     checks: Sequence[CheckResult], style: Callable[..., str], mark: str, ellipsis: str
 ) -> list[str]:
-    """JSONPath checks an API error body cannot hold, as one line: the error says why."""
-    paths = ", ".join(check.target or "$" for check in checks)
-    text = _printable(
-        f"{len(checks)} JSONPath checks failed: the body is an API error, "
-        f"not the response they expect ({cut(paths, MESSAGE_CHARS, ellipsis)})"
+    """Checks an API error body cannot hold, as one line: the error says why."""
+    names = ", ".join(
+        check.target or "$" if check.kind == "jsonpath" else check.kind for check in checks
     )
-    where = f"  at {checks[0].location} and below; the reports list each check"
+    kind = "JSONPath checks" if all(check.kind == "jsonpath" for check in checks) else "checks"
+    text = _printable(
+        f"{len(checks)} {kind} failed: the body is an API error, "
+        f"not the response they expect ({cut(names, MESSAGE_CHARS, ellipsis)})"
+    )
+    first = min(checks, key=_place).location
+    where = f"  at {first} and below; the reports list each check"
     return [f"{mark} {text}", style(where, dim=True)]
 
 
-def _jsonpath_cascade(checks: Sequence[CheckResult]) -> list[CheckResult]:
-    """The failed JSONPath checks that found nothing, when there are at least two of them."""
-    missing = [check for check in checks if check.kind == "jsonpath" and check.actual_missing]
+def _place(check: CheckResult) -> tuple[int, int]:
+    """Where a check is written, to name the first of several (unknown places last)."""
+    where = check.location
+    return (where.line, where.column) if where is not None else (1 << 62, 0)
+
+
+def _cascade(checks: Sequence[CheckResult], response: ResponseData | None) -> list[CheckResult]:
+    """The failed checks an API error body cannot hold, when there are at least two: JSONPath
+    checks that found nothing, and stream checks on an answer that is no event stream."""
+    no_stream = response is not None and not isinstance(response, StreamData)
+    missing = [
+        check
+        for check in checks
+        if check.actual_missing
+        and (check.kind == "jsonpath" or (no_stream and check.kind in _STREAM_CHECKS))
+    ]
     return missing if len(missing) >= CASCADE_MIN_CHECKS else []
 
 
