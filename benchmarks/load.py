@@ -130,10 +130,52 @@ def bench_load(ctx: Context) -> Iterator[Row]:
     )
 
 
+def instructions_a_request(sizes: tuple[int, int] = (200, 1200)) -> int:
+    """Print the instructions one request of one Locust user costs, plain and postrun's.
+
+    Each user runs in-process (benchmarks/load_worker.py) under callgrind for two request
+    counts; the difference over the difference takes start-up and warm-up out. Counts do not
+    move with the machine's load as requests/s and CPU times do. Needs valgrind and Locust.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    from benchmarks.instructions import count_instructions
+    from benchmarks.run import ROOT
+    from benchmarks.workloads import TOKEN_VALUE
+
+    if shutil.which("valgrind") is None or importlib.util.find_spec("locust") is None:
+        print("needs valgrind on PATH and Locust (pip install 'postrun[load]')", file=sys.stderr)
+        return 1
+    env = {**os.environ, TOKEN_NAME: TOKEN_VALUE}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    small, large = sorted(sizes)
+    per_request: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="postrun-load-") as scratch, start_server() as server:
+        work = Path(scratch)
+        collection = write_collection(work, "load-1", 1, server.url)
+        for kind in ("plain", "postrun"):
+            worker = [sys.executable, "-m", "benchmarks.load_worker", kind]
+            counts = [
+                count_instructions([*worker, str(size), server.url, str(collection)], env, work)
+                for size in (small, large)
+            ]
+            per_request[kind] = (counts[1] - counts[0]) / (large - small)
+            print(f"  {kind}: {counts[0] / 1e6:,.0f}M, {counts[1] / 1e6:,.0f}M", file=sys.stderr)
+    plain, postrun = per_request["plain"], per_request["postrun"]
+    print(f"instructions a request, plain Locust / postrun load: {plain / 1e3:,.0f}k / "
+          f"{postrun / 1e3:,.0f}k = {plain / postrun:.3f}x")  # fmt: skip
+    return 0
+
+
 def main() -> None:
-    """``python -m benchmarks.load``: this one alone, as ``python -m benchmarks --only load``."""
+    """``python -m benchmarks.load``: this one alone, as ``python -m benchmarks --only load``;
+    ``--instructions`` counts a request's instructions instead (instructions_a_request)."""
     from benchmarks.run import main as run_main
 
+    if sys.argv[1:2] == ["--instructions"]:
+        sys.exit(instructions_a_request())
     sys.exit(run_main(["--only", "load", *sys.argv[1:]]))
 
 

@@ -1,8 +1,9 @@
 """Take captured values from a response: ``capture(CaptureSpec, ResponseData) -> CaptureResult``.
 
 Pure. The five forms of FORMAT.md 1.4: a JSONPath, a header, a cookie, a regex on the body text
-and the status code. A JSON ``null`` counts as found; a source that finds nothing gives
-``found=False`` with a message naming the capture and its source.
+and the status code; and a stream's joined text (``{joined: true}``, runner.streamed). A JSON
+``null`` counts as found; a source that finds nothing gives ``found=False`` with a message
+naming the capture and its source.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 from runner.jsonquery import JsonPathError, compile_path, query
 from runner.model import MISSING, CaptureSpec
 from runner.regexes import RegexTimeout, search_regex
-from runner.results import CaptureResult, ResponseData
+from runner.results import CaptureResult, ResponseData, StreamData
+from runner.streamed import joined_text, not_a_stream
 
 
 def capture(spec: CaptureSpec, response: ResponseData) -> CaptureResult:
@@ -35,6 +37,8 @@ def capture(spec: CaptureSpec, response: ResponseData) -> CaptureResult:
         return _regex(spec, response)
     if kind == "status":
         return _found(spec, response.status)
+    if kind == "joined":
+        return _joined(spec, response)
     return _not_found(spec, f"unknown capture kind {kind!r}")
 
 
@@ -66,6 +70,16 @@ def _regex(spec: CaptureSpec, response: ResponseData) -> CaptureResult:
     if value is None:  # an optional first group that took no part in the match
         return _not_found(spec, f"regex '{spec.source}' matched, but its first group did not")
     return _found(spec, value)
+
+
+def _joined(spec: CaptureSpec, response: ResponseData) -> CaptureResult:
+    problem = not_a_stream(response)
+    if problem is not None or not isinstance(response, StreamData):
+        return _not_found(spec, f"nothing to join: {problem}")
+    try:
+        return _found(spec, joined_text(response, spec.source))
+    except JsonPathError as exc:
+        return _not_found(spec, str(exc))
 
 
 def _found(spec: CaptureSpec, value: Any) -> CaptureResult:

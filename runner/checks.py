@@ -15,7 +15,8 @@ from typing import Any
 from runner.jsonquery import JsonPathError, query
 from runner.matchers import describe_matcher, failure
 from runner.model import MISSING, CheckSpec, Matcher
-from runner.results import CheckResult, ResponseData
+from runner.results import CheckResult, ResponseData, StreamData
+from runner.streamed import events_value, joined_text, not_a_stream
 
 __all__ = [
     "BODY_ACTUAL_LIMIT",
@@ -59,6 +60,8 @@ def evaluate(check: CheckSpec, response: ResponseData) -> CheckResult:
         return _schema(check, response)
     if kind == "time_ms":
         return _time(check, response.elapsed_ms)
+    if kind in ("events", "time_to_first_event_ms", "joined"):
+        return _streamed(check, response)
     return _result(check, str(kind), "", None, f"unknown check kind {kind!r}", missing=True)
 
 
@@ -79,7 +82,11 @@ def _matched(
     matcher = check.matcher or _PRESENT
     message = failure(matcher, actual, subject=subject, missing=missing, text=text)
     shown = actual
-    if check.kind == "body" and isinstance(actual, str) and len(actual) > BODY_ACTUAL_LIMIT:
+    if (
+        check.kind in ("body", "joined")
+        and isinstance(actual, str)
+        and len(actual) > BODY_ACTUAL_LIMIT
+    ):
         shown = f"{actual[:BODY_ACTUAL_LIMIT]}... ({len(actual) - BODY_ACTUAL_LIMIT} more chars)"
     return _result(
         check,
@@ -91,18 +98,19 @@ def _matched(
     )
 
 
-def _time(check: CheckSpec, elapsed_ms: float) -> CheckResult:
-    """A time_ms check: judged on the exact time, shown to a tenth of a millisecond.
+def _time(check: CheckSpec, elapsed_ms: float, name: str = "time_ms") -> CheckResult:
+    """A time_ms (or time_to_first_event_ms) check: judged on the exact time, shown to a
+    tenth of a millisecond.
 
     The clock's last digits are noise (``0.15272800010279752``); the message rounds too, unless
     rounding would make a failure read as a pass (``lte 0.1`` against 0.1004).
     """
     matcher = check.matcher or _PRESENT
-    message = failure(matcher, elapsed_ms, subject="time_ms")
+    message = failure(matcher, elapsed_ms, subject=name)
     shown = round(elapsed_ms, 1)
     if message is not None:
-        message = failure(matcher, shown, subject="time_ms") or message
-    return _result(check, "time_ms", describe_matcher(matcher), shown, message)
+        message = failure(matcher, shown, subject=name) or message
+    return _result(check, name, describe_matcher(matcher), shown, message)
 
 
 def _jsonpath(check: CheckSpec, response: ResponseData) -> CheckResult:
@@ -119,6 +127,40 @@ def _jsonpath(check: CheckSpec, response: ResponseData) -> CheckResult:
     except JsonPathError as exc:
         return _result(check, description, describe_matcher(matcher), None, str(exc), missing=True)
     return _matched(check, description, actual, subject=expression)
+
+
+def _streamed(check: CheckSpec, response: ResponseData) -> CheckResult:
+    """``events``, ``time_to_first_event_ms`` and ``joined``: checks of a stream's response."""
+    kind = check.kind
+    matcher = check.matcher or _PRESENT
+    problem = not_a_stream(response)
+    if problem is not None or not isinstance(response, StreamData):
+        return _result(check, kind, describe_matcher(matcher), None, problem, missing=True)
+    if kind == "events":
+        events = events_value(response)
+        message = failure(matcher, events, subject="events")
+        return _result(check, kind, describe_matcher(matcher), _cut_events(events), message)
+    if kind == "time_to_first_event_ms":
+        if response.first_event_ms is None:
+            message = "the stream had no event"
+            return _result(check, kind, describe_matcher(matcher), None, message, missing=True)
+        return _time(check, response.first_event_ms, kind)
+    try:
+        text = joined_text(response, check.target or "$")
+    except JsonPathError as exc:
+        return _result(check, kind, describe_matcher(matcher), None, str(exc), missing=True)
+    return _matched(check, kind, text, subject=f"joined {check.target}", text=True)
+
+
+def _cut_events(events: list[Any]) -> Any:
+    """The events a result keeps (it outlives the response): the first ones, within
+    BODY_ACTUAL_LIMIT characters of JSON, and how many more there were."""
+    size = 0
+    for count, event in enumerate(events):
+        size += len(json.dumps(event, ensure_ascii=False, default=str))
+        if size > BODY_ACTUAL_LIMIT:
+            return [*events[:count], f"... {len(events) - count} more events"]
+    return events
 
 
 def _schema(check: CheckSpec, response: ResponseData) -> CheckResult:

@@ -26,10 +26,12 @@ from runner.model import (
     BodySpec,
     CaptureSpec,
     CheckSpec,
+    ExampleEvent,
     ExampleSpec,
     Matcher,
     PlaceholderUse,
     RequestSpec,
+    StreamSpec,
     VariableScope,
 )
 from runner.pickling import field_values
@@ -57,6 +59,8 @@ _PACKED_TYPES = (
     BodySpec,
     AuthSpec,
     ExampleSpec,
+    ExampleEvent,
+    StreamSpec,
 )
 
 

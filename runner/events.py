@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from runner.results import CheckResult, RequestResult, ResponseData, RunResult, SentRequest
+from runner.results import (
+    CheckResult,
+    RequestResult,
+    ResponseData,
+    RunResult,
+    SentRequest,
+    SseEvent,
+)
 
 # Events are messages, not values: they compare by identity (eq=False), which also spares the
 # generated __eq__ and __hash__, each compiled at start-up. Every event has a docstring, else
@@ -59,6 +66,16 @@ class ResponseReceived:
     attempt: int
     will_retry: bool = False
     wait_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StreamEventReceived:
+    """One server-sent event arrived (masked), ``number`` of the stream (1-based), while the
+    stream goes on; ``elapsed_ms`` since the request was sent."""
+
+    event: SseEvent
+    number: int
+    elapsed_ms: float
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -114,6 +131,7 @@ Event = (
     | RequestStarted
     | RequestSent
     | ResponseReceived
+    | StreamEventReceived
     | AttemptFailed
     | CheckFinished
     | RequestFinished
@@ -126,6 +144,7 @@ EVENT_KINDS: tuple[type, ...] = (
     RequestStarted,
     RequestSent,
     ResponseReceived,
+    StreamEventReceived,
     AttemptFailed,
     CheckFinished,
     RequestFinished,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import io
 import json
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -20,7 +21,8 @@ from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from runner.model import ExampleSpec, RequestSpec
+from runner.model import ExampleEvent, ExampleSpec, RequestSpec
+from runner.sse import serialise
 
 
 def choose_example(spec: RequestSpec, wanted: str | None) -> ExampleSpec | None:
@@ -59,16 +61,22 @@ class MockAdapter(BaseAdapter):
         self._primed.example = None
         if example is None:
             raise requests.exceptions.ConnectionError("no example primed for --mock")
-        body = example_body(example)
         headers = CaseInsensitiveDict(dict(example.headers))
-        if isinstance(example.body, (Mapping, list)) and "Content-Type" not in headers:
-            headers["Content-Type"] = "application/json"
-        headers.setdefault("Content-Length", str(len(body)))
+        raw: io.RawIOBase | io.BytesIO
+        if example.events is not None:
+            headers.setdefault("Content-Type", "text/event-stream")
+            raw = EventsFile(example.events)
+        else:
+            body = example_body(example)
+            if isinstance(example.body, (Mapping, list)) and "Content-Type" not in headers:
+                headers["Content-Type"] = "application/json"
+            headers.setdefault("Content-Length", str(len(body)))
+            raw = io.BytesIO(body)
         response = requests.Response()
         response.status_code = example.status
         response.reason = _reason(example.status)
         response.headers = headers
-        response.raw = io.BytesIO(body)
+        response.raw = raw
         response.url = request.url or ""
         response.request = request
         response.encoding = get_encoding_from_headers(headers)
@@ -77,6 +85,52 @@ class MockAdapter(BaseAdapter):
 
     def close(self) -> None:
         """Nothing to release: no socket was opened."""
+
+
+class EventsFile(io.RawIOBase):
+    """An example stream as a file: each ``read1`` gives one event, after its ``delay_ms``, so
+    a stream under ``--mock`` arrives as a real one would (and its first event is timed);
+    ``read(n)`` gives ``n`` bytes, or all, like any file, for a reader that reads a body whole."""
+
+    def __init__(self, events: Sequence[ExampleEvent]) -> None:
+        super().__init__()
+        self._delays = [float(event.delay_ms) / 1000 for event in events]
+        self._chunks = serialise(events)
+        self._next = 0
+        self._left = b""  # what a short read left of the current event
+
+    def readable(self) -> bool:
+        return True
+
+    def read1(self, size: int = -1) -> bytes:
+        """What one event brings (at most ``size`` bytes of it), after its pause."""
+        if not self._left:
+            if self._next >= len(self._chunks):
+                return b""
+            if self._delays[self._next] > 0:
+                time.sleep(self._delays[self._next])
+            self._left = self._chunks[self._next]
+            self._next += 1
+        size = len(self._left) if size is None or size < 0 else size
+        part, self._left = self._left[:size], self._left[size:]
+        return part
+
+    def readinto(self, buffer: Any) -> int:
+        part = self.read1(len(buffer))
+        buffer[: len(part)] = part
+        return len(part)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """``size`` bytes, or all of them: every event, pauses included."""
+        wanted = -1 if size is None else size
+        parts: list[bytes] = []
+        while wanted != 0:
+            part = self.read1(wanted)
+            if not part:
+                break
+            parts.append(part)
+            wanted = wanted - len(part) if wanted > 0 else wanted
+        return b"".join(parts)
 
 
 def mock_session(session: requests.Session) -> MockAdapter:

@@ -36,7 +36,17 @@ OPERATORS: tuple[str, ...] = (
 )
 TYPE_NAMES: tuple[str, ...] = ("string", "number", "integer", "boolean", "array", "object", "null")
 BODY_KINDS: tuple[str, ...] = ("json", "raw", "form", "multipart", "file", "graphql")
-CHECK_KINDS: tuple[str, ...] = ("status", "headers", "jsonpath", "body", "schema", "time_ms")
+CHECK_KINDS: tuple[str, ...] = (
+    "status",
+    "headers",
+    "jsonpath",
+    "body",
+    "schema",
+    "time_ms",
+    "events",
+    "time_to_first_event_ms",
+    "joined",
+)
 
 # options.max_body (FORMAT.md 1.6): a whole number of bytes, optionally with one of these units.
 SIZE_UNITS: Mapping[str, int] = {
@@ -54,8 +64,21 @@ SIZE_HINT = (
 DEFAULT_MAX_BODY = 64 * 1024**2
 _UNIT_NAMES = {unit.lower(): factor for unit, factor in SIZE_UNITS.items()}
 
-CheckKind = Literal["status", "header", "jsonpath", "body", "schema", "time_ms"]
-CaptureKind = Literal["jsonpath", "header", "cookie", "regex", "status"]
+CheckKind = Literal[
+    "status",
+    "header",
+    "jsonpath",
+    "body",
+    "schema",
+    "time_ms",
+    "events",
+    "time_to_first_event_ms",
+    "joined",
+]
+CaptureKind = Literal["jsonpath", "header", "cookie", "regex", "status", "joined"]
+# stream.sse.max_events unless set: an endless stream of tiny events stops here, since each
+# event held costs far more memory than its bytes on the wire (max_body bounds those).
+DEFAULT_MAX_EVENTS = 10_000
 BodyKind = Literal["json", "raw", "form", "multipart", "file", "graphql"]
 
 
@@ -148,8 +171,23 @@ class AuthSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ExampleEvent:
+    """One event of an example stream: ``data`` is text, or a mapping or list sent as JSON;
+    ``delay_ms`` is the pause before it is sent."""
+
+    data: Any
+    event: str | None = None
+    id: str | None = None
+    retry: int | None = None
+    delay_ms: float = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ExampleSpec:
-    """A saved response (FORMAT.md 1.5). A mapping or list ``body`` is JSON, a string is text."""
+    """A saved response (FORMAT.md 1.5). A mapping or list ``body`` is JSON, a string is text.
+
+    ``events`` holds a stream instead of a body (``Content-Type: text/event-stream`` implied).
+    """
 
     name: str
     status: int
@@ -157,6 +195,22 @@ class ExampleSpec:
     body: Any
     location: SourceLocation
     description: str | None = None
+    events: tuple[ExampleEvent, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    """``stream: sse``: the response is read as server-sent events as they arrive.
+
+    ``join`` is a JSONPath applied to each event's data, its matches joined into one text (the
+    ``joined`` check and capture); ``done`` the data of the event that ends the stream, which
+    must come (reading stops there); ``max_events`` the most events read.
+    """
+
+    location: SourceLocation
+    join: str | None = None
+    done: str | None = None
+    max_events: int = DEFAULT_MAX_EVENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +252,7 @@ class RequestSpec:
     description: str | None = None
     folder_scopes: tuple[VariableScope, ...] = ()  # innermost first
     placeholders: tuple[PlaceholderUse, ...] = ()
+    stream: StreamSpec | None = None
 
     @property
     def path(self) -> str:
@@ -223,6 +278,9 @@ class CollectionSpec:
     # `load: {thresholds: [...]}`: each threshold's text and where it is, for `postrun load`
     # (runner/load parses them, so its errors point here).
     thresholds: tuple[tuple[str, SourceLocation], ...] = ()
+    # `set_by_script: {name: Request}`: names a script postrun does not run sets (an imported
+    # Postman script kept as text): name -> (the request or folder named, where it is declared).
+    set_by_script: Mapping[str, tuple[str, SourceLocation]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

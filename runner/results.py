@@ -77,6 +77,47 @@ class ResponseData:
 
 
 @dataclass(frozen=True, slots=True)
+class SseEvent:
+    """One server-sent event: its type (``message`` unless set), last event ID, data text."""
+
+    event: str
+    id: str | None
+    data: str
+
+    def as_json(self) -> dict[str, Any]:
+        """What checks see: ``{event, id, data}``, data parsed when it is JSON."""
+        return {"event": self.event, "id": self.id, "data": event_data(self.data)}
+
+
+def event_data(text: str) -> Any:
+    """An event's data as checks see it: parsed when it is JSON, else the text (``[DONE]``)."""
+    stripped = text.lstrip()
+    if not stripped or stripped[0] not in '{["-0123456789tfn':
+        return text  # not JSON: spared a parse attempt
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+@dataclass(frozen=True)
+class StreamData(ResponseData):
+    """A response read as server-sent events (``stream: sse``): checks see the events.
+
+    ``body`` keeps the wire text (the ``body`` check and regex captures read it); ``json`` is
+    the array of events; ``first_event_ms`` the time from sending to the first event.
+    """
+
+    events: tuple[SseEvent, ...] = ()
+    first_event_ms: float | None = None
+
+    @cached_property
+    def json(self) -> JsonBody:
+        """The events as a JSON array of ``{event, id, data}``."""
+        return JsonBody(True, [event.as_json() for event in self.events])
+
+
+@dataclass(frozen=True, slots=True)
 class SentRequest:
     """What went on the wire, for verbose output and reports (masked when shown)."""
 
@@ -136,6 +177,8 @@ class RequestResult:
     attempts: int = 0
     iteration: int | None = None
     response_size: int = 0
+    events: int | None = None  # a stream's event count (stream: sse), else None
+    first_event_ms: float | None = None  # a stream's time to its first event
 
     @property
     def passed(self) -> bool:

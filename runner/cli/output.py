@@ -65,6 +65,8 @@ def _run_listeners(
         progress=progress_enabled(isatty, os.environ) and progress,
     )
     shared: list[Any] = list(file_reporters)
+    if parallel:  # the run's console sees no request finish: its stream figures come from here
+        shared.append(console.first_events)
     if tracebacks is not None:
         shared.insert(0, functools.partial(_print_traceback, tracebacks))
     on_github = os.environ.get("GITHUB_ACTIONS") == "true"

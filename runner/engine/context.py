@@ -32,6 +32,11 @@ class RunState:
     captured: dict[str, Any] = field(default_factory=dict)
     failed_captures: dict[str, str] = field(default_factory=dict)
 
+    def clear(self) -> None:
+        """Forget every capture, in place: a new pass starts as a fresh RunState does."""
+        self.captured.clear()
+        self.failed_captures.clear()
+
 
 class EngineContext:
     """The plan and the injected parts that every request of one engine uses."""

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from runner.checks import matches_all
 from runner.engine.context import EngineContext
-from runner.engine.masked import masked_response, masked_sent
+from runner.engine.masked import masked_event, masked_response, masked_sent
 from runner.engine.render import render_check
 from runner.errors import TransportError
-from runner.events import AttemptFailed, RequestSent, ResponseReceived
+from runner.events import AttemptFailed, RequestSent, ResponseReceived, StreamEventReceived
 from runner.model import ExampleSpec, RequestSpec
-from runner.results import ResponseData, SentRequest
+from runner.results import ResponseData, SentRequest, SseEvent
 from runner.templating import Renderer
 
 if TYPE_CHECKING:
@@ -61,9 +61,13 @@ def send_with_retries(
     count = int(retries.get("count", 0))
     retry_on = set(retries.get("on", DEFAULT_RETRY_ON))
     unless = tuple(render_check(check, renderer) for check in retries.get("unless", ()))
+    send_options = _send_options(context, outgoing)
+    stream: _StreamEvents | None = send_options["on_event"]
     attempt = 0
     while True:
         attempt += 1
+        if stream is not None:
+            stream.attempt = attempt
         if mock_adapter is not None and example is not None:
             mock_adapter.prime(example)
         sent: SentRequest | None = None
@@ -73,17 +77,14 @@ def send_with_retries(
         retryable = True
         started = context.clock()
         try:
-            oauth2 = outgoing.auth is not None and outgoing.auth.kind == "oauth2"
-            tokens = context.learnt.cache if oauth2 else None
-            sent, response = send(outgoing, context.session, tokens=tokens, clock=context.clock)
+            sent, response = send(outgoing, context.session, **send_options)
         except TransportError as exc:
             error = exc.message
             sent = exc.sent  # what went out before it failed, for -v and the reports
             retryable = exc.retryable
         context.mask_learnt()
         if sent is not None and RequestSent in context.takes:
-            masked = masked_sent(sent, context.masker)
-            context.emit(RequestSent(masked, attempt))
+            masked = _emit_sent(context, sent, attempt, stream)
         retry = (
             attempt <= count
             and retryable
@@ -100,6 +101,52 @@ def send_with_retries(
             spent_ms = (context.clock() - started) * 1000  # how long a failed attempt took
             return Exchange(masked, response, masked_reply, error, attempt, spent_ms)
         context.sleep(wait)
+
+
+def _send_options(context: EngineContext, outgoing: OutgoingRequest) -> dict[str, Any]:
+    """What ``send`` takes besides the request: the token cache, the clock, a stream listener."""
+    oauth2 = outgoing.auth is not None and outgoing.auth.kind == "oauth2"
+    return {
+        "tokens": context.learnt.cache if oauth2 else None,
+        "clock": context.clock,
+        # Events of a stream are built only when a listener reads them (-v does).
+        "on_event": _StreamEvents(context)
+        if outgoing.stream is not None and StreamEventReceived in context.takes
+        else None,
+    }
+
+
+class _StreamEvents:
+    """Emits each event of a stream as it arrives, masked (``-v`` prints them); the request
+    goes out first, at the first event, so it is shown before them."""
+
+    def __init__(self, context: EngineContext) -> None:
+        self.context = context
+        self.attempt = 1
+        self.sent: SentRequest | None = None  # the request emitted early, with ...
+        self.masked: SentRequest | None = None  # ... its masked copy
+
+    def __call__(self, sent: SentRequest, number: int, event: SseEvent, elapsed_ms: float) -> None:
+        context = self.context
+        if number == 1 and RequestSent in context.takes:
+            context.mask_learnt()  # an OAuth2 token fetched for this request
+            self.sent, self.masked = sent, masked_sent(sent, context.masker)
+            context.emit(RequestSent(self.masked, self.attempt))
+        masked = masked_event(event, context.masker)
+        context.emit(StreamEventReceived(masked, number, elapsed_ms))
+
+
+def _emit_sent(
+    context: EngineContext, sent: SentRequest, attempt: int, stream: _StreamEvents | None
+) -> SentRequest:
+    """Emit the request of an attempt (unless a stream did at its first event); its masked copy."""
+    if stream is not None:
+        early, stream.sent = stream.sent, None
+        if early is sent and stream.masked is not None:
+            return stream.masked
+    masked = masked_sent(sent, context.masker)
+    context.emit(RequestSent(masked, attempt))
+    return masked
 
 
 def _learn_credentials(context: EngineContext, outgoing: OutgoingRequest) -> None:
@@ -121,12 +168,14 @@ def _emit_outcome(
     """Emit an attempt's response or failure, masked; the response, its masked copy, the error."""
     if response is None:
         error = context.masker.text(error or "")
-        context.emit(AttemptFailed(error, attempt, retry, wait))
+        if AttemptFailed in context.takes:
+            context.emit(AttemptFailed(error, attempt, retry, wait))
         return None, None, error
     if response.attempts != attempt:
         response = dataclasses.replace(response, attempts=attempt)
-    masked = masked_response(response, context.masker)
-    context.emit(ResponseReceived(masked, attempt, retry, wait))
+    masked = masked_response(response, context.masker)  # RequestFinished carries it too
+    if ResponseReceived in context.takes:
+        context.emit(ResponseReceived(masked, attempt, retry, wait))
     return response, masked, error
 
 

@@ -83,14 +83,19 @@ class Engine:
         return run
 
     def run_units(
-        self, units: Iterable[WorkUnit], stop: threading.Event | None = None
+        self,
+        units: Iterable[WorkUnit],
+        stop: threading.Event | None = None,
+        state: RunState | None = None,
     ) -> tuple[list[RequestResult], bool]:
         """Run units in order, sharing captures; returns the results and whether interrupted.
 
         ``stop`` lets parallel workers end early together (--bail, Ctrl-C in the main thread).
+        The captures start empty, or are those of ``state`` (a front-end that runs pass after
+        pass clears and passes the same one, and the variables built for it serve every pass).
         """
         results: list[RequestResult] = []
-        state = RunState()
+        state = RunState() if state is None else state
         bail = self.plan.options.bail
         try:
             for unit in units:
@@ -123,7 +128,10 @@ class Engine:
         """
         index = unit.first_index + position
         collection = unit.collection
-        self.emit(RequestStarted(collection.name, request.path, index, self._total, unit.iteration))
+        if RequestStarted in self.context.takes:
+            self.emit(
+                RequestStarted(collection.name, request.path, index, self._total, unit.iteration)
+            )
         try:
             result = self._requests.run(
                 collection, request, state, unit.data_row, unit.iteration, index

@@ -10,7 +10,7 @@ import dataclasses
 
 from runner.masking import MASK, Masker
 from runner.model import CaptureSpec
-from runner.results import CheckResult, ResponseData, SentRequest
+from runner.results import CheckResult, ResponseData, SentRequest, SseEvent, StreamData
 
 
 def sensitive_capture(spec: CaptureSpec, masker: Masker) -> bool:
@@ -52,6 +52,8 @@ def masked_response(response: ResponseData, masker: Masker) -> ResponseData:
     """The response with secrets hidden; the same object when it holds none."""
     if not masker.enabled:
         return response
+    if isinstance(response, StreamData):
+        return _masked_stream(response, masker)
     headers = masker.headers(response.headers)
     body = masker.body(response.body)
     url = masker.text(response.url)
@@ -68,4 +70,27 @@ def masked_response(response: ResponseData, masker: Masker) -> ResponseData:
         body=body,
         url=url,
         cookies=dict.fromkeys(response.cookies, MASK),  # Set-Cookie values, masked whole
+    )
+
+
+def masked_event(event: SseEvent, masker: Masker) -> SseEvent:
+    """A server-sent event with secrets hidden in its type, id and data."""
+    if not masker.enabled:
+        return event
+    return SseEvent(
+        masker.text(event.event),
+        None if event.id is None else masker.text(event.id),
+        masker.text(event.data),
+    )
+
+
+def _masked_stream(response: StreamData, masker: Masker) -> StreamData:
+    """A stream's response masked: its wire text and each of its events."""
+    return dataclasses.replace(
+        response,
+        headers=masker.headers(response.headers),
+        body=masker.body(response.body),
+        url=masker.text(response.url),
+        cookies=dict.fromkeys(response.cookies, MASK),
+        events=tuple(masked_event(event, masker) for event in response.events),
     )

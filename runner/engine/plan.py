@@ -89,14 +89,43 @@ def plan_run(collections: Sequence[CollectionSpec], options: RunOptions) -> RunP
         dotenv_name=options.dotenv_name,
     )
     check_before_sending(everything, collections, options, secrets.values)
-    if options.mock and options.mock_example is not None:
-        _check_mock_example(collections, options.mock_example)
+    notes = secrets.notes
+    if options.mock:
+        collections, notes = _mock_script_sets(collections, options, notes)
+        if options.mock_example is not None:
+            _check_mock_example(collections, options.mock_example)
     masker = Masker.create(
         secrets.to_mask,
         extra_sensitive_headers=apikey_headers,
         enabled=not options.show_secrets,
     )
-    return RunPlan(tuple(collections), options, secrets, masker, secrets.notes)
+    return RunPlan(tuple(collections), options, secrets, masker, notes)
+
+
+def _mock_script_sets(
+    collections: Sequence[CollectionSpec], options: RunOptions, notes: tuple[str, ...]
+) -> tuple[list[CollectionSpec], tuple[str, ...]]:
+    """Under --mock a ``set_by_script`` name nothing sets takes ``mock-<NAME>``, as an unset
+    secret does: nothing leaves the process, and the offline run checks the collection's shape.
+
+    It goes in the collection's scope, the lowest, so a capture, --var or the environment wins.
+    """
+    environment = options.environment.variables.values if options.environment else {}
+    result: list[CollectionSpec] = []
+    added: list[str] = []
+    for collection in collections:
+        values = dict(collection.variables.values)
+        for name, (owner, _) in collection.set_by_script.items():
+            if name not in values and name not in options.cli_vars and name not in environment:
+                values[name] = f"mock-{name}"
+                added.append(
+                    f"'{name}' (set by a script of '{owner}') is not set; --mock uses 'mock-{name}'"
+                )
+        if len(values) != len(collection.variables.values):
+            variables = dataclasses.replace(collection.variables, values=values)
+            collection = dataclasses.replace(collection, variables=variables)
+        result.append(collection)
+    return result, (*notes, *added)
 
 
 def _with_options(collection: CollectionSpec, overrides: Mapping[str, Any]) -> CollectionSpec:

@@ -107,6 +107,7 @@ def _raise_undefined(
             # tuple alive, so an id is never reused for another folder's. ``clean`` holds the
             # names whose every inner name was defined: captures only add names, so they stay so.
             stacks: dict[int, tuple[object, VariableStack, set[str], set[str]]] = {}
+            captured.update(collection.set_by_script)  # like captures; the run says when unset
             for request in collection.requests:
                 scopes = id(request.folder_scopes)
                 if scopes not in stacks:

@@ -70,6 +70,8 @@ def render_request(
         cert=options.get("cert"),
         proxy=options.get("proxy"),
         max_body=options.get("max_body", DEFAULT_MAX_BODY),
+        stream=request.stream,
+        idle_timeout=options.get("idle_timeout"),
     )
 
 

@@ -14,7 +14,7 @@ from runner.engine.scopes import request_stack
 from runner.errors import TemplateError
 from runner.events import InternalError, RequestFinished
 from runner.model import CollectionSpec, ExampleSpec, RequestSpec
-from runner.results import RequestResult, ResponseData, SentRequest
+from runner.results import RequestResult, ResponseData, SentRequest, StreamData
 from runner.templating import Renderer, SystemDynamic
 from runner.variables import VariableStack
 
@@ -34,6 +34,7 @@ class RequestRunner:
         self._fields: dict[int, tuple[RequestSpec, frozenset[str]]] = {}
         self._stacks: dict[tuple[int, int, int], tuple[tuple[object, ...], VariableStack]] = {}
         self._stacks_row: Mapping[str, Any] | None = None
+        self._stacks_captured: dict[str, Any] | None = None
 
     def run(
         self,
@@ -53,13 +54,13 @@ class RequestRunner:
             "name": request.name,
             "path": request.path,
             "method": request.method,
-            "url": masker.text(request.url),
             "location": request.location,
             "iteration": iteration,
-        }
+        }  # and "url", masked: as written, rendered as far as it can be, or as sent
         skip = request.options.get("skip") or self._without_example(request)
         if skip:
             reason = skip if isinstance(skip, str) else "skipped"
+            base["url"] = masker.text(request.url)
             return self._finish(index, RequestResult(**base, skipped=reason))
         fields = self._templated_fields(request)
         stack = self._stack(collection, request, state, data_row)
@@ -68,7 +69,7 @@ class RequestRunner:
             outgoing = render_request(request, renderer, fields)
             example = self._mock_example(request, renderer)
         except TemplateError as exc:
-            error = masker.text(_explain(exc, state))
+            error = masker.text(_explain(exc, state, collection))
             base["url"] = masker.text(render_what_can(request.url, renderer))
             return self._finish(index, RequestResult(**base, error=error))
         delay_ms = request.options.get("delay_ms")
@@ -107,6 +108,9 @@ class RequestRunner:
             run_capture(context, spec, request, response, renderer, state, render_captures)
             for spec in request.captures
         )
+        if isinstance(response, StreamData):
+            base["events"] = len(response.events)
+            base["first_event_ms"] = response.first_event_ms
         return RequestResult(
             **base,
             status=response.status,
@@ -133,11 +137,12 @@ class RequestRunner:
         """The request's variables. They depend on its collection and folders only (the loader
         shares one tuple of scopes per folder), and a stack holds the live captured mapping, so
         one per folder serves a whole iteration, a large file's decoded requests included; kept
-        for the current data row only, so a long data file does not pile them up."""
-        if self._stacks_row is not data_row:
-            self._stacks.clear()
-            self._stacks_row = data_row
+        for the current data row and captures only, so neither a long data file nor the passes
+        of a load test (a fresh RunState each) pile them up."""
         folders, captured = request.folder_scopes, state.captured
+        if self._stacks_row is not data_row or self._stacks_captured is not captured:
+            self._stacks.clear()
+            self._stacks_row, self._stacks_captured = data_row, captured
         key = (id(collection), id(folders), id(captured))
         cached = self._stacks.get(key)
         # The entry keeps what its key names alive, so no id in it is reused by another object.
@@ -216,16 +221,34 @@ class RequestRunner:
         example = choose_example(request, self.context.plan.options.mock_example)
         if example is None:
             return None
+        events = example.events
+        if events is not None:
+            events = tuple(
+                dataclasses.replace(
+                    event,
+                    data=renderer.render_value(event.data, typed=not isinstance(event.data, str)),
+                )
+                for event in events
+            )
         return dataclasses.replace(
             example,
             headers=renderer.render_value(dict(example.headers), typed=False),
             body=renderer.render_value(example.body, typed=isinstance(example.body, (dict, list))),
+            events=events,
         )
 
 
-def _explain(exc: TemplateError, state: RunState) -> str:
-    """Say which capture left a variable undefined, when one did."""
+def _explain(exc: TemplateError, state: RunState, collection: CollectionSpec) -> str:
+    """Say which capture, or which script postrun does not run, left a variable undefined."""
     for name in exc.names:
         if name in state.failed_captures:
             return f"{exc.message}: {state.failed_captures[name]}"
+    for name in exc.names:
+        if name in collection.set_by_script:
+            owner, location = collection.set_by_script[name]
+            return (
+                f"{exc.message}: it is set by a script of '{owner}' (set_by_script, {location}), "
+                f"which postrun does not run: capture '{name}' in '{owner}', or give "
+                f"--var {name}=..."
+            )
     return exc.message if exc.hint is None else f"{exc.message} ({exc.hint})"

@@ -189,6 +189,8 @@ def _options(outgoing: OutgoingRequest, masker: Masker) -> list[list[str]]:
         args.append(["-L"])
     if outgoing.timeout is not None:
         args.append(["--max-time", f"{outgoing.timeout:g}"])
+    if outgoing.stream is not None:
+        args.append(["--no-buffer"])  # print each event as it comes (curl -N)
     return args
 
 
@@ -226,8 +228,11 @@ def export_commands(
     commands: list[tuple[str, str]] = []
     unset_used: dict[str, None] = {}
     for collection in plan.collections:
+        captured.update(_set_by_scripts(collection))
         for request in collection.requests:
-            if _wanted(request, patterns):
+            if _wanted(request, patterns) and not request.url and notes is not None:
+                notes.append(f"'{request.path}' has no url (a skipped draft): no command")
+            elif _wanted(request, patterns) and request.url:
                 stack = request_stack(
                     request, collection, plan.options, plan.secrets.values, captured
                 )
@@ -245,6 +250,15 @@ def export_commands(
             for name in unset_used
         )
     yield from commands
+
+
+def _set_by_scripts(collection: CollectionSpec) -> dict[str, str]:
+    """``<name>`` for each name a script postrun does not run sets: unknown here, as a capture."""
+    return {
+        name: f"<{name}>"
+        for name in collection.set_by_script
+        if name not in collection.variables.values
+    }
 
 
 def _wanted(request: RequestSpec, patterns: Sequence[str]) -> bool:

@@ -105,7 +105,7 @@ QUIET_FLAGS = frozenset(
         "--verbose",
         "--include",
         "--remote-name",
-        "--no-buffer",
+        "--buffer",  # undoes -N; without -N it changes nothing
         "--progress-bar",
         "--globoff",
         "--fail",

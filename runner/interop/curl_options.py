@@ -40,7 +40,9 @@ class Parsed:
     options: dict[str, Any] = field(default_factory=dict)
     cert: str | None = None
     key: str | None = None
+    no_buffer: bool = False  # -N: the answer is read as it comes (a stream)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def read_options(tokens: Sequence[str]) -> Parsed:
@@ -105,6 +107,8 @@ def _apply_flag(parsed: Parsed, name: str) -> None:
         parsed.digest = True
     elif name == "--basic":
         parsed.digest = False
+    elif name in ("--no-buffer", "--buffer"):
+        parsed.no_buffer = name == "--no-buffer"  # the last one wins, as in curl
     elif name in QUIET_FLAGS:
         return
     elif name in UNSUPPORTED_AUTH:

@@ -89,6 +89,5 @@ def parse_curl(command: str, *, taken: Collection[str] = ()) -> CurlImport:
         warnings.append(
             f"shell variables {names} became placeholders; declare them under `secrets:`"
         )
-    return CurlImport(
-        request, tuple(warnings), tuple(variables), tuple(vault.created), tuple(vault.notes)
-    )
+    notes = (*parsed.notes, *vault.notes)
+    return CurlImport(request, tuple(warnings), tuple(variables), tuple(vault.created), notes)

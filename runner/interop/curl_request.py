@@ -53,12 +53,41 @@ def build_request(parsed: Parsed) -> dict[str, Any]:
         request["auth"] = auth
     if body is not None:
         request["body"] = body
+    if _streamed(parsed, headers, body):
+        request["stream"] = "sse"
     options = dict(parsed.options)
     if parsed.cert is not None:
         options["cert"] = [parsed.cert, parsed.key] if parsed.key else parsed.cert
     if options:
         request["options"] = options
     return request
+
+
+def _streamed(parsed: Parsed, headers: Mapping[str, str], body: Mapping[str, Any] | None) -> bool:
+    """Whether the command reads a stream (``-N``, or an ``Accept`` of server-sent events),
+    noting why: the answer's events then become what checks see."""
+    accept = _header(headers, "Accept") or ""
+    wants_events = any(
+        kind.split(";")[0].strip().lower() == "text/event-stream" for kind in accept.split(",")
+    )
+    if not (parsed.no_buffer or wants_events):
+        asked = body.get("json") if body is not None else None
+        if isinstance(asked, dict) and asked.get("stream") is True:
+            # OpenAI's own examples send "stream": true without -N: the answer is events.
+            parsed.notes.append(
+                'the JSON body asks for "stream": true; add `stream: sse` to the request to '
+                "check the events it answers with (curl -N would have given it)"
+            )
+        return False
+    why = "-N (--no-buffer)" if parsed.no_buffer else "Accept: text/event-stream"
+    if parsed.no_buffer and wants_events:
+        why = "-N (--no-buffer) with Accept: text/event-stream"
+    parsed.notes.append(
+        f"{why} became `stream: sse`: checks see the answer's events "
+        "(`events`, `time_to_first_event_ms`, `$[0].data`); an answer "
+        "that is not text/event-stream is still checked as it is"
+    )
+    return True
 
 
 def _url_path(url: str) -> str:

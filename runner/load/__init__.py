@@ -9,7 +9,7 @@ The statistics come back as plain data (``summary``), held to the thresholds (``
 |---|---|
 | ``summary`` | ``LoadSummary``: per request name and overall; percentiles as Locust computes them |
 | ``thresholds`` | ``p95<500ms``, ``errors<1%``: parsed with errors at their source, evaluated |
-| ``setup`` | ``LoadSetup`` handed to the Locust process; stats names; a failure's message |
+| ``setup`` | ``LoadSetup`` for the Locust process; stats names; ``LocustRecorder`` tells Locust |
 | ``child`` | the ``python -m locust`` child, its generated locustfile, what it leaves behind |
 | ``locust_user`` | ``PostrunUser`` and the hooks (imported in the Locust process only) |
 | ``report`` | the JSON report and the summary's text |

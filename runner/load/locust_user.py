@@ -23,9 +23,8 @@ from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
-from runner.engine import Engine
-from runner.events import RequestFinished
-from runner.load.setup import SETUP_DIR, LoadSetup, failure_message
+from runner.engine import Engine, RunState
+from runner.load.setup import SETUP_DIR, LoadSetup, LocustRecorder
 
 
 @functools.cache
@@ -51,35 +50,22 @@ class PostrunUser(HttpUser):
         prepare_session(self.client)  # postrun's User-Agent and codings, no proxy from the env
         if not setup.allow_remote:
             loopback_only(self.client)
-        self.setup = setup
         self.passes = 0
-        self.engine = Engine(setup.plan, self.client, [self._record], keep_passed=False)
+        record = LocustRecorder(self.environment.events.request.fire, setup.stats_name)
+        self.engine = Engine(setup.plan, self.client, [record], keep_passed=False)
         self.units = setup.plan.units()  # the same every pass: the plan is immutable
+        self.state = RunState()  # cleared each pass; the engine's variables for it are kept
 
     @task
     def run_pass(self) -> None:
         """One pass over the selected requests, captures flowing from one to the next."""
-        self.engine.run_units(self.units)
+        self.state.clear()
+        self.engine.run_units(self.units, state=self.state)
         self.passes += 1
         # Set on the master's command line; Locust sends it to its workers with each spawn.
         iterations = self.environment.parsed_options.postrun_iterations
         if iterations and self.passes >= iterations:
             raise StopUser()
-
-    def _record(self, event: object) -> None:
-        """A finished request as a Locust request event; a failed one with its reason."""
-        if not isinstance(event, RequestFinished) or event.result.skipped is not None:
-            return
-        result = event.result
-        self.environment.events.request.fire(
-            request_type=result.method,
-            name=self.setup.stats_name(result.collection, result.path),
-            response_time=result.elapsed_ms,
-            response_length=result.response_size,
-            response=None,
-            context={},
-            exception=None if result.passed else failure_message(result),
-        )
 
 
 @events.init_command_line_parser.add_listener

@@ -1,11 +1,14 @@
-"""What the ``postrun load`` process hands to its Locust process, and the names Locust shows."""
+"""What the ``postrun load`` process hands to its Locust process, and what Locust is told."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from runner.engine import RunPlan
+from runner.events import RequestFinished
 from runner.results import RequestResult
 
 # The environment variable naming the private folder that holds the setup and the statistics.
@@ -24,6 +27,37 @@ class LoadSetup:
     def stats_name(self, collection: str, path: str) -> str:
         """The name a request has in Locust's statistics and in thresholds."""
         return f"{collection}: {path}" if self.prefixed else path
+
+
+class LocustRecorder:
+    """An engine listener: each finished request as a Locust request event, with its reason."""
+
+    # RequestFinished alone: the engine then builds no CheckFinished and no masked copy of
+    # each request sent for this listener, work a load test would pay on every request.
+    events = frozenset({RequestFinished})
+
+    def __init__(self, fire: Callable[..., Any], stats_name: Callable[[str, str], str]) -> None:
+        self.fire = fire
+        self.stats_name = stats_name
+        self.names: dict[tuple[str, str], str] = {}  # one per request of the plan, made once
+
+    def __call__(self, event: object) -> None:
+        if not isinstance(event, RequestFinished) or event.result.skipped is not None:
+            return
+        result = event.result
+        key = (result.collection, result.path)
+        name = self.names.get(key)
+        if name is None:
+            name = self.names[key] = self.stats_name(*key)
+        self.fire(
+            request_type=result.method,
+            name=name,
+            response_time=result.elapsed_ms,
+            response_length=result.response_size,
+            response=None,
+            context={},
+            exception=None if result.passed else failure_message(result),
+        )
 
 
 def request_names(plan: RunPlan) -> tuple[list[str], bool]:

@@ -20,6 +20,8 @@ def static_urls(plan: RunPlan) -> Iterator[tuple[RequestSpec, str]]:
     """Each request's URL that renders without captured values (the others are skipped)."""
     for collection in plan.collections:
         for request in collection.requests:
+            if request.options.get("skip"):
+                continue  # never sent (a draft may have no url at all)
             stack = request_stack(request, collection, plan.options, plan.secrets.values, {})
             try:
                 yield request, Renderer(stack.lookup).render_text(request.url)

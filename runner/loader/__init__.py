@@ -36,6 +36,7 @@ imports ``cli``, ``engine`` or ``transport``. Each module imports only those abo
 | ``assertions`` | ``assert``: checks, matchers and their arguments, JSONPath and regex checks |
 | ``headers`` | request ``headers`` and ``params`` |
 | ``auth``, ``options`` | ``auth``; ``options`` with ``retries`` and ``cert`` |
+| ``streams`` | ``stream``, an example's ``events``, the checks and captures of a stream |
 | ``bodies``, ``captures``, ``examples`` | ``body``, ``capture``, ``examples`` |
 | ``builder`` | ``load_collection``: the collection, folders, defaults layers, each request |
 | ``environment`` | ``load_environment`` |

@@ -1,6 +1,6 @@
 """``assert`` (FORMAT.md 1.3): one CheckSpec per check (status, headers, jsonpath, body, schema,
-time_ms), matchers and their operators' arguments checked, JSONPaths and regexes compiled now
-so a typo is a load error at its line."""
+time_ms; for a stream events, time_to_first_event_ms, joined), matchers and their operators'
+arguments checked, JSONPaths and regexes compiled now so a typo is a load error at its line."""
 
 from __future__ import annotations
 
@@ -65,8 +65,8 @@ def build_checks(doc: Document, node: Node, what: str) -> CheckEntries:
         else:
             if kind == "status":
                 matcher = _status(doc, value, strings)
-            elif kind == "time_ms":
-                matcher = _time_ms(doc, value, strings)
+            elif kind in ("time_ms", "time_to_first_event_ms", "events"):
+                matcher = _needs_matcher(doc, value, strings, kind)
             else:
                 matcher = _matcher(doc, value, strings)
             check = CheckSpec(kind, None, matcher, doc.location(key))  # type: ignore[arg-type]
@@ -152,15 +152,19 @@ def _status(doc: Document, node: Node, strings: list[tuple[str, Node]]) -> Match
     return Matcher((("status", tuple(allowed)),), implicit=True)
 
 
-def _time_ms(doc: Document, node: Node, strings: list[tuple[str, Node]]) -> Matcher:
+def _needs_matcher(
+    doc: Document, node: Node, strings: list[tuple[str, Node]], kind: str
+) -> Matcher:
+    """``time_ms``, ``time_to_first_event_ms`` and ``events`` take a matcher, never a bare value."""
     matcher = _matcher(doc, node, strings)
     if matcher.implicit:
-        limit = node.value if isinstance(node, ScalarNode) and node.tag == INT else "500"
-        doc.fail(
-            "'time_ms' needs a matcher, not a bare value",
-            node,
-            hint=f"write {{lt: {limit}}}",
-        )
+        if kind == "events":
+            count = node.value if isinstance(node, ScalarNode) and node.tag == INT else "{gte: 1}"
+            hint = f"write events: {{length: {count}}}"
+        else:
+            limit = node.value if isinstance(node, ScalarNode) and node.tag == INT else "500"
+            hint = f"write {{lt: {limit}}}"
+        doc.fail(f"'{kind}' needs a matcher, not a bare value", node, hint=hint)
     return matcher
 
 

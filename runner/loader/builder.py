@@ -24,6 +24,7 @@ from runner.loader.options import build_options
 from runner.loader.placeholders import Uses, placeholder_uses
 from runner.loader.pyyaml import MappingNode, Node, YAMLError, depth_guard, read_text
 from runner.loader.streaming import NotStreamable
+from runner.loader.streams import build_stream, stream_headers, streamed_checks
 from runner.loader.wording import describe
 from runner.model import CheckSpec, CollectionSpec, RequestSpec, VariableScope
 
@@ -75,6 +76,7 @@ class _Layer:
     auth: Any = _UNSET  # _UNSET, None (``auth: none``) or (AuthSpec, uses)
     options: Mapping[str, Any] = field(default_factory=dict)
     checks: Mapping[tuple[str, str], tuple[CheckSpec, Uses]] = field(default_factory=dict)
+    stream: Any = _UNSET  # _UNSET, None (``stream: none``) or a StreamSpec
 
     def merged(self, inner: _Layer) -> _Layer:
         """``inner`` applied over this layer (FORMAT.md 1.8); replaced keys keep their place."""
@@ -84,6 +86,7 @@ class _Layer:
             auth=self.auth if inner.auth is _UNSET else inner.auth,
             options={**self.options, **inner.options},
             checks={**self.checks, **inner.checks},
+            stream=self.stream if inner.stream is _UNSET else inner.stream,
         )
 
 
@@ -107,6 +110,7 @@ class CollectionBuilder:
         name = nodes.text(doc, keys["name"][1], "name") if "name" in keys else doc.path.stem
         variables = sections.variables(doc, keys.get("variables"), f"collection {name}")
         secrets, secret_locations = sections.secrets(doc, keys.get("secrets"))
+        set_by_script = sections.set_by_script(doc, keys.get("set_by_script"), secret_locations)
         defaults = self.defaults(keys.get("defaults"))
         if "requests" not in keys:
             doc.fail(
@@ -129,6 +133,7 @@ class CollectionBuilder:
             description=sections.description(doc, keys.get("description")),
             secret_locations=secret_locations,
             thresholds=sections.load_thresholds(doc, keys.get("load")),
+            set_by_script=set_by_script,
         )
 
     # ------------------------------------------------------------------------ folders
@@ -244,7 +249,8 @@ class CollectionBuilder:
         auth = build_auth(doc, keys["auth"][1]) if "auth" in keys else _UNSET
         options = build_options(doc, keys["options"][1]) if "options" in keys else {}
         checks = build_checks(doc, keys["assert"][1], "assert") if "assert" in keys else {}
-        return _Layer(headers, params, auth, options, checks)
+        stream = build_stream(doc, keys["stream"][1]) if "stream" in keys else _UNSET
+        return _Layer(headers, params, auth, options, checks, stream)
 
     # ----------------------------------------------------------------------- requests
 
@@ -260,17 +266,18 @@ class CollectionBuilder:
     ) -> RequestSpec:
         doc = self.doc
         method = _method(doc, keys["method"][1]) if "method" in keys else "GET"
-        if "url" not in keys:
-            doc.fail(f"request '{name}' has no 'url'", item, hint="add url: ...", length=1)
+        own = self.layer(keys)
         url_strings: list[tuple[str, Node]] = []
-        url = _url(doc, keys["url"][1], url_strings)
-        layer = inherited.merged(self.layer(keys))
+        url = _request_url(doc, item, keys, name, bool(own.options.get("skip")), url_strings)
+        layer = inherited.merged(own)
         body, body_uses = build_body(doc, keys["body"][1]) if "body" in keys else (None, ())
         captures = build_captures(doc, keys["capture"][1]) if "capture" in keys else []
         examples, example_uses = (
             build_examples(doc, keys["examples"][1]) if "examples" in keys else ((), ())
         )
         auth, auth_uses = (None, ()) if layer.auth in (_UNSET, None) else layer.auth
+        stream = None if layer.stream is _UNSET else layer.stream
+        checks, capture_specs = streamed_checks(stream, layer.checks.values(), captures)
         placeholders = (
             *placeholder_uses(doc, "url", url_strings),
             *(use for _, uses in layer.params.values() for use in uses),
@@ -288,18 +295,38 @@ class CollectionBuilder:
             url=url,
             location=doc.location(item, length=1),
             params={key: value for key, (value, _) in layer.params.items()},
-            headers={spelled: value for spelled, value, _ in layer.headers.values()},
+            headers=stream_headers(
+                stream, {spelled: value for spelled, value, _ in layer.headers.values()}
+            ),
             auth=auth,
             body=body,
-            checks=tuple(check for check, _ in layer.checks.values()),
-            captures=tuple(spec for spec, _ in captures),
+            checks=checks,
+            captures=capture_specs,
             options=dict(layer.options),
             tags=_union(tags, self.tags(keys.get("tags"))),
             examples=examples,
             description=sections.description(doc, keys.get("description")),
             folder_scopes=folder_scopes,
             placeholders=placeholders,
+            stream=stream,
         )
+
+
+def _request_url(
+    doc: Document,
+    item: MappingNode,
+    keys: Mapping[str, tuple[Node, Node]],
+    name: str,
+    skipped: bool,
+    strings: list[tuple[str, Node]],
+) -> str:
+    """The request's url; "" for a skipped draft with none (a Postman request with no URL)."""
+    if "url" in keys:
+        return _url(doc, keys["url"][1], strings)
+    if not skipped:
+        hint = "add url: ... (a draft without one needs options: {skip: 'a draft'})"
+        doc.fail(f"request '{name}' has no 'url'", item, hint=hint, length=1)
+    return ""
 
 
 def _url(doc: Document, node: Node, strings: list[tuple[str, Node]]) -> str:

@@ -41,14 +41,14 @@ def _capture_source(
         entries = nodes.pairs(doc, node, skip_x=True)
         if len(entries) == 1 and entries[0][0] in CAPTURE_FORMS:
             form, _key, value = entries[0]
-            if form == "status":
+            if form in ("status", "joined"):
                 if not (
                     isinstance(value, ScalarNode)
                     and value.tag == BOOL
-                    and nodes.boolean(doc, value, "status")
+                    and nodes.boolean(doc, value, form)
                 ):
-                    doc.fail("capture 'status' takes true", value, hint="write {status: true}")
-                return "status", "status"
+                    doc.fail(f"capture '{form}' takes true", value, hint=f"write {{{form}: true}}")
+                return form, form  # joined: the builder sets the request's stream.sse.join
             if form == "regex":
                 pattern = nodes.string(
                     doc, value, "regex", hint="write regex: '...' in single quotes"

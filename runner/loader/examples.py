@@ -10,7 +10,8 @@ from runner.loader.document import Document
 from runner.loader.keys import EXAMPLE_KEYS, MAX_STATUS, MIN_STATUS
 from runner.loader.placeholders import Uses, placeholder_uses
 from runner.loader.pyyaml import MappingNode, Node, ScalarNode, SequenceNode
-from runner.model import ExampleSpec
+from runner.loader.streams import build_events
+from runner.model import ExampleEvent, ExampleSpec
 
 
 def build_examples(doc: Document, node: Node) -> tuple[tuple[ExampleSpec, ...], Uses]:
@@ -42,10 +43,20 @@ def build_examples(doc: Document, node: Node) -> tuple[tuple[ExampleSpec, ...], 
         body: Any = ""
         if "body" in keys:
             body = _example_body(doc, keys["body"][1], strings)
-        if isinstance(body, (dict, list)) and not any(
-            header.lower() == "content-type" for header in headers
-        ):
-            headers["Content-Type"] = "application/json"
+        events: tuple[ExampleEvent, ...] | None = None
+        if "events" in keys:
+            if "body" in keys:
+                doc.fail(
+                    "an example has either 'body' or 'events', not both",
+                    keys["events"][0],
+                    hint="events: is a stream (text/event-stream); body: is any other response",
+                )
+            events = build_events(doc, keys["events"][1], strings)
+        implied = "text/event-stream" if events is not None else None
+        if isinstance(body, (dict, list)):
+            implied = "application/json"
+        if implied and not any(header.lower() == "content-type" for header in headers):
+            headers["Content-Type"] = implied
         result.append(
             ExampleSpec(
                 name=name,
@@ -54,6 +65,7 @@ def build_examples(doc: Document, node: Node) -> tuple[tuple[ExampleSpec, ...], 
                 body=body,
                 location=doc.location(item, length=1),
                 description=sections.description(doc, keys.get("description")),
+                events=events,
             )
         )
     return tuple(result), placeholder_uses(doc, "examples", strings)

@@ -15,6 +15,7 @@ COLLECTION_KEYS = (
     "description",
     "variables",
     "secrets",
+    "set_by_script",
     "defaults",
     "load",
     "requests",
@@ -36,10 +37,13 @@ REQUEST_KEYS = (
     "options",
     "tags",
     "examples",
+    "stream",
 )
-EXAMPLE_KEYS = ("name", "description", "status", "headers", "body")
+EXAMPLE_KEYS = ("name", "description", "status", "headers", "body", "events")
+EVENT_KEYS = ("data", "event", "id", "retry", "delay_ms")
+SSE_KEYS = ("join", "done", "max_events")
 ENVIRONMENT_KEYS = ("name", "description", "variables", "secrets")
-DEFAULTS_KEYS = ("headers", "params", "auth", "options", "assert")
+DEFAULTS_KEYS = ("headers", "params", "auth", "options", "assert", "stream")
 OPTION_KEYS = (
     "timeout",
     "follow_redirects",
@@ -47,13 +51,16 @@ OPTION_KEYS = (
     "cert",
     "proxy",
     "delay_ms",
+    "idle_timeout",
     "max_body",
     "skip",
     "retries",
 )
 RETRY_KEYS = ("count", "on", "backoff", "max_wait", "unless")
-CAPTURE_FORMS = ("header", "cookie", "regex", "status")
-CAPTURE_FORMS_TEXT = "$.path, {header: Name}, {cookie: name}, {regex: '...'} or {status: true}"
+CAPTURE_FORMS = ("header", "cookie", "regex", "status", "joined")
+CAPTURE_FORMS_TEXT = (
+    "$.path, {header: Name}, {cookie: name}, {regex: '...'}, {status: true} or {joined: true}"
+)
 # auth kind -> (required keys, optional keys); bearer takes the token itself, apikey is special.
 AUTH_KEYS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "basic": (("username", "password"), ()),

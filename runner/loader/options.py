@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runner.errors import LoadError
 from runner.loader import nodes
 from runner.loader.assertions import build_checks
 from runner.loader.coreschema import BOOL, INT, STR
@@ -21,8 +22,8 @@ def build_options(doc: Document, node: Node) -> dict[str, Any]:
     keys = nodes.object_keys(doc, node, "options", OPTION_KEYS)
     result: dict[str, Any] = {}
     for name, (_key, value) in keys.items():
-        if name == "timeout":
-            result[name] = nodes.number(doc, value, "timeout", strict=True)
+        if name in ("timeout", "idle_timeout"):
+            result[name] = nodes.number(doc, value, name, strict=True)
         elif name == "delay_ms":
             result[name] = nodes.number(doc, value, "delay_ms")
         elif name == "follow_redirects":
@@ -91,5 +92,12 @@ def _retries(doc: Document, node: Node) -> dict[str, Any]:
             result[name] = nodes.number(doc, value, name)
         else:
             checks = build_checks(doc, value, "unless")
+            for check, _ in checks.values():
+                if check.kind == "joined":  # its join path is the request's, not known here
+                    raise LoadError(
+                        "'joined' cannot be checked in retries.unless",
+                        location=check.location,
+                        hint="check the joined text in assert; unless can check events",
+                    )
             result[name] = tuple(check for check, _ in checks.values())
     return result

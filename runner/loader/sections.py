@@ -64,6 +64,31 @@ def secrets(
     return tuple(locations), locations
 
 
+def set_by_script(
+    doc: Document, entry: tuple[Node, Node] | None, secrets: Mapping[str, SourceLocation]
+) -> dict[str, tuple[str, SourceLocation]]:
+    """``set_by_script: {name: Request}``: each name with the request or folder named, and where."""
+    if entry is None:
+        return {}
+    hint = "write set_by_script: {session_id: Login} (the request whose script sets it)"
+    mapping = nodes.mapping(doc, entry[1], "set_by_script", hint=hint)
+    found: dict[str, tuple[str, SourceLocation]] = {}
+    for name, key, value in nodes.pairs(doc, mapping, skip_x=False):
+        check_name(doc, name, key, "variable")
+        if name in secrets:
+            doc.fail(
+                f"'{name}' is both a secret (declared at line {secrets[name].line}) and set by "
+                "a script",
+                key,
+                hint="remove it from set_by_script: a secret is asked for before anything is sent",
+            )
+        owner = nodes.text(doc, value, "set_by_script")
+        if not owner.strip():
+            doc.fail(f"set_by_script '{name}' names no request", value, hint=hint)
+        found[name] = (owner, doc.location(key))
+    return found
+
+
 def check_secret_conflicts(
     secrets: Mapping[str, SourceLocation], scopes: Sequence[VariableScope]
 ) -> None:

@@ -37,9 +37,23 @@ class MockAnswer:
 def answer(found: Match, base_url: str, cli_vars: Mapping[str, Any]) -> MockAnswer:
     """The matched example, rendered with the path's values and the route's variables."""
     example = render_example(found, base_url, cli_vars)
-    # Streaming examples (issue 17: `events:`) branch here into a chunk iterator that sleeps.
+    if example.events is not None:  # a stream: each event sent after its pause
+        return MockAnswer(example.status, tuple(example.headers.items()), _events(example), None)
     body = example_bytes(example.body)
     return MockAnswer(example.status, tuple(example.headers.items()), (body,), len(body))
+
+
+def _events(example: ExampleSpec) -> Iterator[bytes]:
+    """An example stream's events as wire bytes, one chunk each, after each one's delay_ms."""
+    import time
+
+    from runner.sse import serialise
+
+    events = example.events or ()
+    for event, chunk in zip(events, serialise(events), strict=True):
+        if event.delay_ms:
+            time.sleep(float(event.delay_ms) / 1000)
+        yield chunk
 
 
 def miss(found: Miss) -> MockAnswer:
@@ -77,9 +91,18 @@ def render_example(found: Match, base_url: str, cli_vars: Mapping[str, Any]) -> 
     try:
         headers = renderer.render_value(dict(example.headers), typed=False)
         body = renderer.render_value(example.body, typed=isinstance(example.body, (dict, list)))
+        events = example.events
+        if events is not None:
+            events = tuple(
+                replace(
+                    event,
+                    data=renderer.render_value(event.data, typed=not isinstance(event.data, str)),
+                )
+                for event in events
+            )
     except TemplateError:  # a cycle or a runaway expansion: answer the example as written
         return example
-    return replace(example, headers=headers, body=body)  # other fields (events) kept
+    return replace(example, headers=headers, body=body, events=events)
 
 
 def example_bytes(body: Any) -> bytes:

@@ -12,6 +12,7 @@
 ``html_page``      the HTML page's fixed text: ``<head>``, policy, stylesheet, footer
 ``html_text``      the HTML page's marks, escaping, and value, place and time text
 ``text``           text helpers shared by the console, JUnit and GitHub reporters
+``streams``        a stream's event count and time to first event, the run's figures
 ``files``          writing a report file: atomically, or through to a device or FIFO
 =================  ========================================================================
 

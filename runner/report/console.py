@@ -7,7 +7,6 @@ With ``verbose`` it also dumps every attempt's request and response, curl ``-v``
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
@@ -22,23 +21,30 @@ from runner.events import (
     ResponseReceived,
     RunFinished,
     RunStarted,
+    StreamEventReceived,
 )
 from runner.report.progress import PROGRESS_MIN_REQUESTS, ProgressLine
+from runner.report.streams import FirstEventTimes, stream_text
 from runner.report.text import cut, show_value
-from runner.results import CheckResult, RequestResult, ResponseData, RunResult, SentRequest
+from runner.report.text import printable as _printable
+from runner.results import (
+    CheckResult,
+    ResponseData,
+    RunResult,
+    SentRequest,
+    StreamData,
+)
 
 EXCERPT_CHARS = 300
 MESSAGE_CHARS = 400
-# From this many JSONPath checks finding nothing in an API error body, the console says so in one
-# line instead of one "no match" each (the reports keep every check).
+# From this many checks an API error body cannot hold (JSONPath checks finding nothing, stream
+# checks on an answer that is no stream), the console says so in one line instead of one each
+# (the reports keep every check).
 CASCADE_MIN_CHECKS = 2
 VERBOSE_BODY_BYTES = 8192
 PRETTY_JSON_MAX_BYTES = 1 << 20
 """Bigger JSON bodies are shown raw (and cut): parsing megabytes only to show 8 KiB is waste."""
 
-# Terminal control characters from a body or header would move the cursor or recolour the
-# screen; they are shown escaped instead. Tab and newline are kept (lines are split first).
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MARKS = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
 # The events the console reads: never a CheckFinished (a failed check is told from the
 # RequestResult), and the requests sent only to dump them under verbose.
@@ -46,7 +52,9 @@ _EVENTS = frozenset(
     {RunStarted, Note, RequestStarted, ResponseReceived, AttemptFailed, RequestFinished}
     | {RunFinished}
 )
-_EVENTS_VERBOSE = _EVENTS | {RequestSent}
+_EVENTS_VERBOSE = _EVENTS | {RequestSent, StreamEventReceived}
+# Checks of a stream's events: on an answer that is no event stream they all fail alike.
+_STREAM_CHECKS = frozenset({"events", "time_to_first_event_ms", "joined"})
 
 
 class ConsoleReporter:
@@ -88,6 +96,7 @@ class ConsoleReporter:
         # Under quiet + verbose, a request's dump waits here until we know it failed.
         self._pending: list[str] = []
         self._last_wait: float | None = None
+        self.first_events = FirstEventTimes()  # the run's stream figures (see cli/output.py)
         self.events = _EVENTS_VERBOSE if verbose else _EVENTS  # what it reads (events.Listener)
         self._marks = {kind: _styled_mark(self, kind) for kind in _MARKS}  # styled once
 
@@ -111,14 +120,17 @@ class ConsoleReporter:
             if self.verbose:
                 self._response_dump(event.response)
             self._retrying(event, f"got {event.response.status}")
+        elif isinstance(event, StreamEventReceived) and self.verbose:
+            self._dump_line(_event_line(event, self._style, self.body_limit, self.ellipsis))
         elif isinstance(event, AttemptFailed):
             self._retrying(event, f"failed: {event.error}")
         elif isinstance(event, RequestFinished):
             self._in_request = False
             passed = event.result.passed  # a walk over the checks: once a request
+            self.first_events.add(event.result)
             if self._progress is not None:
                 self._progress.finish(failed=not passed)
-            self._request_finished(event.result, event.response, event.request, passed)
+            self._request_finished(event, passed)
             self._pending = []
         elif isinstance(event, RunFinished):
             self._in_request = False
@@ -217,13 +229,8 @@ class ConsoleReporter:
         self._line()
         self._line(self._style(collection, bold=True, underline=True))
 
-    def _request_finished(
-        self,
-        result: RequestResult,
-        response: ResponseData | None,
-        sent: SentRequest | None,
-        passed: bool,
-    ) -> None:
+    def _request_finished(self, event: RequestFinished, passed: bool) -> None:
+        result, response = event.result, event.response
         if result.skipped is not None:
             if not self.quiet:
                 reason = "" if result.skipped == "skipped" else f": {result.skipped}"
@@ -235,13 +242,13 @@ class ConsoleReporter:
             self._collection_heading_forced(_heading(result.collection, result.iteration, self.dot))
             for text in self._pending:
                 self._line(text)
-        self._line(_result_line(self, result, response, sent, passed))
+        self._line(_result_line(self, event, passed))
         if passed:
             return
         if result.error is not None:
             self._detail(self._style(_printable(result.error), fg="red"))
         api_error = api_error_message(response) if response is not None else None
-        cascade = _jsonpath_cascade(result.failed_checks) if api_error is not None else []
+        cascade = _cascade(result.failed_checks, response) if api_error is not None else []
         lines: list[str] = []
         for check in result.failed_checks:
             if check not in cascade:
@@ -263,22 +270,8 @@ class ConsoleReporter:
             self._line(self._style(collection, bold=True, underline=True))
 
     def _response_excerpt(self, response: ResponseData) -> None:
-        if response.is_binary:
-            if not self.verbose:  # verbose: the dump above said it already
-                kind = response.content_type or "unknown type"
-                size = len(response.body)
-                self._detail(self._style(f"response: <{size} bytes of {kind}>", dim=True))
-            return
-        api_error = api_error_message(response)
-        if api_error is not None:
-            self._detail(self._style("API error: ", fg="red", bold=True) + _printable(api_error))
-            return
-        if self.verbose:
-            return  # the whole body was just dumped above
-        text = " ".join(response.text.split())
-        if text:
-            excerpt = _printable(cut(text, EXCERPT_CHARS, self.ellipsis))
-            self._detail(self._style(f"response: {excerpt}", dim=True))
+        for text in _excerpt_lines(response, self.verbose, self._style, self.ellipsis):
+            self._detail(text)
 
     def _detail(self, text: str) -> None:
         self._line(f"      {text}")
@@ -290,6 +283,9 @@ class ConsoleReporter:
             self._line(self._style("interrupted: the results so far", fg="yellow", bold=True))
         verdict = self._mark("pass" if run.passed else "fail")
         self._line(f"{verdict} " + ", ".join(parts[:2]) + ": " + ", ".join(parts[2:]))
+        figures = self.first_events.text()
+        if figures is not None:
+            self._line(self._style(f"  {figures}", dim=True))
 
 
 def _failed_check_lines(
@@ -309,19 +305,36 @@ def _failed_check_lines(
 def _collapsed_lines(
     checks: Sequence[CheckResult], style: Callable[..., str], mark: str, ellipsis: str
 ) -> list[str]:
-    """JSONPath checks an API error body cannot hold, as one line: the error says why."""
-    paths = ", ".join(check.target or "$" for check in checks)
-    text = _printable(
-        f"{len(checks)} JSONPath checks failed: the body is an API error, "
-        f"not the response they expect ({cut(paths, MESSAGE_CHARS, ellipsis)})"
+    """Checks an API error body cannot hold, as one line: the error says why."""
+    names = ", ".join(
+        check.target or "$" if check.kind == "jsonpath" else check.kind for check in checks
     )
-    where = f"  at {checks[0].location} and below; the reports list each check"
+    kind = "JSONPath checks" if all(check.kind == "jsonpath" for check in checks) else "checks"
+    text = _printable(
+        f"{len(checks)} {kind} failed: the body is an API error, "
+        f"not the response they expect ({cut(names, MESSAGE_CHARS, ellipsis)})"
+    )
+    first = min(checks, key=_place).location
+    where = f"  at {first} and below; the reports list each check"
     return [f"{mark} {text}", style(where, dim=True)]
 
 
-def _jsonpath_cascade(checks: Sequence[CheckResult]) -> list[CheckResult]:
-    """The failed JSONPath checks that found nothing, when there are at least two of them."""
-    missing = [check for check in checks if check.kind == "jsonpath" and check.actual_missing]
+def _place(check: CheckResult) -> tuple[int, int]:
+    """Where a check is written, to name the first of several (unknown places last)."""
+    where = check.location
+    return (where.line, where.column) if where is not None else (1 << 62, 0)
+
+
+def _cascade(checks: Sequence[CheckResult], response: ResponseData | None) -> list[CheckResult]:
+    """The failed checks an API error body cannot hold, when there are at least two: JSONPath
+    checks that found nothing, and stream checks on an answer that is no event stream."""
+    no_stream = response is not None and not isinstance(response, StreamData)
+    missing = [
+        check
+        for check in checks
+        if check.actual_missing
+        and (check.kind == "jsonpath" or (no_stream and check.kind in _STREAM_CHECKS))
+    ]
     return missing if len(missing) >= CASCADE_MIN_CHECKS else []
 
 
@@ -334,9 +347,47 @@ def _response_lines(
     timing = style(f"  ({response.elapsed_ms:.0f} ms)", dim=True)
     lines = [style(status, fg=colour, bold=True) + timing]
     lines += [f"{name}: {_printable(value)}" for name, value in response.headers]
-    if response.body:
+    if isinstance(response, StreamData):
+        count = len(response.events)
+        lines += ["", f"({count} event{'s' if count != 1 else ''}, each shown above as it came)"]
+    elif response.body:
         lines += ["", *body_lines(response, body_limit, ellipsis)]
     return lines
+
+
+def _event_line(
+    received: StreamEventReceived, style: Callable[..., str], limit: int, ellipsis: str
+) -> str:
+    """One event of a stream as it arrives: its number, time, type and id if set, data."""
+    event = received.event
+    head = style(f"event {received.number}  +{received.elapsed_ms:.0f} ms", dim=True)
+    fields = [] if event.event == "message" else [f"event: {event.event}"]
+    fields += [] if event.id is None else [f"id: {event.id}"]
+    fields.append(f"data: {cut(event.data.replace(chr(10), chr(92) + 'n'), limit, ellipsis)}")
+    text = _printable("  ".join(fields))  # escaped before styling, which adds escape codes
+    return f"    {style('<', fg='magenta', bold=True)} {head}  {text}"
+
+
+def _excerpt_lines(
+    response: ResponseData, verbose: bool, style: Callable[..., str], ellipsis: str
+) -> list[str]:
+    """What a failed request shows of its response: its size if binary, an API error's
+    message, else the start of its text (nothing more under verbose: it was dumped)."""
+    if response.is_binary:
+        if verbose:  # the dump above said it already
+            return []
+        kind = response.content_type or "unknown type"
+        return [style(f"response: <{len(response.body)} bytes of {kind}>", dim=True)]
+    api_error = api_error_message(response)
+    if api_error is not None:
+        return [style("API error: ", fg="red", bold=True) + _printable(api_error)]
+    if verbose:
+        return []  # the whole body was just dumped above
+    text = " ".join(response.text.split())
+    if not text:
+        return []
+    excerpt = _printable(cut(text, EXCERPT_CHARS, ellipsis))
+    return [style(f"response: {excerpt}", dim=True)]
 
 
 def _summary_parts(run: RunResult, style: Callable[..., str]) -> list[str]:
@@ -410,38 +461,24 @@ def body_lines(
     return lines
 
 
-def _printable(text: str) -> str:
-    # Nearly every text is printable: one test in C instead of a regex scan (what the regex
-    # escapes is never printable, so a printable text is left as it is either way).
-    if text.isprintable():
-        return text
-    return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
-
-
-def _result_line(
-    console: ConsoleReporter,
-    result: RequestResult,
-    response: ResponseData | None,
-    sent: SentRequest | None,
-    passed: bool,
-) -> str:
+def _result_line(console: ConsoleReporter, event: RequestFinished, passed: bool) -> str:
     """A finished request's line: mark, name, method and URL sent, status, time, attempts."""
-    style = console._style
-    status = timing = attempts = ""
+    style, result, response, sent = console._style, event.result, event.response, event.request
+    status = ""
     if result.status is not None:
         reason = f" {response.reason}" if response is not None and response.reason else ""
         colour = "green" if result.status < 400 else "red"
         status = "  " + style(f"{result.status}{reason}", fg=colour)
-    if result.status:
-        timing = style(f"  {result.elapsed_ms:.0f} ms", dim=True)
-    if result.attempts > 1:
-        attempts = f"  ({result.attempts} attempts)"
+    timing = style(f"  {result.elapsed_ms:.0f} ms", dim=True) if result.status else ""
+    attempts = f"  ({result.attempts} attempts)" if result.attempts > 1 else ""
+    streamed = stream_text(result)
+    stream = style(f"  {streamed}", dim=True) if streamed else ""
     name = style(result.name, bold=not passed)
     # What went on the wire, query string (``params``) included, when something was sent.
     shown_url = sent.url if sent is not None else result.url
     url = style(f"{result.method} {_printable(shown_url)}", dim=True)
     mark = console._mark("pass" if passed else "fail")
-    return f"  {mark} {name}  {url}{status}{timing}{attempts}"
+    return f"  {mark} {name}  {url}{status}{timing}{stream}{attempts}"
 
 
 def _styled_mark(console: ConsoleReporter, kind: str) -> str:

@@ -31,6 +31,7 @@ from runner.report.html_body import Body, excerpt
 from runner.report.html_page import filter_controls, page_end, page_head
 from runner.report.html_sections import Entry, Retry, failure_index, sections
 from runner.report.html_text import CROSS, DASH, TICK, date_text, duration_text, esc
+from runner.report.streams import FirstEventTimes
 from runner.results import ResponseData, SentRequest
 
 BODY_LIMIT = 64 * 1024
@@ -194,6 +195,20 @@ class HtmlReporter:
         # A lone surrogate from an odd JSON string must not make writing the file fail.
         return page.encode("utf-8", errors="replace").decode("utf-8")
 
+    def _first_event_stat(self) -> list[tuple[str, str, str, str]]:
+        """The time to first event of the run's streams, when it had any."""
+        times = FirstEventTimes()
+        for entry in self._entries:
+            times.add(entry.result)
+        figures = times.figures()
+        if figures is None:
+            return []
+        text = (
+            f"median {duration_text(figures['median'])}, p95 {duration_text(figures['p95'])}, "
+            f"max {duration_text(figures['max'])}"
+        )
+        return [("Time to first event", "first-event", text, "")]
+
     def _summary(
         self,
         started: datetime,
@@ -219,6 +234,7 @@ class HtmlReporter:
             (f"{TICK} Checks passed", "checks-passed", str(checks - checks_failed), ""),
             (f"{CROSS} Checks failed", "checks-failed", str(checks_failed), check_class),
             ("Total time", "total-time", duration_text(elapsed_ms), ""),
+            *self._first_event_stat(),
             ("Environment", "environment", environment, ""),
             ("Started", "started", date_text(started), ""),
             ("Collections", "collections", names or "(none)", ""),

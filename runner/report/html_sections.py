@@ -20,6 +20,7 @@ from runner.report.html_text import (
     value_text,
     where_text,
 )
+from runner.report.streams import stream_text
 from runner.results import CheckResult, RequestResult, ResponseData, SentRequest
 
 
@@ -148,6 +149,9 @@ def _badges(result: RequestResult) -> str:
         badges.append(duration_text(result.elapsed_ms))
     if result.attempts > 1:
         badges.append(f"{result.attempts} attempts")
+    streamed = stream_text(result)
+    if streamed is not None:
+        badges.append(streamed)
     if result.checks:
         passed_checks = len(result.checks) - len(result.failed_checks)
         badges.append(f"{passed_checks}/{len(result.checks)} checks")

@@ -15,6 +15,7 @@ from runner.events import (
     RunFinished,
     RunStarted,
 )
+from runner.report.streams import FirstEventTimes, kept_events
 from runner.results import CaptureResult, CheckResult, RequestResult, ResponseData, SentRequest
 
 SCHEMA_VERSION = 1
@@ -34,6 +35,7 @@ class JsonReporter:
         self._elapsed_ms: float | None = None
         self._interrupted = False
         self._retries: list[dict[str, Any]] = []  # the current request's retried attempts
+        self._first_events = FirstEventTimes()
 
     def __call__(self, event: Any) -> None:
         if isinstance(event, RunStarted):
@@ -46,6 +48,9 @@ class JsonReporter:
             entry = _request(event.result, event.request, event.response)
             entry["retries"] = self._retries
             self._retries = []
+            if event.result.events is not None:
+                entry["stream"] = _stream(event.result, event.response)
+                self._first_events.add(event.result)
             self._requests.append((event.index, entry))
         elif isinstance(event, RunFinished):
             self._elapsed_ms = event.result.elapsed_ms
@@ -80,6 +85,9 @@ class JsonReporter:
             },
             "requests": requests,
         }
+        figures = self._first_events.figures()
+        if figures is not None:
+            report["totals"]["time_to_first_event_ms"] = figures  # type: ignore[index]
         return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -106,6 +114,18 @@ def _request(
         "passed": result.passed,
         "checks": [_check(check) for check in result.checks],
         "captures": [_capture(capture) for capture in result.captures],
+    }
+
+
+def _stream(result: RequestResult, response: ResponseData | None) -> dict[str, Any]:
+    """A stream's events (the first ones, masked) and its time to first event."""
+    shown, cut = kept_events(response)
+    first = result.first_event_ms
+    return {
+        "events": result.events,
+        "time_to_first_event_ms": None if first is None else _number(first),
+        "shown_events": shown,
+        "events_cut": cut,
     }
 
 

@@ -13,6 +13,7 @@ from runner.events import (
     ResponseReceived,
     RunFinished,
 )
+from runner.report.streams import stream_text
 from runner.report.text import show_value
 from runner.results import CheckResult, RequestResult, ResponseData, SentRequest
 
@@ -52,6 +53,9 @@ class JUnitReporter:
         elif isinstance(event, RequestFinished):
             # Keep only a cut excerpt, never whole bodies, so a long run stays small.
             excerpt = _excerpt(event.request, event.response, self.excerpt_bytes)
+            streamed = stream_text(event.result)
+            if streamed is not None:  # the events themselves are the body, cut like any
+                excerpt = f"stream: {streamed}\n\n{excerpt}"
             if self._retries:
                 excerpt = "\n".join(self._retries) + "\n\n" + excerpt
             self._retries = []

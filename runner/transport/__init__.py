@@ -14,6 +14,7 @@ of a front-end's own such as Locust's ``HttpSession``).
 | ``oauth2`` | the run's OAuth2 token for a request, fetched through the session |
 | ``signers`` | OAuth 1.0a and AWS SigV4 signing from optional extras (``oauth1``, ``aws``) |
 | ``body`` | reading bodies within the deadline and ``max_body`` (redirects and digest too) |
+| ``stream`` | ``stream: sse``: an event stream read event by event, idle timeout, limits |
 | ``send`` | ``new_session`` (``prepare_session`` for one made elsewhere) and ``send`` |
 | ``loopback`` | ``loopback_only``: a session that refuses hosts not on this machine (``load``) |
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.errors import TransportError
-from runner.model import DEFAULT_MAX_BODY, AuthSpec, BodySpec
+from runner.model import DEFAULT_MAX_BODY, AuthSpec, BodySpec, StreamSpec
 
 DEFAULT_CONTENT_TYPES = {  # FORMAT.md 1.2; an explicit header wins
     "json": "application/json",
@@ -39,6 +39,8 @@ class OutgoingRequest:
     cert: str | tuple[str, ...] | None = None
     proxy: str | None = None
     max_body: int = DEFAULT_MAX_BODY  # bytes of decoded response body; one more fails
+    stream: StreamSpec | None = None  # read as server-sent events (runner.transport.stream)
+    idle_timeout: float | None = None  # seconds a stream may wait for its next event
 
 
 def json_text(value: Any) -> str:

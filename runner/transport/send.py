@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from runner import __version__
 from runner.errors import TransportError
-from runner.results import ResponseData, SentRequest
+from runner.results import ResponseData, SentRequest, StreamData
 from runner.transport.body import BodyReader, BodyTooLarge
 from runner.transport.build import build_request, cert_option, guard_redirects, proxies_option
 from runner.transport.encoding import OutgoingRequest, body_bytes, declared_charset, has_header
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import requests
 
     from runner.auth.oauth2 import Token, TokenCache
+    from runner.transport.stream import EventCallback, StreamRead
 
 USER_AGENT = f"postrun/{__version__}"
 # Content codings in the order offered; urllib3 decodes br and zstd only when their optional
@@ -71,11 +72,14 @@ def send(
     *,
     tokens: TokenCache | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    on_event: EventCallback | None = None,
 ) -> tuple[SentRequest, ResponseData]:
     """Send ``request`` and read the whole response; failures raise TransportError (one line).
 
     ``tokens`` caches OAuth2 tokens for the run; without it each request fetches its own.
     ``clock`` measures ``elapsed_ms`` (injected by the engine); the timeout runs on real time.
+    With ``request.stream``, an event stream is read event by event, each handed to
+    ``on_event`` as it comes (runner.transport.stream).
     """
     import requests
 
@@ -86,18 +90,14 @@ def send(
         deadline = None if request.timeout is None else time.perf_counter() + request.timeout
         reader = _body_reader(request, prepared, deadline)
         try:
-            with tls_warnings(request.verify):
-                response = session.send(
-                    prepared,
-                    stream=True,
-                    timeout=None if request.timeout is None else (request.timeout, request.timeout),
-                    allow_redirects=request.follow_redirects,
-                    verify=request.verify,
-                    cert=cert_option(request.cert),
-                    proxies=proxies_option(request.proxy),
-                )
+            response = _exchange(session, prepared, request)
             with _closing(response):
-                body = reader.read(response)
+                if request.stream is None:
+                    body, streamed = reader.read(response), None
+                else:
+                    body, streamed = _read_stream(
+                        reader, request, response, sent, (started, deadline, clock, on_event)
+                    )
                 elapsed_ms = (clock() - started) * 1000
         except BodyTooLarge as exc:
             # Final, like curl's --max-filesize: the same answer would pass the limit again.
@@ -114,7 +114,7 @@ def send(
     if response.status_code == 401 and token is not None and credentials and tokens is not None:
         # The API refused the token (revoked early): the next request or retry fetches anew.
         tokens.forget(credentials, token)
-    return sent, ResponseData(
+    data = ResponseData(
         status=response.status_code,
         reason=response.reason or "",
         headers=tuple(response.headers.items()),
@@ -124,6 +124,23 @@ def send(
         cookies=_cookies(response),
         encoding=declared_charset(response.headers.get("Content-Type", "")),
     )
+    return sent, data if streamed is None else _stream_data(data, streamed)
+
+
+def _exchange(
+    session: requests.Session, prepared: requests.PreparedRequest, request: OutgoingRequest
+) -> requests.Response:
+    """The response, its body not yet read (the bodies of redirects read by the hooks)."""
+    with tls_warnings(request.verify):
+        return session.send(
+            prepared,
+            stream=True,
+            timeout=None if request.timeout is None else (request.timeout, request.timeout),
+            allow_redirects=request.follow_redirects,
+            verify=request.verify,
+            cert=cert_option(request.cert),
+            proxies=proxies_option(request.proxy),
+        )
 
 
 def _prepare(
@@ -183,3 +200,43 @@ def _cookies(response: requests.Response) -> dict[str, str]:
     for step in (*response.history, response):
         cookies.update(step.cookies.get_dict())
     return cookies
+
+
+def _read_stream(
+    reader: BodyReader,
+    request: OutgoingRequest,
+    response: requests.Response,
+    sent: SentRequest,
+    timing: tuple[float, float | None, Callable[[], float], EventCallback | None],
+) -> tuple[bytes, StreamRead | None]:
+    """An event stream, read event by event (runner.transport.stream); any other answer to a
+    stream request (an error is often plain JSON) read as a body, with no events."""
+    from runner.transport.stream import StreamFailed, read_stream
+
+    kind = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if kind != "text/event-stream":
+        return reader.read(response), None
+    started, deadline, clock, on_event = timing
+    try:
+        streamed = read_stream(
+            response,
+            request,
+            sent,
+            started=started,
+            deadline=deadline,
+            clock=clock,
+            on_event=on_event,
+        )
+    except StreamFailed as exc:
+        raise TransportError(exc.message, sent=sent, retryable=exc.retryable) from None
+    return streamed.body, streamed
+
+
+def _stream_data(data: ResponseData, streamed: StreamRead) -> StreamData:
+    """``data`` as a StreamData, with the events read."""
+    import dataclasses
+
+    fields = {field.name: getattr(data, field.name) for field in dataclasses.fields(data)}
+    return StreamData(
+        **fields, events=tuple(streamed.events), first_event_ms=streamed.first_event_ms
+    )

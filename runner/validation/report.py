@@ -71,6 +71,7 @@ def validate(
             f"(export {name}=... or add it to {dotenv_name})"
         )
     for collection in collections:
+        lines.extend(_script_set_notes(collection, options))
         lines.extend(broken_placeholder_warnings(Path(collection.file)))
     lines.extend(lint(collections, environment, cli_vars))
     for collection in collections:
@@ -84,6 +85,19 @@ def validate(
             own_secrets = {name: value for name, value in names_only.items() if name in own}
             lines.extend(_variables_table(collection, options, own_secrets, own, masker))
     return "\n".join(lines)
+
+
+def _script_set_notes(collection: CollectionSpec, options: RunOptions) -> list[str]:
+    """A note for each ``set_by_script`` name nothing else sets: the run fails where it is used."""
+    environment = options.environment.variables.values if options.environment else {}
+    return [
+        f"note: {location}: '{name}' is set by a script of '{owner}', which postrun does not "
+        f"run: a request using it fails unless you capture it in '{owner}' or give --var {name}=..."
+        for name, (owner, location) in collection.set_by_script.items()
+        if name not in options.cli_vars
+        and name not in environment
+        and name not in collection.variables.values
+    ]
 
 
 def broken_placeholder_warnings(path: Path) -> list[str]:

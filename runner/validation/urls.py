@@ -22,6 +22,8 @@ def check_url_schemes(
     for collection in collections:
         stacks: dict[int, Renderer] = {}
         for request in collection.requests:
+            if not request.url:
+                continue  # a skipped draft with no url (the loader allows nothing else)
             key = id(request.folder_scopes)
             if key not in stacks:
                 stack = request_stack(request, collection, options, secrets, {})

@@ -374,6 +374,69 @@ def test_one_failed_jsonpath_check_keeps_its_own_line(
     assert "JSONPath checks failed" not in out
 
 
+STREAMED = """\
+requests:
+  - name: Stream
+    method: POST
+    url: {url}
+    stream:
+      sse: {{join: "$.choices[0].delta.content"}}
+    assert:
+      status: 200
+      events: {{length: {{gte: 3}}}}
+      jsonpath:
+        $[0].data.object: chat.completion.chunk
+        $[-1].data: "[DONE]"
+      joined: {{empty: false}}
+      time_to_first_event_ms: {{lt: 10000}}
+"""
+
+
+def test_stream_checks_on_an_api_error_join_the_one_console_line(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    error = {"error": {"message": "You exceeded your current quota", "code": "insufficient_quota"}}
+    httpserver.expect_request("/v1/chat").respond_with_json(error, status=429)
+    write(tmp_path / "c.yaml", STREAMED.format(url=httpserver.url_for("/v1/chat")))
+    result = invoke(["run", "c.yaml", "--report", "json:r.json", "--report", "junit:r.xml"])
+    out = result.output
+    assert result.exit_code == 1
+    assert (
+        "✗ 5 checks failed: the body is an API error, not the response they expect "
+        "(events, $[0].data.object, $[-1].data, joined, time_to_first_event_ms)" in out
+    )
+    assert "at c.yaml:9:7 and below; the reports list each check" in out  # events, the first
+    assert "not an event stream" not in out
+    assert "✗ status: expected 200, got 429" in out
+    assert "API error: (insufficient_quota) You exceeded your current quota" in out
+    report = json.loads(Path("r.json").read_text(encoding="utf-8"))
+    messages = [check["message"] for check in report["requests"][0]["checks"]]
+    assert len(messages) == 6
+    stream_problem = "the response is not an event stream (429, application/json)"
+    assert sum(1 for message in messages if message == stream_problem) == 3
+    kinds = [failure.get("type") for failure in ET.parse("r.xml").getroot().iter("failure")]
+    assert sorted(kinds) == sorted(
+        ["status", "events", "jsonpath", "jsonpath", "joined", "time_to_first_event_ms"]
+    )
+
+
+def test_one_stream_check_on_an_api_error_keeps_its_own_line(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/x").respond_with_json({"error": "busy"}, status=503)
+    write(
+        tmp_path / "c.yaml",
+        f"requests:\n  - name: r\n    url: {httpserver.url_for('/x')}\n    stream: sse\n"
+        "    assert:\n      events: {length: {gte: 1}}\n",
+    )
+    out = invoke(["run", "c.yaml"]).output
+    assert (
+        "✗ events: the response is not an event stream (503, application/json) "
+        "(expected length gte 1)" in out
+    )
+    assert "checks failed" not in out
+
+
 def test_time_ms_actual_values_are_rounded(failed_chain: Result) -> None:
     line = next(line for line in failed_chain.output.splitlines() if "time_ms:" in line)
     actual = line.rsplit("got ", 1)[1]

@@ -45,6 +45,7 @@ from typing import Any
 import pytest
 
 from runner.loader import load_collection
+from runner.sse import serialise
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
@@ -72,6 +73,9 @@ PASTED_CURL = "curl https://api.example.com/v1/items -H 'Accept: application/jso
 RUN: dict[str, Run] = {
     "postrun run collections/ --mock": Run(0),
     "postrun run collections/openai-chat.yaml --mock": Run(0),
+    "postrun run collections/openai-chat.yaml --mock -v --request 'Chat completion (streaming)'": (
+        Run(0)
+    ),
     MOCK_QUOTA: Run(1),
     "postrun run collections/openai-chat.yaml --env openai": Run(0, loopback=True),
     "postrun run collections/openai-chat.yaml --env openai --var temperature:=0": Run(
@@ -266,7 +270,9 @@ class ExampleServer:
     def _response(self, example: Any) -> tuple[int, list[tuple[str, str]], bytes]:
         headers = [(name, self._here(str(value))) for name, value in example.headers.items()]
         body = example.body
-        if isinstance(body, (dict, list)):
+        if example.events is not None:  # a stream, sent at once (its pauses left out)
+            data = b"".join(serialise(example.events))
+        elif isinstance(body, (dict, list)):
             data = json.dumps(body).encode()
             if not any(name.lower() == "content-type" for name, _ in headers):
                 headers.append(("Content-Type", "application/json"))

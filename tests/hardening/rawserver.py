@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gzip
+import json
 import socket
 import ssl
 import struct
@@ -72,6 +73,22 @@ def ok(conn: socket.socket, request: Request) -> None:
 def echo(conn: socket.socket, request: Request) -> None:
     """Answer with the raw request (so a secret sent in it comes back in the response)."""
     reply(conn, request.raw, content_type="text/plain")
+
+
+def sse_echo(conn: socket.socket, request: Request) -> None:
+    """Stream the raw request back as server-sent events: in a JSON data, as data lines, and as
+    an event's type and id, split over several writes (a secret sent comes back in each)."""
+    text = request.raw.decode("latin-1")
+    first_line = text.split("\r\n", 1)[0]
+    conn.sendall(_head("200 OK", [("Content-Type", "text/event-stream"), ("Connection", "close")]))
+    events = [
+        f"data: {json.dumps({'echo': text})}\n\n",
+        "".join(f"data: {line}\n" for line in text.split("\r\n")) + "\n",
+        f"event: {first_line}\nid: {first_line}\ndata: x\n\n",
+    ]
+    for event in events:
+        conn.sendall(event.encode("utf-8"))
+        time.sleep(0.01)
 
 
 def reset_mid_body(conn: socket.socket, request: Request) -> None:
@@ -251,6 +268,7 @@ def _chunked(pieces: Iterable[bytes]) -> Iterator[bytes]:
 BEHAVIOURS: dict[str, Behaviour] = {
     "/ok": ok,
     "/echo": echo,
+    "/sse-echo": sse_echo,
     "/reset": reset_mid_body,
     "/short": short_body,
     "/trickle": trickle,

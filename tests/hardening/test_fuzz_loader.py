@@ -33,6 +33,7 @@ REQUEST_KEYS = [
     "tags",
     "examples",
     "description",
+    "stream",
 ]
 TYPOS = ("requets", "headres", "asert", "urll", "bdy", "jsonpaht", "contians", "optoins", "")
 ASSERT_KEYS = ("status", "headers", "jsonpath", "body", "schema", "time_ms")
@@ -43,6 +44,7 @@ OPTION_KEYS = [
     "cert",
     "proxy",
     "delay_ms",
+    "idle_timeout",
     "max_body",
     "skip",
     "retries",
@@ -122,7 +124,22 @@ ASSERTS = st.fixed_dictionaries(
         "body": MATCHERS,
         "time_ms": MATCHERS,
         "schema": st.one_of(VALUES, st.just({"type": "object"})),
+        "events": MATCHERS,
+        "time_to_first_event_ms": MATCHERS,
+        "joined": MATCHERS,
     },
+)
+# stream: sse and its keys, and what an example's stream holds.
+STREAMS = st.one_of(
+    st.sampled_from(["sse", "none", "see", {"sse": None}]),
+    st.fixed_dictionaries(
+        {"sse": _keyed(["join", "done", "max_events"], st.one_of(ODD_TEXT, VALUES))}
+    ),
+    VALUES,
+)
+EVENTS = st.one_of(
+    st.lists(st.one_of(ODD_TEXT, _keyed(["data", "event", "id", "retry", "delay_ms"], VALUES))),
+    VALUES,
 )
 REQUESTS = st.fixed_dictionaries(
     {"name": st.one_of(st.text(max_size=10), SCALARS)},
@@ -142,7 +159,9 @@ REQUESTS = st.fixed_dictionaries(
                 st.one_of(
                     ODD_TEXT,
                     st.dictionaries(
-                        st.sampled_from(["header", "cookie", "regex", "status"]), VALUES, max_size=1
+                        st.sampled_from(["header", "cookie", "regex", "status", "joined"]),
+                        VALUES,
+                        max_size=1,
                     ),
                 ),
                 max_size=2,
@@ -152,8 +171,16 @@ REQUESTS = st.fixed_dictionaries(
         "options": st.one_of(_keyed(OPTION_KEYS, VALUES), VALUES),
         "tags": VALUES,
         "examples": st.one_of(
-            st.lists(_keyed(["name", "status", "headers", "body"], VALUES), max_size=2), VALUES
+            st.lists(
+                st.one_of(
+                    _keyed(["name", "status", "headers", "body"], VALUES),
+                    _keyed(["name", "events"], EVENTS),
+                ),
+                max_size=2,
+            ),
+            VALUES,
         ),
+        "stream": STREAMS,
         "headres": VALUES,
     },
 )
@@ -166,7 +193,7 @@ COLLECTIONS = st.fixed_dictionaries(
             st.lists(st.sampled_from(["API_KEY", "x", "", "1"]), max_size=2), VALUES
         ),
         "defaults": st.one_of(
-            _keyed(["headers", "params", "auth", "options", "assert"], VALUES), VALUES
+            _keyed(["headers", "params", "auth", "options", "assert", "stream"], VALUES), VALUES
         ),
         "requests": st.one_of(
             st.lists(

@@ -74,7 +74,21 @@ CHECKS = """\
 """
 
 
-def _collection(echo: str, silent: str, tls: str | None) -> str:
+# A stream echoing the secret: its events reach -v as they arrive, checks, captures, reports.
+STREAM_CHECKS = """\
+    stream: {sse: {join: $.echo}}
+    assert:
+      events: {length: 1}
+      jsonpath:
+        $[0].data.echo: <<API_KEY>>
+        $[2].event: <<API_KEY>>
+      joined: <<API_KEY>>
+    capture:
+      streamed: {joined: true}
+"""
+
+
+def _collection(echo: str, silent: str, tls: str | None, stream: str) -> str:
     parts = [
         "name: Leaks",
         "secrets: [API_KEY]",
@@ -84,6 +98,7 @@ def _collection(echo: str, silent: str, tls: str | None) -> str:
         _request("form echo", echo, "    body: {form: {token: <<API_KEY>>}}\n" + CHECKS).replace(
             "    body:\n      json: {token: <<API_KEY>>, nested: {list: [<<API_KEY>>]}}\n", ""
         ),
+        _request("stream echo", stream, STREAM_CHECKS),
         _request("refused", f"http://127.0.0.1:{refused_port()}/x"),
         _request("timeout", silent),
         _request("invalid url", "http://[<<API_KEY>>"),
@@ -108,7 +123,10 @@ def _run(folder: Path, secret: str, *extra: str) -> LeakRun:
     context = self_signed_context(folder)
     with serving() as plain, serving(tls=context) as tls:
         text = _collection(
-            plain.url("/echo"), plain.url("/silent"), tls.url("/ok") if context else None
+            plain.url("/echo"),
+            plain.url("/silent"),
+            tls.url("/ok") if context else None,
+            plain.url("/sse-echo"),
         )
         (folder / "leaks.yaml").write_text(text, encoding="utf-8")
         reports = [f"{kind}:out/report.{kind}" for kind in _report_formats()]
@@ -148,7 +166,15 @@ def test_the_secret_appears_in_no_output(masked: LeakRun, output: str) -> None:
         assert spelling not in text, f"{spelling!r} leaked into {output}"
 
 
-FAILING = ["echo", "form echo", "refused", "timeout", "invalid url", "captured later"]
+FAILING = [
+    "echo",
+    "form echo",
+    "stream echo",
+    "refused",
+    "timeout",
+    "invalid url",
+    "captured later",
+]
 if can_make_certificates():  # else the TLS request is left out of the run
     FAILING.append("tls")
 
@@ -159,6 +185,15 @@ def test_every_failing_request_is_reported(masked: LeakRun, request_name: str) -
     assert request_name in masked.outputs["json"]
     if request_name == "tls":
         assert "TLS error" in masked.outputs["stdout"]
+
+
+def test_the_stream_echo_was_read_as_events(masked: LeakRun, shown: LeakRun) -> None:
+    """The stream request got its three events (the leak test covers a real stream)."""
+    for run in (masked, shown):
+        report = json.loads(run.outputs["json"])
+        (stream,) = [r for r in report["requests"] if r["name"] == "stream echo"]
+        assert stream["stream"]["events"] == 3
+    assert SECRETS[0] in json.dumps(stream["stream"]["shown_events"], ensure_ascii=False)
 
 
 def test_control_show_secrets_does_show_it(shown: LeakRun) -> None:

@@ -302,7 +302,8 @@ def test_odd_shapes_import_and_load(tmp_path: Path) -> None:
     summary = import_postman(DATA / "odd-shapes.postman_collection.json", [], tmp_path)
     collection = load_collection(summary.collection_file, base_dir=tmp_path)
     requests = {request.name: request for request in collection.requests}
-    assert "No request" not in requests
+    # A draft without a URL is kept, skipped, so it exports back (issue 16 item 6).
+    assert requests["No request"].url == "" and requests["No request"].options["skip"]
     assert requests["String request"].params == {"x": "1", "y": ""}
     assert requests["String request (2)"].headers == {"Accept": "text/plain", "X-A": "1"}
     # A path variable is a placeholder with its value as a default, never put in place.
@@ -324,7 +325,7 @@ def test_odd_shapes_import_and_load(tmp_path: Path) -> None:
     assert [example.name for example in requests["scripts"].examples] == ["r", "r (2)"]
     table = summary.table()
     for note in (
-        "'No request' has no URL: left out",
+        "'No request' has no URL (a draft): kept with options.skip",
         "variable 'bad name!' is named 'bad_name' (a postrun name)",
         "'String request' appears twice: the second one is 'String request (2)'",
         "auth type 'ntlm' of ntlm is not supported",

@@ -109,7 +109,9 @@ def test_variables_set_by_untranslated_scripts_are_declared_and_validate(
     )
     collection = load_collection(summary.collection_file, base_dir=tmp_path)
     assert collection.requests[0].captures[0].name == "userId"  # a translated set: a capture
-    assert collection.variables.values["startedAt"] == ""
+    # Not an empty variable, sent empty: set_by_script names the request whose script sets it.
+    assert "startedAt" not in collection.variables.values
+    assert collection.set_by_script["startedAt"][0] == "Login"
     assert "sessionToken" in collection.secrets  # a credential: the run asks for it
     report = validate([collection], environment=None, cli_vars={}, environ={}, dotenv={})
     assert "note: secret sessionToken is not set" in report
@@ -271,3 +273,24 @@ def test_a_credential_in_a_path_variable_becomes_a_secret(tmp_path: Path) -> Non
     assert "rst-98765" not in text and "rst-98765" not in summary.table()
     assert "url: https://e.com/reset/<<TOKEN>>" in text
     assert summary.secrets == ("TOKEN",)
+
+
+def test_a_request_with_no_url_is_kept_skipped_and_goes_back_without_one(tmp_path: Path) -> None:
+    draft = {"name": "Draft", "request": {"method": "POST", "header": [], "url": {"raw": ""}}}
+    bare = {"name": "Bare"}  # no request at all: a GET draft
+    summary, text = imported(tmp_path, [draft, item("Ping", "https://e.com/ping"), bare])
+    assert (
+        "  - name: Draft\n    method: POST\n    options:\n      skip: 'no URL in the Postman "
+        "export (a draft): add a url, then remove this skip'\n"
+    ) in text
+    collection = load_collection(summary.collection_file, base_dir=tmp_path)
+    requests = {request.name: request for request in collection.requests}
+    assert list(requests) == ["Draft", "Ping", "Bare"]
+    assert requests["Draft"].url == "" and requests["Draft"].options["skip"].startswith("no URL")
+    assert "'Draft' has no URL (a draft): kept with options.skip" in summary.table()
+    report = validate([collection], environment=None, cli_vars={}, environ={}, dotenv={})
+    assert f"ok {collection.file}: t, 3 requests" in report
+    exported = {entry["name"]: entry["request"] for entry in export_postman([collection])["item"]}
+    assert exported["Draft"] == {"method": "POST", "header": [], "url": {"raw": ""}}
+    assert exported["Bare"]["url"] == {"raw": ""}
+    assert exported["Ping"]["url"]["raw"] == "https://e.com/ping"

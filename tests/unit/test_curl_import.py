@@ -592,3 +592,68 @@ def test_append_notes_secrets_it_cannot_declare(
     assert notes == (f"add API_KEY to `secrets:` in {path} (the request uses them)",)
     assert "<<API_KEY>>" in path.read_text(encoding="utf-8")
     assert taken_names(tmp_path / "missing.yaml") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        ("curl -N https://e.com/events", "-N (--no-buffer) became `stream: sse`"),
+        ("curl --no-buffer https://e.com/events", "-N (--no-buffer) became `stream: sse`"),
+        ("curl -sSN https://e.com/events", "-N (--no-buffer) became `stream: sse`"),
+        (
+            "curl -H 'Accept: text/event-stream' https://e.com/events",
+            "Accept: text/event-stream became `stream: sse`",
+        ),
+        (
+            "curl -H 'accept: application/json, Text/Event-Stream;q=0.9' https://e.com/events",
+            "Accept: text/event-stream became `stream: sse`",
+        ),
+        (
+            "curl -N -H 'Accept: text/event-stream' https://e.com/events",
+            "-N (--no-buffer) with Accept: text/event-stream became `stream: sse`",
+        ),
+    ],
+)
+def test_a_streaming_command_becomes_stream_sse_with_a_note(command: str, why: str) -> None:
+    imported = parse_curl(command)
+    assert imported.request["stream"] == "sse"
+    assert list(imported.request)[-1] == "stream"
+    assert imported.warnings == ()
+    (note,) = imported.notes
+    assert note.startswith(why) and "an answer that is not text/event-stream" in note
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "curl https://e.com/events",
+        "curl -N --buffer https://e.com/events",  # the last one wins, as in curl
+        "curl -H 'Accept: application/json' https://e.com/events",
+        "curl -H 'Accept: text/event-streams' https://e.com/events",
+    ],
+)
+def test_a_buffered_command_has_no_stream(command: str) -> None:
+    imported = parse_curl(command)
+    assert "stream" not in imported.request
+    assert imported.notes == () and imported.warnings == ()
+
+
+def test_a_streaming_import_loads_as_a_stream(tmp_path: Path) -> None:
+    command = "curl -N https://e.com/v1/chat -H 'Content-Type: application/json' -d '{\"a\": 1}'"
+    path = tmp_path / "s.yaml"
+    path.write_text(collection_text(parse_curl(command)), encoding="utf-8")
+    (request,) = load_collection(path, base_dir=tmp_path).requests
+    assert request.stream is not None
+    assert request.body is not None and request.body.kind == "json"
+
+
+def test_a_json_body_asking_for_a_stream_gets_a_note_without_n() -> None:
+    command = "curl https://api.openai.com/v1/chat/completions --json '{\"stream\": true}'"
+    imported = parse_curl(command)
+    assert "stream" not in imported.request
+    assert imported.notes == (
+        'the JSON body asks for "stream": true; add `stream: sse` to the request to check the '
+        "events it answers with (curl -N would have given it)",
+    )
+    assert parse_curl(f"{command} -N").request["stream"] == "sse"
+    assert parse_curl("curl https://e.com/ --json '{\"stream\": false}'").notes == ()

@@ -215,6 +215,18 @@ TABLES: list[tuple[str, Sequence[str], str, dict[str, Any]]] = [
     ("REQUEST_KEYS", keys.REQUEST_KEYS, "definitions/request/properties", DEFINITIONS["request"]),
     ("EXAMPLE_KEYS", keys.EXAMPLE_KEYS, "definitions/example/properties", DEFINITIONS["example"]),
     (
+        "EVENT_KEYS",
+        keys.EVENT_KEYS,
+        "definitions/exampleEvent/anyOf/1/properties",
+        DEFINITIONS["exampleEvent"]["anyOf"][1],
+    ),
+    (
+        "SSE_KEYS",
+        keys.SSE_KEYS,
+        "definitions/stream/anyOf/1/properties/sse/anyOf/1/properties",
+        DEFINITIONS["stream"]["anyOf"][1]["properties"]["sse"]["anyOf"][1],
+    ),
+    (
         "DEFAULTS_KEYS",
         keys.DEFAULTS_KEYS,
         "definitions/defaults/properties",
@@ -295,8 +307,8 @@ def test_every_table_of_the_loader_is_checked_against_the_schema() -> None:
 
 
 def test_the_drift_message_names_the_key_to_add() -> None:
-    (message,) = drift("REQUEST_KEYS", (*keys.REQUEST_KEYS, "stream"), "p", keys.REQUEST_KEYS)
-    assert "REQUEST_KEYS has stream" in message and "add stream under #/p" in message
+    (message,) = drift("REQUEST_KEYS", (*keys.REQUEST_KEYS, "websocket"), "p", keys.REQUEST_KEYS)
+    assert "REQUEST_KEYS has websocket" in message and "add websocket under #/p" in message
 
 
 def test_the_required_keys_and_exactly_one_kinds_agree() -> None:

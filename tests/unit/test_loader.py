@@ -265,7 +265,8 @@ ERROR_CASES: list[tuple[str, str, tuple[int, int], str, str | None]] = [
         "zzz: 1\n" + REQUEST,
         (1, 1),
         "unknown key 'zzz' in collection",
-        "allowed keys: name, description, variables, secrets, defaults, load, requests",
+        "allowed keys: name, description, variables, secrets, set_by_script, defaults, load, "
+        "requests",
     ),
     (
         "load key typo",

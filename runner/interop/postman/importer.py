@@ -174,10 +174,12 @@ class Importer:
                 self.script_sets.setdefault(name, where)
 
     def undeclared_sets(self, variables: Mapping[str, Any]) -> dict[str, str]:
-        """Names only an untranslated script sets, declared so the file validates.
+        """Names only an untranslated script sets, declared so the file validates: the
+        ``set_by_script`` mapping (name -> the request or folder whose script sets it).
 
         A credential-named one (``token``) becomes a secret: the run then asks for it before
-        sending anything, instead of sending an empty token; any other is declared empty.
+        sending anything, instead of sending an empty token. Any other goes in
+        ``set_by_script``: a request that uses it unset fails, naming the script's owner.
         """
         declared: dict[str, str] = {}
         for name, where in self.script_sets.items():
@@ -191,10 +193,10 @@ class Importer:
                     "secret (set it, or rewrite the script as a capture and drop the secret)"
                 )
                 continue
-            declared[name] = ""
+            declared[name] = where
             self.notes.append(
-                f"'{name}' is set by the script of '{where}', which stays text: declared "
-                "empty in variables (set it with --var, or rewrite the script as a capture)"
+                f"'{name}' is set by the script of '{where}', which stays text: declared in "
+                "set_by_script (a request using it fails until you capture it or give --var)"
             )
         return declared
 

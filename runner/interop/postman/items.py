@@ -19,6 +19,8 @@ from runner.interop.postman.script_checks import translate_test_script
 from runner.interop.postman.summary import RequestReport
 from runner.interop.postman.urls import convert_headers, convert_url
 
+DRAFT_SKIP = "no URL in the Postman export (a draft): add a url, then remove this skip"
+
 
 def convert_collection(importer: Importer, collection: Mapping[str, Any]) -> dict[str, Any]:
     """The collection file's data: name, variables, secrets, defaults, the request tree."""
@@ -35,12 +37,14 @@ def convert_collection(importer: Importer, collection: Mapping[str, Any]) -> dic
     variables = importer.typed(variables)
     for key, value in importer.path_defaults.items():
         variables.setdefault(key, value)
-    variables.update(importer.undeclared_sets(variables))
+    set_by_script = importer.undeclared_sets(variables)
     importer.declare_used_credentials(requests, variables, defaults)
     if variables:
         data["variables"] = variables
     if importer.collection_secrets:
         data["secrets"] = list(importer.collection_secrets)
+    if set_by_script:
+        data["set_by_script"] = set_by_script
     if defaults:
         data["defaults"] = defaults
     data.update(extra)
@@ -99,10 +103,6 @@ def _items(importer: Importer, items: Any, folders: tuple[str, ...]) -> list[dic
         names.add(unique)
         if isinstance(item.get("item"), list):
             result.append(_folder(importer, item, unique, folders))
-        elif not _has_url(item.get("request")):
-            # A draft without a URL cannot be sent (and does not load): say so, go on.
-            where = "/".join((*folders, unique))
-            importer.notes.append(f"'{where}' has no URL: left out")
         else:
             result.append(_request(importer, item, unique, folders))
     return result
@@ -136,7 +136,11 @@ def _request(
     path = "/".join((*folders, name))
     raw_request = item.get("request")
     request: Mapping[str, Any] = (
-        {"url": raw_request} if isinstance(raw_request, str) else raw_request or {}
+        {"url": raw_request}
+        if isinstance(raw_request, str)
+        else raw_request
+        if isinstance(raw_request, dict)
+        else {}  # a draft, or a broken export: kept as a request with no URL
     )
     data: dict[str, Any] = {"name": name}
     description = description_of(request.get("description") or item.get("description"))
@@ -146,10 +150,11 @@ def _request(
     if method.upper() != "GET":
         data["method"] = method.upper()
     importer.request_paths = {}
-    url, params = convert_url(importer, request.get("url"), path)
-    data["url"] = url
-    if params:
-        data["params"] = params
+    if _has_url(raw_request):
+        url, params = convert_url(importer, request.get("url"), path)
+        data["url"] = url
+        if params:
+            data["params"] = params
     headers = convert_headers(importer, request.get("header"), path)
     body = request.get("body")
     converted_body = None
@@ -164,6 +169,10 @@ def _request(
     if "x-postman-auth" in data:
         untranslated.append("auth")
     options = _options(item, request)
+    if "url" not in data:
+        # A draft cannot be sent; kept skipped, with no url, it loads and exports back as it was.
+        options["skip"] = DRAFT_SKIP
+        importer.notes.append(f"'{path}' has no URL (a draft): kept with options.skip")
     if options:
         data["options"] = options
     examples = convert_examples(item.get("response"))
