@@ -65,6 +65,10 @@ _PACKED_TYPES = (
 
 
 _Scopes = tuple[VariableScope, ...]
+# What the placeholder check reads of a request (runner/engine/preflight.py), noted when it is
+# packed so that planning decodes none: the index of its folder's scopes among the shared ones
+# (-1 for a top-level request), the names its placeholders use, the names it captures.
+Outline = tuple[int, tuple[str, ...], tuple[str, ...]]
 
 # Where ``folder_scopes`` is among RequestSpec's fields.
 _SCOPES_AT = [field.name for field in dataclasses.fields(RequestSpec)].index("folder_scopes")
@@ -73,13 +77,26 @@ _SCOPES_AT = [field.name for field in dataclasses.fields(RequestSpec)].index("fo
 class RequestPacker:
     """Packs the requests of one collection; they share its dictionary and folder scopes."""
 
-    __slots__ = ("_buffer", "_pickler", "_scope_ids", "apikey_headers", "scopes", "zdict")
+    __slots__ = (
+        "_buffer",
+        "_outline_ids",
+        "_pickler",
+        "_scope_ids",
+        "apikey_headers",
+        "outlines",
+        "scopes",
+        "zdict",
+    )
 
     def __init__(self) -> None:
         self.zdict = b""
         self.scopes: list[_Scopes] = []
         self._scope_ids: dict[int, int] = {}
         self.apikey_headers: set[str] = set()
+        self.outlines: list[Outline] = []
+        # Requests of a file mostly use the same names: one outline object for each distinct
+        # one keeps 10,000 requests' outlines at a pointer each.
+        self._outline_ids: dict[Outline, Outline] = {}
         # One pickler for every request, its memo cleared between them: each packed request
         # stands alone, and setting up a pickler cost as much as a small request's pickling.
         self._buffer = io.BytesIO()
@@ -90,7 +107,8 @@ class RequestPacker:
         import zlib
 
         self.apikey_headers.update(apikey_headers(request))
-        data = self._pickle(request)
+        data = self._pickle(request)  # first: it numbers the request's folder scopes
+        self._note_outline(request)
         if not self.zdict:
             # The first request is the dictionary: later ones differ from it in a few values.
             self.zdict = data
@@ -102,7 +120,7 @@ class RequestPacker:
     def sequence(self, packed: Sequence[bytes]) -> CompactRequests:
         """The packed requests, in order, as a sequence of RequestSpec."""
         scopes = tuple(self.scopes)
-        summary = Summary(scopes, frozenset(self.apikey_headers))
+        summary = Summary(scopes, frozenset(self.apikey_headers), tuple(self.outlines))
         return CompactRequests(tuple(packed), self.zdict, scopes, summary=summary)
 
     def _pickle(self, request: RequestSpec) -> bytes:
@@ -112,6 +130,15 @@ class RequestPacker:
         self._pickler.clear_memo()
         self._pickler.dump(request)
         return buffer.getvalue()
+
+    def _note_outline(self, request: RequestSpec) -> None:
+        scopes = self._scope_ids.get(id(request.folder_scopes), -1) if request.folder_scopes else -1
+        outline = (
+            scopes,
+            tuple(dict.fromkeys(use.name for use in request.placeholders)),
+            tuple(spec.name for spec in request.captures),
+        )
+        self.outlines.append(self._outline_ids.setdefault(outline, outline))
 
     def scopes_id(self, scopes: _Scopes) -> int:
         """The index of a folder's scopes among the shared ones, adding them on first sight."""
@@ -133,21 +160,24 @@ def apikey_headers(request: RequestSpec) -> tuple[str, ...]:
 @dataclasses.dataclass(frozen=True, slots=True)
 class Summary:
     """What planning a run needs from every request, known without decoding one: the folder
-    scopes the requests use (first use first) and the headers their apikey auth sends."""
+    scopes the requests use (first use first), the headers their apikey auth sends, and each
+    request's outline, in order."""
 
     folder_scopes: tuple[_Scopes, ...]
     apikey_headers: frozenset[str]
+    outlines: tuple[Outline, ...] = ()
 
     @classmethod
-    def of(cls, requests: Iterator[RequestSpec]) -> Summary:
-        """The summary of ``requests``, read one by one."""
+    def of(cls, requests: Iterator[RequestSpec], outlines: Sequence[Outline] = ()) -> Summary:
+        """The summary of ``requests``, read one by one, with their ``outlines`` (read after
+        ``requests``, so a generator filling them as it goes gives them all)."""
         scopes: dict[int, _Scopes] = {}
         headers: set[str] = set()
         for request in requests:
             if request.folder_scopes:  # as the packer keeps them: a top-level request has none
                 scopes.setdefault(id(request.folder_scopes), request.folder_scopes)
             headers.update(apikey_headers(request))
-        return cls(tuple(scopes.values()), frozenset(headers))
+        return cls(tuple(scopes.values()), frozenset(headers), tuple(outlines))
 
 
 class _SharedScopes:
@@ -265,9 +295,30 @@ class CompactRequests(Sequence[RequestSpec]):
 
     def keep(self, wanted: Callable[[RequestSpec], bool]) -> CompactRequests:
         """The requests for which ``wanted`` is true, still packed (nothing is re-encoded)."""
-        kept = tuple(packed for packed in self._packed if wanted(self._decode(packed)))
-        summary = Summary.of(self._decode(packed) for packed in kept)
-        return CompactRequests(kept, self._zdict, self._scopes, self._options, summary=summary)
+        kept: list[bytes] = []
+        outlines: list[Outline] = []
+
+        def chosen() -> Iterator[RequestSpec]:
+            # Each request decoded once, for ``wanted`` and the summary both.
+            pairs = zip(self._packed, self.summary.outlines, strict=True)
+            for packed, outline in pairs:
+                request = self._decode(packed)
+                if wanted(request):
+                    kept.append(packed)
+                    outlines.append(outline)
+                    yield request
+
+        summary = Summary.of(chosen(), outlines)
+        return CompactRequests(
+            tuple(kept), self._zdict, self._scopes, self._options, summary=summary
+        )
+
+    def outlines(self) -> Iterator[tuple[_Scopes, tuple[str, ...], tuple[str, ...]]]:
+        """Each request's folder scopes (the tuple its decoded request shares), placeholder
+        names and captured names, in order, without decoding any."""
+        scopes = self._scopes
+        for index, names, captures in self.summary.outlines:
+            yield (scopes[index] if index >= 0 else ()), names, captures
 
     def with_options(self, overrides: Mapping[str, Any]) -> CompactRequests:
         """The same requests with ``overrides`` over each one's options when decoded."""

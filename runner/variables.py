@@ -324,6 +324,14 @@ def find_undefined(
     return undefined
 
 
+def any_undefined(
+    names: Iterable[str], stack: VariableStack, *, also_defined: Collection[str] = ()
+) -> bool:
+    """Whether any of ``names`` is undefined by find_undefined's rules (places not needed)."""
+    cache: dict[str, tuple[str, ...]] = {}
+    return any(_undefined_behind(name, stack, also_defined, cache) for name in names)
+
+
 def _undefined_behind(
     name: str,
     stack: VariableStack,

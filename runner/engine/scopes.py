@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from runner.compact import CompactRequests, Summary
@@ -21,13 +21,25 @@ def request_stack(
     data_row: Mapping[str, Any] | None = None,
 ) -> VariableStack:
     """The variables a request sees, in FORMAT.md section 3 order."""
+    return folder_stack(request.folder_scopes, collection, options, secrets, captured, data_row)
+
+
+def folder_stack(
+    folder_scopes: Sequence[VariableScope],
+    collection: CollectionSpec,
+    options: RunOptions,
+    secrets: Mapping[str, Any],
+    captured: Mapping[str, Any],
+    data_row: Mapping[str, Any] | None = None,
+) -> VariableStack:
+    """The variables the requests of a folder (its scopes, innermost first) see."""
     return build_stack(
         cli_vars=options.cli_vars,
         secrets=secrets,
         captured=captured,
         data_row=data_row,
         environment=options.environment,
-        folder_scopes=request.folder_scopes,
+        folder_scopes=folder_scopes,
         collection=collection.variables,
     )
 

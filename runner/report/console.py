@@ -7,7 +7,6 @@ With ``verbose`` it also dumps every attempt's request and response, curl ``-v``
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
@@ -27,9 +26,9 @@ from runner.events import (
 from runner.report.progress import PROGRESS_MIN_REQUESTS, ProgressLine
 from runner.report.streams import FirstEventTimes, stream_text
 from runner.report.text import cut, show_value
+from runner.report.text import printable as _printable
 from runner.results import (
     CheckResult,
-    RequestResult,
     ResponseData,
     RunResult,
     SentRequest,
@@ -46,9 +45,6 @@ VERBOSE_BODY_BYTES = 8192
 PRETTY_JSON_MAX_BYTES = 1 << 20
 """Bigger JSON bodies are shown raw (and cut): parsing megabytes only to show 8 KiB is waste."""
 
-# Terminal control characters from a body or header would move the cursor or recolour the
-# screen; they are shown escaped instead. Tab and newline are kept (lines are split first).
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MARKS = {"pass": ("✓", "+", "green"), "fail": ("✗", "x", "red"), "skip": ("-", "-", None)}
 # The events the console reads: never a CheckFinished (a failed check is told from the
 # RequestResult), and the requests sent only to dump them under verbose.
@@ -130,10 +126,11 @@ class ConsoleReporter:
             self._retrying(event, f"failed: {event.error}")
         elif isinstance(event, RequestFinished):
             self._in_request = False
+            passed = event.result.passed  # a walk over the checks: once a request
             self.first_events.add(event.result)
             if self._progress is not None:
-                self._progress.finish(failed=not event.result.passed)
-            self._request_finished(event.result, event.response, event.request)
+                self._progress.finish(failed=not passed)
+            self._request_finished(event, passed)
             self._pending = []
         elif isinstance(event, RunFinished):
             self._in_request = False
@@ -232,36 +229,21 @@ class ConsoleReporter:
         self._line()
         self._line(self._style(collection, bold=True, underline=True))
 
-    def _request_finished(
-        self, result: RequestResult, response: ResponseData | None, sent: SentRequest | None
-    ) -> None:
+    def _request_finished(self, event: RequestFinished, passed: bool) -> None:
+        result, response = event.result, event.response
         if result.skipped is not None:
             if not self.quiet:
                 reason = "" if result.skipped == "skipped" else f": {result.skipped}"
                 self._line(f"  {self._mark('skip')} {result.name}  skipped{reason}")
             return
-        if result.passed and self.quiet:
+        if passed and self.quiet:
             return
         if self.quiet:
             self._collection_heading_forced(_heading(result.collection, result.iteration, self.dot))
             for text in self._pending:
                 self._line(text)
-        mark = self._mark("pass" if result.passed else "fail")
-        status = ""
-        if result.status is not None:
-            reason = f" {response.reason}" if response is not None and response.reason else ""
-            colour = "green" if result.status < 400 else "red"
-            status = "  " + self._style(f"{result.status}{reason}", fg=colour)
-        timing = self._style(f"  {result.elapsed_ms:.0f} ms", dim=True) if result.status else ""
-        attempts = f"  ({result.attempts} attempts)" if result.attempts > 1 else ""
-        streamed = stream_text(result)
-        stream = self._style(f"  {streamed}", dim=True) if streamed else ""
-        name = self._style(result.name, bold=not result.passed)
-        # What went on the wire, query string (``params``) included, when something was sent.
-        shown_url = sent.url if sent is not None else result.url
-        url = self._style(f"{result.method} {_printable(shown_url)}", dim=True)
-        self._line(f"  {mark} {name}  {url}{status}{timing}{stream}{attempts}")
-        if result.passed:
+        self._line(_result_line(self, event, passed))
+        if passed:
             return
         if result.error is not None:
             self._detail(self._style(_printable(result.error), fg="red"))
@@ -479,8 +461,24 @@ def body_lines(
     return lines
 
 
-def _printable(text: str) -> str:
-    return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+def _result_line(console: ConsoleReporter, event: RequestFinished, passed: bool) -> str:
+    """A finished request's line: mark, name, method and URL sent, status, time, attempts."""
+    style, result, response, sent = console._style, event.result, event.response, event.request
+    status = ""
+    if result.status is not None:
+        reason = f" {response.reason}" if response is not None and response.reason else ""
+        colour = "green" if result.status < 400 else "red"
+        status = "  " + style(f"{result.status}{reason}", fg=colour)
+    timing = style(f"  {result.elapsed_ms:.0f} ms", dim=True) if result.status else ""
+    attempts = f"  ({result.attempts} attempts)" if result.attempts > 1 else ""
+    streamed = stream_text(result)
+    stream = style(f"  {streamed}", dim=True) if streamed else ""
+    name = style(result.name, bold=not passed)
+    # What went on the wire, query string (``params``) included, when something was sent.
+    shown_url = sent.url if sent is not None else result.url
+    url = style(f"{result.method} {_printable(shown_url)}", dim=True)
+    mark = console._mark("pass" if passed else "fail")
+    return f"  {mark} {name}  {url}{status}{timing}{stream}{attempts}"
 
 
 def _styled_mark(console: ConsoleReporter, kind: str) -> str:

@@ -253,3 +253,129 @@ def test_planning_reads_the_packed_summary_and_decodes_nothing(
     kept = packed.requests.keep(lambda request: request.name != "Keyed")
     assert kept.summary.apikey_headers == frozenset()
     assert len(kept.summary.folder_scopes) == len(packed.requests.summary.folder_scopes)
+
+
+def _counting_decodes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The packed requests decoded from now on, one entry each."""
+    decoded: list[object] = []
+    original = CompactRequests._decode
+    monkeypatch.setattr(
+        CompactRequests, "_decode", lambda self, data: decoded.append(data) or original(self, data)
+    )
+    return decoded
+
+
+def test_the_placeholder_check_reads_outlines_and_decodes_nothing(
+    big_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 21: packing notes each request's placeholder and capture names, so planning a large
+    # file that is all defined decodes none of its requests (about 100k instructions each).
+    packed, plain = _load_both(big_file, monkeypatch)
+    assert isinstance(packed.requests, CompactRequests)
+    outlines = [(scopes, names, captures) for scopes, names, captures in packed.requests.outlines()]
+    assert [(names, captures) for _, names, captures in outlines] == [
+        (
+            tuple(dict.fromkeys(use.name for use in request.placeholders)),
+            tuple(spec.name for spec in request.captures),
+        )
+        for request in plain.requests
+    ]
+    assert [scopes for scopes, _, _ in outlines] == [r.folder_scopes for r in plain.requests]
+    decoded = _counting_decodes(monkeypatch)
+    plan = plan_run([packed], RunOptions(iterations=2))
+    assert decoded == []
+    assert plan.total_requests == 2 * len(plain.requests)
+
+
+def test_a_selection_keeps_the_outlines_of_the_requests_it_keeps(
+    tmp_path: Path, server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An undefined name in a request the selection leaves out is no error; one in a kept
+    # request is, with its place, as for the plain file.
+    path = tmp_path / "big.yaml"
+    extra = "  - name: Late\n    url: <<base>>/late/<<nowhere>>\n"
+    text = _collection_text(server.url_for("").rstrip("/"), 3, extra=extra)
+    path.write_text(text, encoding="utf-8")
+    packed, plain = _load_both(path, monkeypatch)
+    options = RunOptions(selection=Selection(patterns=("Login", "Team 2/*", "Slow")))
+    plan = plan_run([packed], options)
+    (selected,) = plan.collections
+    assert isinstance(selected.requests, CompactRequests)
+    assert [names for _, names, _ in selected.requests.outlines()] == [
+        tuple(dict.fromkeys(use.name for use in request.placeholders))
+        for request in plan_run([plain], options).collections[0].requests
+    ]
+    # Without Login, the token Team 2/Echo uses is captured by a request left out.
+    without_login = RunOptions(selection=Selection(patterns=("Team 2/*", "Late")))
+    errors = []
+    for collection in (packed, plain):
+        with pytest.raises(TemplateError) as caught:
+            plan_run([collection], without_login)
+        errors.append((caught.value.message, caught.value.hint))
+    assert errors[0] == errors[1]
+    assert "'token'" in errors[0][0] and "'nowhere'" in errors[0][0]
+    assert errors[0][1] is not None and "--request 'Login'" in errors[0][1]
+    assert server.log == []
+
+
+def test_a_variable_cycle_in_a_packed_file_is_found_at_its_place(
+    tmp_path: Path, server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.yaml"
+    extra = (
+        "  - name: Loop\n    variables: {a: '<<b>>', b: '<<a>>'}\n"
+        "    requests:\n      - name: Inner\n        url: <<base>>/loop/<<a>>\n"
+    )
+    text = _collection_text(server.url_for("").rstrip("/"), 3, extra=extra)
+    path.write_text(text, encoding="utf-8")
+    packed, plain = _load_both(path, monkeypatch)
+    errors = []
+    for collection in (packed, plain):
+        with pytest.raises(TemplateError) as caught:
+            plan_run([collection], RunOptions())
+        errors.append((caught.value.message, caught.value.location))
+    assert errors[0] == errors[1]
+    assert "variable cycle" in errors[0][0]
+    assert (
+        errors[0][1] is not None
+        and errors[0][1].line == text[: text.index("<<a>>\n")].count("\n") + 1
+    )
+    assert server.log == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "said", "below"),
+    [
+        ("  - name: Late\n    url: <<base>>/late\n    methd: POST\n", "unknown key 'methd'", 2),
+        ("  - name: Late\n    url: <<base>>/x/<<nowhere>>\n", "undefined variable 'nowhere'", 1),
+    ],
+)
+def test_a_bad_request_at_the_end_of_a_large_file_stops_the_run_before_anything_is_sent(
+    tmp_path: Path, server: HTTPServer, extra: str, said: str, below: int
+) -> None:
+    # As a program, so the loading child packs the requests and sends them ahead in batches
+    # while the parent waits: still nothing is sent before the last request is checked.
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.yaml"
+    text = _collection_text(server.url_for("").rstrip("/"), 40, extra=extra)
+    path.write_text(text, encoding="utf-8")
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo), "NO_COLOR": "1"}
+    ran = subprocess.run(
+        [sys.executable, "-m", "runner", "run", str(path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 2, ran.stderr
+    line = text.count("\n", 0, text.index("- name: Late")) + 1
+    assert said in ran.stderr
+    assert f"big.yaml:{line + below}:" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert server.log == []
