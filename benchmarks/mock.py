@@ -101,7 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     process, base, first = start_mock()
     try:
         print(f"postrun mock: first answer {first * 1000:.0f} ms after start ({base}{PATH})")
-        print(f"{'connections':>11}  {'requests':>8}  {'requests/s':>10}  {'p50 ms':>7}  {'p99 ms':>7}")
+        print(
+            f"{'connections':>11}  {'requests':>8}  {'requests/s':>10}  "
+            f"{'p50 ms':>7}  {'p99 ms':>7}"
+        )
         for count in args.connections:
             figures = measure(base, count, args.seconds)
             print(
