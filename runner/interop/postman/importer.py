@@ -23,6 +23,7 @@ from runner.interop.postman.fields import (
 )
 from runner.interop.postman.summary import RequestReport
 from runner.interop.yaml_out import dump_yaml
+from runner.templating import referenced_names
 
 SCRIPT_SET = re.compile(
     r"(?:pm\.(?:environment|collectionVariables|globals|variables)\.set"
@@ -38,23 +39,6 @@ DYNAMIC_MAP: Mapping[str, str] = {
     "$randomInt": "$randomInt",
     "$randomAlphaNumeric": "$randomString",  # the closest: Postman's gives one character
 }
-
-
-def _placeholders(value: Any, found: dict[str, None]) -> None:
-    """Every ``<<name>>`` in ``value`` (keys and values, recursively)."""
-    if isinstance(value, str):
-        for match in PLACEHOLDER.finditer(value):
-            name = match.group(0).strip("<> \t")
-            escaped = match.start() > 0 and value[match.start() - 1] == "\\"
-            if not name.startswith("$") and not escaped:
-                found[name] = None
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _placeholders(key, found)
-            _placeholders(item, found)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _placeholders(item, found)
 
 
 @dataclass(slots=True)
@@ -204,8 +188,7 @@ class Importer:
         """A credential-named ``<<name>>`` used but defined nowhere in the export (it lived in
         a Postman environment not given) becomes a secret, so the file validates and the run
         asks for it."""
-        used: dict[str, None] = {}
-        _placeholders(parts, used)
+        used = [name for name in referenced_names(parts) if not name.startswith("$")]
         defined = set(self.known) | set(self.path_defaults) | self.captured
         defined |= set(self.script_sets) | set(self.vault.names)
         for name in used:
