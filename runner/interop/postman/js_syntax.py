@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -88,29 +89,15 @@ def call_and_rest(statement: str, prefix: str) -> tuple[str, str] | None:
     nested pattern would backtrack for ever on a long statement that does not match)."""
     if not statement.startswith(prefix):
         return None
-    depth = 1
-    index = len(prefix)
-    while index < len(statement):
-        char = statement[index]
-        if char in "'\"`":
-            index = string_end(statement, index)
-            continue
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return statement[len(prefix) : index], statement[index + 1 :]
-        index += 1
+    for index, char, depth in top_level(statement, len(prefix), depth=1):
+        if depth == 0 and char in ")]}":
+            return statement[len(prefix) : index], statement[index + 1 :]
     return None
 
 
-def split_args(text: str) -> list[str]:
-    """Split call arguments at top-level commas."""
-    args: list[str] = []
-    depth = 0
-    start = 0
-    index = 0
+def top_level(text: str, start: int = 0, depth: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each character outside string literals, with the bracket depth once it is read."""
+    index = start
     while index < len(text):
         char = text[index]
         if char in "'\"`":
@@ -120,10 +107,18 @@ def split_args(text: str) -> list[str]:
             depth += 1
         elif char in ")]}":
             depth -= 1
-        elif char == "," and depth == 0:
+        yield index, char, depth
+        index += 1
+
+
+def split_args(text: str) -> list[str]:
+    """Split call arguments at top-level commas."""
+    args: list[str] = []
+    start = 0
+    for index, char, depth in top_level(text):
+        if char == "," and depth == 0:
             args.append(text[start:index].strip())
             start = index + 1
-        index += 1
     tail = text[start:].strip()
     if tail or args:
         args.append(tail)

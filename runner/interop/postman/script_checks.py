@@ -22,7 +22,7 @@ from runner.interop.postman.js_syntax import (
     js_value,
     split_args,
     split_statements,
-    string_end,
+    top_level,
 )
 from runner.model import OPERATORS
 
@@ -242,22 +242,13 @@ def _legacy(expr: str, state: _State) -> None:
 def _conjuncts(expr: str) -> list[str]:
     """``a && b`` -> [a, b]; an ``||`` or a ``!(...)`` is not one check per part."""
     parts: list[str] = []
-    depth = start = index = 0
-    while index < len(expr):
-        char = expr[index]
-        if char in "'\"`":
-            index = string_end(expr, index)
-            continue
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0 and expr.startswith("||", index):
+    start = 0
+    for index, _, depth in top_level(expr):
+        if depth == 0 and expr.startswith("||", index):
             raise Untranslatable
-        elif depth == 0 and expr.startswith("&&", index):
+        if depth == 0 and expr.startswith("&&", index):
             parts.append(expr[start:index].strip())
             start = index + 2
-        index += 1
     parts.append(expr[start:].strip())
     return [_unwrap(part) for part in parts]
 
