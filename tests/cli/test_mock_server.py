@@ -29,6 +29,18 @@ class MockProcess:
         self.banner = banner
 
 
+def postrun(*args: str, cwd: Path, secrets: bool = False) -> subprocess.CompletedProcess[str]:
+    """``postrun ARGS`` as its own process (with the shipped collections' secrets if asked)."""
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *args],
+        cwd=cwd,
+        env={**os.environ, **SECRETS} if secrets else None,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def start_mock(*args: str, cwd: Path) -> MockProcess:
     process = subprocess.Popen(
         [sys.executable, "-m", "runner", "mock", *args],
@@ -64,16 +76,10 @@ def test_every_shipped_collection_passes_against_its_own_mock(
 ) -> None:
     server = start_mock(f"collections/{collection.name}", "--port", "0", cwd=shipped)
     try:
-        run = subprocess.run(
-            [
-                *(sys.executable, "-m", "runner", "run", f"collections/{collection.name}"),
-                *("--var", f"base_url={server.base_url}"),
-            ],
+        run = postrun(
+            *("run", f"collections/{collection.name}", "--var", f"base_url={server.base_url}"),
             cwd=shipped,
-            env={**os.environ, **SECRETS},
-            capture_output=True,
-            text=True,
-            timeout=60,
+            secrets=True,
         )
         assert run.returncode == 0, run.stdout + run.stderr
         assert "0 failed" in run.stdout
@@ -155,13 +161,7 @@ def test_a_port_in_use_is_an_input_error_with_a_hint(shipped: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        run = subprocess.run(
-            [sys.executable, "-m", "runner", "mock", "collections", "--port", str(port)],
-            cwd=shipped,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        run = postrun("mock", "collections", "--port", str(port), cwd=shipped)
     assert run.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in run.stderr
     assert "--port 0" in run.stderr
@@ -170,26 +170,14 @@ def test_a_port_in_use_is_an_input_error_with_a_hint(shipped: Path) -> None:
 
 def test_collections_without_examples_are_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "bare.yaml").write_text("requests:\n  - name: a\n    url: http://x/a\n")
-    run = subprocess.run(
-        [sys.executable, "-m", "runner", "mock", "bare.yaml", "--port", "0"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    run = postrun("mock", "bare.yaml", "--port", "0", cwd=tmp_path)
     assert run.returncode == 2
     assert "no request in these collections has an example to serve" in run.stderr
 
 
 def test_a_broken_collection_is_reported_with_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("requests:\n  - name: a\n    urll: http://x/a\n")
-    run = subprocess.run(
-        [sys.executable, "-m", "runner", "mock", "bad.yaml", "--port", "0"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    run = postrun("mock", "bad.yaml", "--port", "0", cwd=tmp_path)
     assert run.returncode == 2
     assert "bad.yaml:3:5" in run.stderr
     assert "did you mean 'url'" in run.stderr
@@ -214,16 +202,11 @@ def test_help_and_version_import_neither_the_server_nor_ruamel() -> None:
 def test_a_base_url_with_the_collections_path_prefix_is_served_too(shipped: Path) -> None:
     server = start_mock("collections/openai-chat.yaml", "--port", "0", cwd=shipped)
     try:
-        run = subprocess.run(
-            [
-                *(sys.executable, "-m", "runner", "run", "collections/openai-chat.yaml"),
-                *("--env", "local", "--var", f"base_url={server.base_url}/v1"),
-            ],
+        run = postrun(
+            *("run", "collections/openai-chat.yaml", "--env", "local"),
+            *("--var", f"base_url={server.base_url}/v1"),
             cwd=shipped,
-            env={**os.environ, **SECRETS},
-            capture_output=True,
-            text=True,
-            timeout=60,
+            secrets=True,
         )
         assert run.returncode == 0, run.stdout + run.stderr
         assert f"{server.base_url}/v1/chat/completions" in run.stdout
