@@ -83,6 +83,7 @@ class RequestPacker:
         "_pickler",
         "_scope_ids",
         "apikey_headers",
+        "auth_kinds",
         "outlines",
         "scopes",
         "zdict",
@@ -93,6 +94,7 @@ class RequestPacker:
         self.scopes: list[_Scopes] = []
         self._scope_ids: dict[int, int] = {}
         self.apikey_headers: set[str] = set()
+        self.auth_kinds: set[str] = set()
         self.outlines: list[Outline] = []
         # Requests of a file mostly use the same names: one outline object for each distinct
         # one keeps 10,000 requests' outlines at a pointer each.
@@ -107,6 +109,8 @@ class RequestPacker:
         import zlib
 
         self.apikey_headers.update(apikey_headers(request))
+        if request.auth is not None:
+            self.auth_kinds.add(request.auth.kind)
         data = self._pickle(request)  # first: it numbers the request's folder scopes
         self._note_outline(request)
         if not self.zdict:
@@ -120,7 +124,12 @@ class RequestPacker:
     def sequence(self, packed: Sequence[bytes]) -> CompactRequests:
         """The packed requests, in order, as a sequence of RequestSpec."""
         scopes = tuple(self.scopes)
-        summary = Summary(scopes, frozenset(self.apikey_headers), tuple(self.outlines))
+        summary = Summary(
+            scopes,
+            frozenset(self.apikey_headers),
+            tuple(self.outlines),
+            frozenset(self.auth_kinds),
+        )
         return CompactRequests(tuple(packed), self.zdict, scopes, summary=summary)
 
     def _pickle(self, request: RequestSpec) -> bytes:
@@ -160,12 +169,13 @@ def apikey_headers(request: RequestSpec) -> tuple[str, ...]:
 @dataclasses.dataclass(frozen=True, slots=True)
 class Summary:
     """What planning a run needs from every request, known without decoding one: the folder
-    scopes the requests use (first use first), the headers their apikey auth sends, and each
-    request's outline, in order."""
+    scopes the requests use (first use first), the headers their apikey auth sends, each
+    request's outline, in order, and the kinds of auth they use."""
 
     folder_scopes: tuple[_Scopes, ...]
     apikey_headers: frozenset[str]
     outlines: tuple[Outline, ...] = ()
+    auth_kinds: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, requests: Iterator[RequestSpec], outlines: Sequence[Outline] = ()) -> Summary:
@@ -173,11 +183,22 @@ class Summary:
         ``requests``, so a generator filling them as it goes gives them all)."""
         scopes: dict[int, _Scopes] = {}
         headers: set[str] = set()
+        kinds: set[str] = set()
         for request in requests:
             if request.folder_scopes:  # as the packer keeps them: a top-level request has none
                 scopes.setdefault(id(request.folder_scopes), request.folder_scopes)
             headers.update(apikey_headers(request))
-        return cls(tuple(scopes.values()), frozenset(headers), tuple(outlines))
+            if request.auth is not None:
+                kinds.add(request.auth.kind)
+        return cls(tuple(scopes.values()), frozenset(headers), tuple(outlines), frozenset(kinds))
+
+
+def summary_of(requests: Sequence[RequestSpec]) -> Summary:
+    """The summary of a collection's requests: kept by a CompactRequests (none decoded), else
+    read from the requests themselves."""
+    if isinstance(requests, CompactRequests):
+        return requests.summary
+    return Summary.of(iter(requests))
 
 
 class _SharedScopes:

@@ -195,13 +195,15 @@ def _plan(flags: RunFlags, loaded: Loaded) -> RunPlan:
 
 def _check_auth_extras(plan: RunPlan) -> None:
     """oauth1 and awsv4 sign with an optional extra: say how to install it before sending."""
+    from runner.compact import summary_of
     from runner.transport.signers import EXTRAS, check_extras
 
+    # From each collection's summary: a large file's requests are not decoded for this.
     kinds = {
-        request.auth.kind
+        kind
         for collection in plan.collections
-        for request in collection.requests
-        if request.auth is not None and request.auth.kind in EXTRAS
+        for kind in summary_of(collection.requests).auth_kinds
+        if kind in EXTRAS
     }
     if kinds:
         check_extras(kinds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from runner.compact import CompactRequests, Summary
+from runner.compact import summary_of
 from runner.engine.options import RunOptions
 from runner.model import CollectionSpec, EnvironmentSpec, RequestSpec, VariableScope
 from runner.source import SourceLocation
@@ -76,12 +76,8 @@ def scan_scopes(
     apikey_headers: set[str] = set()
     for collection in collections:
         scopes.append(collection.variables)
-        requests = collection.requests
         # A large file's requests were summed up as they were packed: none is decoded here.
-        if isinstance(requests, CompactRequests):
-            summary = requests.summary
-        else:
-            summary = Summary.of(iter(requests))
+        summary = summary_of(collection.requests)
         seen: set[int] = set()
         for folder_scopes in summary.folder_scopes:
             for scope in folder_scopes:
