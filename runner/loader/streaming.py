@@ -22,6 +22,7 @@ from runner.loader.pyyaml import (
     MappingNode,
     MappingStartEvent,
     Node,
+    ScalarEvent,
     ScalarNode,
     SequenceEndEvent,
     SequenceNode,
@@ -46,18 +47,20 @@ class NotStreamable(Exception):
 class Items(SequenceNode):
     """The top-level ``requests`` list of a streamed file: items composed as they are read."""
 
-    def __init__(self, loader: Any, start: Any) -> None:
+    def __init__(self, loader: Any, start: Any, *, anchored: bool) -> None:
         super().__init__(SEQ, [], start.start_mark, start.end_mark, start.flow_style)
         self.loader = loader
         self.on_item: Any = None
-        self.value = self._compose_items()  # type: ignore[assignment]
+        self.value = self._compose_items(anchored)  # type: ignore[assignment]
 
-    def _compose_items(self) -> Iterator[Node]:
+    def _compose_items(self, anchored: bool) -> Iterator[Node]:
         loader = self.loader
         index = 0
         try:
             while not loader.check_event(SequenceEndEvent):
-                item = loader.compose_node(self, index)
+                # PyYAML's composer for a file that may hold anchors and aliases; else one that
+                # builds the same nodes in a third of the time.
+                item = loader.compose_node(self, index) if anchored else compose_item(loader)
                 index += 1
                 if self.on_item is not None:
                     self.on_item(item)
@@ -74,6 +77,62 @@ class Items(SequenceNode):
             # The document refers to this node and ``on_item`` to the document: without this
             # cycle the text and the parser's copy of it are freed as soon as loading ends.
             self.on_item = self.loader = None
+
+
+def compose_item(loader: Any) -> Node:
+    """The next node of ``loader``'s events, as PyYAML's composer builds it, for a text without
+    anchors (so without aliases: an alias raises NotStreamable, and reading the file whole
+    words the error).
+
+    PyYAML's composer recurses through five methods per node, and checks for anchors and path
+    resolvers, which a text without ``&`` and the core-schema resolver do not need: this loop
+    builds the same nodes (tags, values, marks, styles) about three times as fast.
+    """
+    get_event, resolve = loader.get_event, loader.resolve
+    open_nodes: list[Any] = []  # collections not yet ended, innermost last
+    keys: list[Any] = []  # for each open mapping, its key waiting for a value (else None)
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is ScalarEvent:
+            if event.anchor is not None:
+                raise NotStreamable("an anchor")
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = resolve(ScalarNode, event.value, event.implicit)
+            node: Any = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        elif kind is SequenceEndEvent or kind is MappingEndEvent:
+            node = open_nodes.pop()
+            keys.pop()
+            node.end_mark = event.end_mark
+            if not open_nodes:
+                return cast("Node", node)
+            continue
+        elif kind is SequenceStartEvent or kind is MappingStartEvent:
+            if event.anchor is not None:
+                raise NotStreamable("an anchor")
+            cls = SequenceNode if kind is SequenceStartEvent else MappingNode
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = resolve(cls, None, event.implicit)
+            node = cls(tag, [], event.start_mark, None, event.flow_style)
+        else:  # an alias: only the text read whole says well what is wrong with it
+            raise NotStreamable("an alias")
+        if open_nodes:
+            parent = open_nodes[-1]
+            if type(parent) is SequenceNode:
+                parent.value.append(node)
+            elif keys[-1] is None:
+                keys[-1] = node
+            else:
+                parent.value.append((keys[-1], node))
+                keys[-1] = None
+        if kind is ScalarEvent:
+            if not open_nodes:
+                return cast("Node", node)
+        else:
+            open_nodes.append(node)
+            keys.append(None)
 
 
 class _TextChunks:
@@ -100,10 +159,11 @@ def compose_streamed(text: str) -> MappingNode | None:
     if streaming is None:
         return None
     # Read in chunks: given the whole text, libyaml would hold a UTF-8 copy of all of it.
-    return _compose_root_until_requests(streaming(_TextChunks(text)))
+    anchored = "&" in text
+    return _compose_root_until_requests(streaming(_TextChunks(text)), anchored)
 
 
-def _compose_root_until_requests(loader: Any) -> MappingNode:
+def _compose_root_until_requests(loader: Any, anchored: bool) -> MappingNode:
     """The root mapping composed up to its ``requests`` key, whose list becomes an Items."""
     loader.get_event()  # StreamStart
     if not loader.check_event(DocumentStartEvent):
@@ -126,7 +186,8 @@ def _compose_root_until_requests(loader: Any) -> MappingNode:
             and event.anchor is None
             and event.tag in (None, "!")
         ):
-            root.value.append((key, Items(loader, loader.get_event())))
+            items = Items(loader, loader.get_event(), anchored=anchored)
+            root.value.append((key, items))
             return root
         root.value.append((key, loader.compose_node(root, key)))
     raise NotStreamable("no top-level `requests` list")
