@@ -115,10 +115,17 @@ class RequestPacker:
         self._note_outline(request)
         if not self.zdict:
             # The first request is the dictionary: later ones differ from it in a few values.
+            # It is deflated without one, so the dictionary can be read back from it alone
+            # (``dictionary_of``); a preset dictionary only primes the window, so it still
+            # decodes with the dictionary set, like the others.
             self.zdict = data
-        compressor = zlib.compressobj(
-            _LEVEL, zlib.DEFLATED, _WBITS, _MEM_LEVEL, zlib.Z_DEFAULT_STRATEGY, self.zdict
-        )
+            compressor = zlib.compressobj(
+                _LEVEL, zlib.DEFLATED, _WBITS, _MEM_LEVEL, zlib.Z_DEFAULT_STRATEGY
+            )
+        else:
+            compressor = zlib.compressobj(
+                _LEVEL, zlib.DEFLATED, _WBITS, _MEM_LEVEL, zlib.Z_DEFAULT_STRATEGY, self.zdict
+            )
         return compressor.compress(data) + compressor.flush()
 
     def sequence(self, packed: Sequence[bytes]) -> CompactRequests:
@@ -156,6 +163,13 @@ class RequestPacker:
             index = self._scope_ids[id(scopes)] = len(self.scopes)
             self.scopes.append(scopes)  # kept alive here, so its id is never reused
         return index
+
+
+def dictionary_of(first: bytes) -> bytes:
+    """The preset dictionary of a collection's packed requests, read from its first one."""
+    import zlib
+
+    return zlib.decompressobj(_WBITS).decompress(first)
 
 
 def apikey_headers(request: RequestSpec) -> tuple[str, ...]:

@@ -36,14 +36,73 @@ T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1  # prctl option, from <linux/prctl.h>
 
-# Messages on the pipe: (_AHEAD, [parts]) any number of times, then (_DONE, answer).
+# Messages on the pipe: (_AHEAD, [parts]) any number of times, then (_DONE, answer). A child
+# sure early of what its answer will hold may send (_EARLY, preview) once, before any part.
 _AHEAD = "ahead"
+_EARLY = "early"
 _DONE = "done"
 # Parts per message sent ahead: few enough that little is left to unpickle once the child is
 # done, many enough that a message's overhead does not count.
 _AHEAD_BATCH = 64
 
 Ahead = Callable[[object], object]
+
+
+class Channel:
+    """What ``load`` is given in the child. Called (or ``ahead``), it sends a part of the answer
+    before the answer is complete; ``early`` sends a preview of it, once, before any part, and
+    is None unless the parent asked for one (``wants_early``)."""
+
+    def __init__(self, ahead: Ahead, early: Ahead | None) -> None:
+        self.ahead = ahead
+        self.early = early
+
+    def __call__(self, part: object) -> object:
+        return self.ahead(part)
+
+
+@dataclass(slots=True)
+class Early:
+    """A child's preview of its answer, sent before it was complete, and the child that goes on
+    sending the parts and the answer (``rest``)."""
+
+    preview: object
+    rest: ChildStream
+
+
+class ChildStream:
+    """The rest of an early child's messages: parts as they come, then its answer."""
+
+    def __init__(self, child: _Child, unpickler: pickle.Unpickler) -> None:
+        self._child = child
+        self._unpickler = unpickler
+        self.done = False
+        self.answer: object = None  # the child's answer, once ``done``; None if it failed
+
+    def next_parts(self) -> list[object]:
+        """The next parts sent ahead (waiting for them); [] once the answer has come."""
+        while not self.done:
+            try:
+                kind, payload = self._unpickler.load()
+            except Exception:  # cut short: the child failed or was killed
+                self._end(None)
+                return []
+            if kind == _AHEAD:
+                return cast("list[object]", payload)
+            if kind == _DONE:
+                self._end(payload)
+        return []
+
+    def stop(self) -> None:
+        """End the child if it is still sending (the run stopped early)."""
+        if not self.done:
+            self.done = True
+            _stop(self._child)
+
+    def _end(self, answer: object) -> None:
+        self.done = True
+        self._child.pipe.close()
+        self.answer = answer if _reaped(self._child) else None
 
 
 def fork_pays(platform: str, cores: int, threads: int) -> bool:
@@ -95,27 +154,33 @@ class _Child:
     pipe: BinaryIO
 
 
-def load_in_child(load: Callable[[Ahead], T], meanwhile: Callable[[], object]) -> T | None:
-    """``load(ahead)`` run in a forked child while ``meanwhile()`` runs here.
+def load_in_child(
+    load: Callable[[Channel], T], meanwhile: Callable[[], object], *, wants_early: bool = False
+) -> T | Early | None:
+    """``load(channel)`` run in a forked child while ``meanwhile()`` runs here.
 
-    ``load`` may pass ``ahead`` parts of its answer as they are ready (the requests of a large
-    file): they are sent and unpickled here while the child goes on, and what ``load`` returns
-    refers to them without sending them again.
+    ``load`` may pass ``channel.ahead`` parts of its answer as they are ready (the requests of a
+    large file): they are sent and unpickled here while the child goes on, and what ``load``
+    returns refers to them without sending them again. With ``wants_early``, ``load`` may also
+    send ``channel.early`` a preview first: this returns it at once, as an Early whose ``rest``
+    reads the parts and the answer when the caller wants them.
 
-    Returns what ``load`` returned, or None when there is no child's answer to give: forking
-    does not pay here, or the child failed. The caller then loads by itself.
+    Returns what ``load`` returned (or an Early), or None when there is no child's answer to
+    give: forking does not pay here, or the child failed. The caller then loads by itself.
     """
     if not (hasattr(os, "fork") and fork_pays(sys.platform, _usable_cores(), _threads())):
         return None
-    child = _start(load)
+    child = _start(load, wants_early)
     if child is None:
         return None
     try:
         meanwhile()
-        answer = _receive(child.pipe)
+        answer = _receive(child)
     except BaseException:  # Ctrl-C here: the child's work is not wanted any more
         _stop(child)
         raise
+    if isinstance(answer, Early):
+        return answer
     # Reaped only now, when nothing is left to unpickle: an interrupt above kills a child that
     # is still ours, never a process that has reused its pid.
     return cast("T | None", answer if _reaped(child) else None)
@@ -125,7 +190,7 @@ def _threads() -> int:
     return threading.active_count()
 
 
-def _start(load: Callable[[Ahead], object]) -> _Child | None:
+def _start(load: Callable[[Channel], object], wants_early: bool) -> _Child | None:
     reader, writer = os.pipe()
     parent = os.getpid()
     # Ctrl-C is held back over the fork: the child must never run the parent's handler (it
@@ -145,7 +210,7 @@ def _start(load: Callable[[Ahead], object]) -> _Child | None:
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C simply ends the child
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(reader)
-        _run_child(load, writer, parent)
+        _run_child(load, writer, parent, wants_early)
     os.close(writer)
     child = _Child(pid, open(reader, "rb"))  # noqa: SIM115 (closed by _receive or _stop)
     try:
@@ -157,7 +222,9 @@ def _start(load: Callable[[Ahead], object]) -> _Child | None:
     return child
 
 
-def _run_child(load: Callable[[Ahead], object], writer: int, parent: int) -> NoReturn:
+def _run_child(
+    load: Callable[[Channel], object], writer: int, parent: int, wants_early: bool
+) -> NoReturn:
     """The child's whole life: load, pickle, write, and exit without Python's teardown."""
     status = 1
     try:
@@ -174,7 +241,7 @@ def _run_child(load: Callable[[Ahead], object], writer: int, parent: int) -> NoR
         os.dup2(quiet, 2)
         sys.stdout = sys.stderr = open(quiet, "w", closefd=False)  # noqa: SIM115
         sender = _Sender(writer)
-        sender.finish(load(sender.ahead))
+        sender.finish(load(Channel(sender.ahead, sender.early if wants_early else None)))
         status = 0
     except BaseException:  # any failure means "no answer"; the parent loads by itself
         status = 1
@@ -216,6 +283,13 @@ class _Sender:
             self.send((_AHEAD, self.batch))
             self.batch = []
             self.flush()
+
+    def early(self, preview: object) -> None:
+        """Send a preview of the answer now, waiting until the pipe has taken it."""
+        self.send((_EARLY, preview))
+        os.set_blocking(self.fd, True)
+        self.flush()
+        os.set_blocking(self.fd, False)
 
     def finish(self, answer: object) -> None:
         """Send the answer (parts still in the batch go with it) and wait until it is written."""
@@ -268,17 +342,22 @@ def _end_with(parent: int) -> None:
         os._exit(1)
 
 
-def _receive(pipe: BinaryIO) -> object:
-    """The child's answer: its messages unpickled as they come; None if it did not finish."""
-    with pipe:
-        unpickler = pickle.Unpickler(pipe)  # noqa: S301 (our own child's, on a private pipe)
-        try:
-            while True:
-                kind, payload = unpickler.load()
-                if kind == _DONE:
-                    return payload
-        except Exception:  # cut short (the child failed or was killed): load here instead
-            return None
+def _receive(child: _Child) -> object:
+    """The child's answer (or its Early preview): its messages unpickled as they come; None if
+    it did not finish."""
+    pipe = child.pipe
+    unpickler = pickle.Unpickler(pipe)  # noqa: S301 (our own child's, on a private pipe)
+    try:
+        while True:
+            kind, payload = unpickler.load()
+            if kind == _EARLY:
+                return Early(payload, ChildStream(child, unpickler))  # the pipe stays open
+            if kind == _DONE:
+                pipe.close()
+                return payload
+    except Exception:  # cut short (the child failed or was killed): load here instead
+        pipe.close()
+        return None
 
 
 def _reaped(child: _Child) -> bool:

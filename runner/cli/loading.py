@@ -17,6 +17,8 @@ from runner.errors import PostrunError
 
 if TYPE_CHECKING:
     from runner.engine import RunOptions
+    from runner.loader.precheck import Prechecked
+    from runner.preload import Channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,19 +106,26 @@ def _load(
     allow_outside: bool,
     *,
     meanwhile: Callable[[], object] | None = None,
+    early: bool = False,
 ) -> Loaded:
     """Load what a command runs on. With ``meanwhile`` (imports a run needs next), loading may
-    happen in a forked child while ``meanwhile`` runs here (runner/preload.py)."""
+    happen in a forked child while ``meanwhile`` runs here (runner/preload.py). With ``early``
+    too, a large file found loadable by the pre-check (runner/loader/precheck.py) comes back
+    before it is built, its requests arriving as the run reads them (runner/cli/arriving.py)."""
 
-    def load(ahead: Callable[[object], object] | None = None) -> Loaded:
-        return _load_all(paths, env_name, variables, env_file, allow_outside, on_request=ahead)
+    def load(channel: Channel | None = None) -> Loaded:
+        return _load_all(paths, env_name, variables, env_file, allow_outside, channel=channel)
 
     with _collector_paused():
         if meanwhile is not None:
-            from runner.preload import load_in_child
+            from runner.preload import Early, load_in_child
 
             _import_shared()
-            answer = load_in_child(_load_telling(load), meanwhile)
+            answer = load_in_child(_load_telling(load), meanwhile, wants_early=early)
+            if isinstance(answer, Early):
+                from runner.cli.arriving import arriving_loaded
+
+                return arriving_loaded(answer, allow_outside)
             if answer is not None:
                 loaded, said = answer
                 if said:
@@ -137,18 +146,28 @@ def _import_shared() -> None:
 
 
 def _load_telling(
-    load: Callable[[Callable[[object], object]], Loaded],
-) -> Callable[[Callable[[object], object]], tuple[Loaded | PostrunError, str]]:
+    load: Callable[[Channel], Loaded],
+) -> Callable[[Channel], tuple[Loaded | PostrunError, str]]:
     """``load`` for a child process, which prints nothing: what it loaded, or the input error
     it met, comes back with what loading wrote to stderr (the note on skipped files, the warning
     on a .env line that does not parse), for the parent to report in that order. Requests
-    are passed to ``ahead`` as they are built."""
+    are passed to ``channel.ahead`` as they are built; an early preview goes with what was
+    written until then."""
 
-    def loading(ahead: Callable[[object], object]) -> tuple[Loaded | PostrunError, str]:
+    def loading(channel: Channel) -> tuple[Loaded | PostrunError, str]:
+        from runner.preload import Channel
+
         said = io.StringIO()
+        early = channel.early
+
+        def telling(preview: object) -> object:
+            assert early is not None
+            return early((preview, said.getvalue()))
+
+        told = Channel(channel.ahead, telling if early is not None else None)
         with contextlib.redirect_stderr(said):
             try:
-                loaded: Loaded | PostrunError = load(ahead)
+                loaded: Loaded | PostrunError = load(told)
             except PostrunError as exc:
                 exc.__traceback__ = None  # the message, location and hint are what is reported
                 loaded = exc
@@ -164,22 +183,67 @@ def _load_all(
     env_file: Path | None,
     allow_outside: bool,
     *,
-    on_request: Callable[[object], object] | None = None,
+    channel: Channel | None = None,
 ) -> Loaded:
-    """Load in this process: --var values, the collections, the environment, the .env files."""
-    from runner.loader import find_environment, load_collection, load_environment
-    from runner.variables import parse_cli_var, read_dotenv_files
+    """Load in this process: --var values, the collections, the environment, the .env files.
 
+    Given a ``channel`` that takes an early preview, one large file the pre-check finds
+    loadable is previewed before it is built (its environment and .env files first, so their
+    errors come as they always did), then built and sent ahead request by request.
+    """
+    from runner.loader import load_collection
+    from runner.variables import parse_cli_var
+
+    on_request = channel.ahead if channel is not None else None
     cli_vars = dict(parse_cli_var(text) for text in variables)
     files = _discover(paths)
+    if channel is not None and channel.early is not None and len(files) == 1:
+        prechecked = _prechecked(files[0], allow_outside)
+        if prechecked is not None:
+            environment, environment_file = _environment(env_name, files)
+            dotenv, dotenv_name = _dotenv(environment_file, env_file)
+            header = Loaded((prechecked.header,), environment, cli_vars, dotenv, dotenv_name)
+            channel.early((header, prechecked))
+            collection = load_collection(
+                files[0], allow_outside=allow_outside, on_request=on_request
+            )
+            return Loaded((collection,), environment, cli_vars, dotenv, dotenv_name)
     collections = tuple(
         load_collection(file, allow_outside=allow_outside, on_request=on_request) for file in files
     )
-    environment = None
-    environment_file = None
-    if env_name:
-        environment_file = find_environment(env_name, files, Path.cwd())
-        environment = load_environment(environment_file)
+    environment, environment_file = _environment(env_name, files)
+    dotenv, dotenv_name = _dotenv(environment_file, env_file)
+    return Loaded(collections, environment, cli_vars, dotenv, dotenv_name)
+
+
+def _prechecked(file: Path, allow_outside: bool) -> Prechecked | None:
+    """The pre-check of a file large enough for it to pay; None when not sure, or small."""
+    from runner.loader.precheck import EARLY_CHARS, precheck
+    from runner.loader.pyyaml import read_text
+
+    try:
+        text = read_text(file)
+    except PostrunError:
+        return None  # the load that follows says what is wrong
+    if len(text) < EARLY_CHARS:
+        return None
+    return precheck(file, text, base_dir=None, allow_outside=allow_outside)
+
+
+def _environment(env_name: str | None, files: Sequence[Path]) -> tuple[Any, Path | None]:
+    """The environment named by --env, and its file."""
+    from runner.loader import find_environment, load_environment
+
+    if not env_name:
+        return None, None
+    environment_file = find_environment(env_name, files, Path.cwd())
+    return load_environment(environment_file), environment_file
+
+
+def _dotenv(environment_file: Path | None, env_file: Path | None) -> tuple[dict[str, str], str]:
+    """The .env values (next to the environment, the working directory's, --env-file)."""
+    from runner.variables import read_dotenv_files
+
     bad_lines: list[tuple[str, int]] = []
     dotenv, dotenv_name = read_dotenv_files(environment_file, env_file, bad_lines)
     for name, line in bad_lines:
@@ -189,7 +253,7 @@ def _load_all(
             '(quote a value with spaces or #: NAME="a b")',
             err=True,
         )
-    return Loaded(collections, environment, cli_vars, dotenv, dotenv_name)
+    return dotenv, dotenv_name
 
 
 def _import_for_run() -> None:

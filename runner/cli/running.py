@@ -83,6 +83,7 @@ def _run(flags: RunFlags) -> NoReturn:
         flags.env_file,
         flags.allow_outside,
         meanwhile=_import_for_run if _owns_process() else None,
+        early=_may_run_while_loading(flags),
     )
     plan = _plan(flags, loaded)
     _check_auth_extras(plan)
@@ -108,10 +109,29 @@ def _run(flags: RunFlags) -> NoReturn:
     concurrency = Concurrency(flags.jobs, flags.parallel_iterations, parallel)
     with _sigterm_as_interrupt() as terminated:
         result = _execute(plan, listeners, concurrency, new_session)
+    _stop_loading(loaded)
     status = 143 if result.interrupted and terminated.is_set() else result.exit_code
     if recorder is not None:
         _write_recorded(recorder)
     sys.exit(_write_reports(file_reporters, status))
+
+
+def _may_run_while_loading(flags: RunFlags) -> bool:
+    """Whether a large file checked early may be sent while it is built (runner/cli/arriving.py):
+    a plain run of its requests in order, where nothing needs the whole list first."""
+    selects = flags.tags or flags.exclude_tags or flags.request_patterns
+    return flags.jobs == 1 and not (flags.mock or selects or flags.record or flags.record_missing)
+
+
+def _stop_loading(loaded: Loaded) -> None:
+    """End a loading child whose requests the run did not read to the end (--bail)."""
+    if any(
+        type(collection.requests).__name__ == "ArrivingRequests"
+        for collection in loaded.collections
+    ):
+        from runner.cli.arriving import stop_arrivals
+
+        stop_arrivals(loaded.collections)
 
 
 def _check_flags(flags: RunFlags) -> None:

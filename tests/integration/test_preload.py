@@ -272,8 +272,8 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     started: list[Any] = []
     real_start = preload._start
 
-    def start(load: Any) -> Any:
-        child = real_start(load)
+    def start(load: Any, wants_early: bool = False) -> Any:
+        child = real_start(load, wants_early)
         started.append(child)
         return child
 
@@ -428,7 +428,7 @@ def test_an_interrupt_while_the_child_loads_ends_the_child(forking: list[Any]) -
 
 def test_no_fork_where_it_does_not_pay(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(preload, "_threads", lambda: 2)
-    monkeypatch.setattr(preload, "_start", lambda load: pytest.fail("forked"))
+    monkeypatch.setattr(preload, "_start", lambda *_: pytest.fail("forked"))
     assert preload.load_in_child(lambda ahead: "loaded", lambda: pytest.fail("not needed")) is None
 
 
