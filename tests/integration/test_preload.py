@@ -333,6 +333,67 @@ def test_parts_sent_ahead_are_read_while_the_child_loads_and_only_once(
     assert sum(when < answer["done_at"] for when in _UNPICKLED_AT) == 128
 
 
+def _previews_then_waits(channel: preload.Channel) -> object:
+    """Sends a preview, then builds nothing until the parent has shown it has the preview."""
+    assert channel.early is not None
+    go_on = Path(channel.early({"header": "h", "count": 100}) or _GO_ON)
+    for _ in range(500):  # at most 5 s: the parent creates the file once it has the preview
+        if go_on.exists():
+            break
+        time.sleep(0.01)
+    parts = [f"part {index}" for index in range(100)]
+    for part in parts:
+        channel.ahead(part)
+    return {"parts": parts, "saw_go_on": go_on.exists()}
+
+
+_GO_ON = ""
+
+
+def test_an_early_preview_comes_before_the_child_is_done_and_the_rest_follows(
+    forking: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 21, run while loading: the preview is back here while the child has built nothing
+    # yet; the parts then come as they are asked for, and the answer refers to them.
+    monkeypatch.setattr(sys.modules[__name__], "_GO_ON", str(tmp_path / "go-on"))
+    answer = preload.load_in_child(_previews_then_waits, lambda: None, wants_early=True)
+    assert isinstance(answer, preload.Early)
+    assert answer.preview == {"header": "h", "count": 100}
+    assert not answer.rest.done
+    (tmp_path / "go-on").touch()
+    parts: list[object] = []
+    while batch := answer.rest.next_parts():
+        parts.extend(batch)
+    assert answer.rest.done
+    # A batch of 64 came ahead; the last 36 came with the answer, which refers to the first.
+    assert parts == [f"part {index}" for index in range(64)]
+    everything = [f"part {index}" for index in range(100)]
+    assert answer.rest.answer == {"parts": everything, "saw_go_on": True}
+    assert all(
+        mine is theirs for mine, theirs in zip(answer.rest.answer["parts"][:64], parts, strict=True)
+    )
+    assert not Path(f"/proc/{forking[0].pid}").exists()  # reaped
+
+
+def test_without_wanting_one_no_preview_can_be_sent(forking: list[Any]) -> None:
+    def load(channel: preload.Channel) -> object:
+        return channel.early is None
+
+    assert preload.load_in_child(load, lambda: None) is True
+
+
+def test_a_child_stopped_after_its_preview_is_ended_and_reaped(
+    forking: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --bail: the run ends before reading every request; the child still building goes.
+    monkeypatch.setattr(sys.modules[__name__], "_GO_ON", str(tmp_path / "never"))
+    answer = preload.load_in_child(_previews_then_waits, lambda: None, wants_early=True)
+    assert isinstance(answer, preload.Early)
+    answer.rest.stop()
+    assert answer.rest.done and answer.rest.next_parts() == []
+    assert not Path(f"/proc/{forking[0].pid}").exists()
+
+
 def _sends_much(ahead: preload.Ahead) -> object:
     for _ in range(200):
         ahead(os.urandom(20_000))  # 4 MB: far more than a pipe holds
