@@ -26,6 +26,7 @@ from runner.model import (
     BodySpec,
     CaptureSpec,
     CheckSpec,
+    CollectionSpec,
     ExampleEvent,
     ExampleSpec,
     Matcher,
@@ -213,6 +214,20 @@ def summary_of(requests: Sequence[RequestSpec]) -> Summary:
     if isinstance(requests, CompactRequests):
         return requests.summary
     return Summary.of(iter(requests))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Prechecked:
+    """A file the pre-check found to load (runner/loader/precheck.py), before it is built: its
+    collection without requests, how many requests it has, and what planning reads of each
+    (see Summary). Here, not in the loader, so the process that plans from it need not import
+    the loader."""
+
+    header: CollectionSpec
+    count: int
+    outlines: tuple[Outline, ...]
+    apikey_headers: frozenset[str]
+    auth_kinds: frozenset[str]
 
 
 class _SharedScopes:

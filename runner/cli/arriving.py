@@ -26,7 +26,7 @@ from runner.model import CollectionSpec, RequestSpec
 
 if TYPE_CHECKING:
     from runner.cli.loading import Loaded
-    from runner.loader.precheck import Prechecked
+    from runner.compact import Prechecked
     from runner.preload import ChildStream, Early
 
 

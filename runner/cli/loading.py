@@ -16,8 +16,8 @@ import click
 from runner.errors import PostrunError
 
 if TYPE_CHECKING:
+    from runner.compact import Prechecked
     from runner.engine import RunOptions
-    from runner.loader.precheck import Prechecked
     from runner.preload import Channel
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from runner.compact import Outline, apikey_headers
+from runner.compact import Outline, Prechecked, apikey_headers
 from runner.errors import PostrunError
 from runner.loader.builder import CollectionBuilder
 from runner.loader.coreschema import BOOL_RE, FLOAT_RE, INT_RE, NULL_RE, STR
@@ -48,18 +48,6 @@ _MAX_SHAPES = 64
 _REQUESTS_KEY = re.compile(r"\nrequests:[ ]*(?:#[^\n]*)?(?=\n|\Z)")
 _FIRST_ITEM = re.compile(r"^( *)-(?=[ \r\n]|\Z)", re.MULTILINE)
 _BLANK_OR_COMMENT = re.compile(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*")
-
-
-@dataclass(frozen=True, slots=True)
-class Prechecked:
-    """A file the pass found to load: its collection without requests, how many requests it
-    has, and what planning reads of each (runner.compact.Summary)."""
-
-    header: CollectionSpec
-    count: int
-    outlines: tuple[Outline, ...]
-    apikey_headers: frozenset[str]
-    auth_kinds: frozenset[str]
 
 
 def precheck(

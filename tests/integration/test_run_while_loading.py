@@ -16,8 +16,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from runner.cli.arriving import PrecheckBroken, _Arrival
+from runner.compact import Prechecked
 from runner.errors import LoadError
-from runner.loader.precheck import EARLY_CHARS, Prechecked
+from runner.loader.precheck import EARLY_CHARS
 from runner.model import CollectionSpec, VariableScope
 
 REPO = Path(__file__).resolve().parents[2]

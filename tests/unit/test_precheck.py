@@ -10,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from runner.compact import Prechecked
 from runner.errors import LoadError
 from runner.loader import load_collection
-from runner.loader.precheck import Prechecked, precheck
+from runner.loader.precheck import precheck
 from runner.loader.pyyaml import read_text
 
 HEADER = """\
