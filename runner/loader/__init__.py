@@ -40,6 +40,7 @@ imports ``cli``, ``engine`` or ``transport``. Each module imports only those abo
 | ``bodies``, ``captures``, ``examples`` | ``body``, ``capture``, ``examples`` |
 | ``builder`` | ``load_collection``: the collection, folders, defaults layers, each request |
 | ``environment`` | ``load_environment`` |
+| ``precheck`` | a large file found loadable without building it, so it can be sent as it is built |
 | ``discovery`` | ``discover_collections``, ``is_collection_file`` and ``find_environment`` |
 """
 
