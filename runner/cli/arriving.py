@@ -56,8 +56,13 @@ class _Arrival:
         self.used = 0  # how many requests the run has read, for the error that should not be
 
     def part(self, index: int) -> RequestSpec | bytes:
-        """Request ``index`` as it came (packed bytes in a large file), waiting for it."""
-        while index >= len(self.parts) and self.whole is None:
+        """Request ``index`` as it came (packed bytes in a large file), waiting for it.
+
+        The last request waits for the child's answer too: a run that reads every request
+        always has the file as built checked against its preview before the last one is sent.
+        """
+        last = index == self.prechecked.count - 1
+        while (index >= len(self.parts) or last) and self.whole is None:
             parts = self.rest.next_parts()
             if parts:
                 self.parts.extend(parts)  # type: ignore[arg-type]

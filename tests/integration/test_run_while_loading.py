@@ -180,26 +180,29 @@ def test_bail_ends_the_child_that_is_still_building(
 
 
 class _Answered:
-    """A loading child that has answered: no more parts, then ``answer``."""
+    """A loading child that sends ``parts`` in one batch, then ``answer``."""
 
-    def __init__(self, answer: object) -> None:
+    def __init__(self, answer: object, parts: list[object] | None = None) -> None:
         self.answer = answer
+        self.parts = parts or []
         self.done = False
 
     def next_parts(self) -> list[object]:
-        self.done = True
-        return []
+        parts, self.parts = self.parts, []
+        self.done = not parts
+        return parts
 
     def stop(self) -> None:
         self.done = True
 
 
-def _arrival(answer: object, count: int = 1) -> _Arrival:
+def _arrival(answer: object, count: int = 1, parts: list[object] | None = None) -> _Arrival:
     header = CollectionSpec(
         name="A", file="a.yaml", variables=VariableScope("collection A", {}), requests=()
     )
     prechecked = Prechecked(header, count, ((-1, (), ()),) * count, frozenset(), frozenset())
-    return _Arrival(_Answered(answer), header, prechecked, "", False)  # type: ignore[arg-type]
+    rest = _Answered(answer, parts)
+    return _Arrival(rest, header, prechecked, "", False)  # type: ignore[arg-type]
 
 
 def test_a_file_that_does_not_load_after_its_precheck_passed_stops_the_run_as_a_bug() -> None:
@@ -218,3 +221,13 @@ def test_a_file_that_does_not_load_after_its_precheck_passed_stops_the_run_as_a_
     with pytest.raises(PrecheckBroken) as caught:
         _arrival((loaded, ""), count=2).part(0)
     assert "not what its pre-check found" in caught.value.message
+
+
+def test_the_last_request_waits_until_the_file_as_built_is_checked() -> None:
+    # Both requests came ahead, but the answer says the file does not load: the first is
+    # given to the run, the last is not.
+    arrival = _arrival((LoadError("duplicate name 'b'"), ""), count=2, parts=["a", "b"])
+    assert arrival.part(0) == "a"
+    with pytest.raises(PrecheckBroken) as caught:
+        arrival.part(1)
+    assert caught.value.hint is not None and "let 1 request(s)" in caught.value.hint
