@@ -46,6 +46,9 @@ _MAX_SHAPES = 64
 # Patterns of whole lines start with the line break before them: the regex engine then jumps from
 # one line break to the next (a ``^`` under MULTILINE is tried at every character).
 _REQUESTS_KEY = re.compile(r"\nrequests:[ ]*(?:#[^\n]*)?(?=\n|\Z)")
+# Tabs, and what YAML also reads as a line break (CR, NEL, LS, PS): lines here are split at LF.
+# Looked for one by one (``in`` is a fast C search; a regex class tests every character).
+_OTHER_BREAKS = "\t\r\x85\u2028\u2029"
 _FIRST_ITEM = re.compile(r"^( *)-(?=[ \r\n]|\Z)", re.MULTILINE)
 _BLANK_OR_COMMENT = re.compile(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*")
 
@@ -54,8 +57,8 @@ def precheck(
     path: Path, text: str, *, base_dir: Path | None, allow_outside: bool
 ) -> Prechecked | None:
     """What the file will load as, when sure of it; None when not sure."""
-    if "&" in text or _may_hold_tags(text) or "\t" in text or "\r" in text:
-        return None  # anchors, tags, tabs and CRLF lines are the whole loader's to judge
+    if "&" in text or _may_hold_tags(text) or any(char in text for char in _OTHER_BREAKS):
+        return None  # anchors, tags, tabs and other line breaks are the whole loader's to judge
     found = list(_REQUESTS_KEY.finditer("\n" + text))  # the first line too
     if len(found) != 1:
         return None

@@ -128,6 +128,8 @@ def test_distinct_requests_are_each_checked(tmp_path: Path) -> None:
             "folder",
         ),
         (lambda items: items.__setitem__(5, items[5].replace("\n", "\r\n")), "CRLF"),
+        (lambda items: items.__setitem__(5, items[5].replace("POST", "POST\u2028")), "LS"),
+        (lambda items: items.__setitem__(5, items[5].replace("POST", "POST\x85")), "NEL"),
         (lambda items: items.__setitem__(5, items[5] + "---\n"), "two documents"),
         (lambda items: items.__setitem__(5, items[5].replace("chat 5", "404")), "a number as name"),
     ],
