@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import click
 
-from runner.compact import CompactRequests, Summary, dictionary_of
+from runner.compact import CompactRequests, Summary, dictionary_of, summary_of
 from runner.errors import PostrunError
 from runner.model import CollectionSpec, RequestSpec
 
@@ -110,9 +110,12 @@ class _Arrival:
             raise self._broken(loaded.message, loaded)
         collection: CollectionSpec = loaded  # type: ignore[assignment]
         requests = collection.requests
+        summary = summary_of(requests)
         if (
             len(requests) != self.prechecked.count
             or _outlines(requests) != self.prechecked.outlines
+            or summary.apikey_headers != self.prechecked.apikey_headers
+            or summary.auth_kinds != self.prechecked.auth_kinds
             or dataclasses.replace(collection, requests=()) != self.header
         ):
             raise self._broken("the file as built is not what its pre-check found", None)

@@ -86,7 +86,11 @@ def _item_starts(text: str, start: int, indent: int) -> list[int] | None:
 # A free value's spelling: a plain token of letters, digits and a few signs that no YAML
 # indicator, comment, flow bracket or placeholder can hide in, or a quoted one without escapes.
 _PLAIN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_ .()+=/-]*[A-Za-z0-9_.()+=/-])?")
-_QUOTED = {'"': re.compile(r'"[^"\\<\x00-\x1f]*"'), "'": re.compile(r"'[^'\\<\x00-\x1f]*'")}
+# (Also no character YAML refuses, or reads as a line break, inside the quotes.)
+_QUOTED = {
+    '"': re.compile('"[^"\\\\<\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufffe\\uffff]*"'),
+    "'": re.compile("'[^'\\\\<\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufffe\\uffff]*'"),
+}
 _NOT_TEXT = (NULL_RE, BOOL_RE, INT_RE, FLOAT_RE)
 
 
@@ -258,5 +262,7 @@ def _load_one(file: _File, item_text: str) -> tuple[CollectionSpec, Outline] | N
     except (PostrunError, RecursionError):
         return None
     (request,) = spec.requests
+    if request.location.line != one.count("\n", 0, file.first) + 1:
+        return None  # the `requests:` line found was not the key the loader read (in a string)
     names = tuple(dict.fromkeys(use.name for use in request.placeholders))
     return spec, (-1, names, tuple(capture.name for capture in request.captures))
