@@ -15,9 +15,11 @@ but a string token (letters, digits and a few signs, no ``<`` or ``\\``; not a n
 or null). Such a token changes nothing around it in the YAML, and the builder reads it only as
 text (a name must also be unique: checked here over every item), so the one item of each shape
 that libyaml composes and the builder checks stands for all of them. Anything else answers None
-("not sure": the caller loads the file whole first, as before): a folder, an anchor, tag, tab or
-carriage return, a duplicate name, a line that ends the list, an item that does not load, too
-many distinct requests. What it answers is checked again by the real load that follows
+("not sure": the caller loads the file whole first, as before): a folder, an anchor, tag, tab,
+a line break other than LF (CR, NEL, LS, PS: libyaml counts lines by them), a duplicate name, a
+line that ends the list, an item that does not load or that the loader does not find where the
+text says it starts, too many distinct requests. tests/unit/test_precheck_adversarial.py holds
+the files that once fooled it. What it answers is checked again by the real load that follows
 (runner/cli/arriving.py): a difference stops the run.
 """
 
