@@ -7,6 +7,7 @@ front-end's such as Locust's ``HttpSession``). Each attempt is emitted masked, o
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,13 @@ from runner.engine.context import EngineContext
 from runner.engine.masked import masked_event, masked_response, masked_sent
 from runner.engine.render import render_check
 from runner.errors import TransportError
-from runner.events import AttemptFailed, RequestSent, ResponseReceived, StreamEventReceived
+from runner.events import (
+    AttemptFailed,
+    MaskedOnce,
+    RequestSent,
+    ResponseReceived,
+    StreamEventReceived,
+)
 from runner.model import ExampleSpec, RequestSpec
 from runner.results import ResponseData, SentRequest, SseEvent
 from runner.templating import Renderer
@@ -35,7 +42,7 @@ class Exchange:
 
     sent: SentRequest | None = None
     response: ResponseData | None = None
-    masked_response: ResponseData | None = None
+    masked_response: MaskedOnce | None = None
     error: str | None = None
     attempts: int = 0
     elapsed_ms: float = 0.0
@@ -164,7 +171,7 @@ def _emit_outcome(
     attempt: int,
     retry: bool,
     wait: float,
-) -> tuple[ResponseData | None, ResponseData | None, str | None]:
+) -> tuple[ResponseData | None, MaskedOnce | None, str | None]:
     """Emit an attempt's response or failure, masked; the response, its masked copy, the error."""
     if response is None:
         error = context.masker.text(error or "")
@@ -173,9 +180,10 @@ def _emit_outcome(
         return None, None, error
     if response.attempts != attempt:
         response = dataclasses.replace(response, attempts=attempt)
-    masked = masked_response(response, context.masker)  # RequestFinished carries it too
+    # Masked when a listener reads it (RequestFinished carries it too): often none does.
+    masked = MaskedOnce(response, functools.partial(masked_response, masker=context.masker))
     if ResponseReceived in context.takes:
-        context.emit(ResponseReceived(masked, attempt, retry, wait))
+        context.emit(ResponseReceived(None, attempt, retry, wait, masked=masked))  # type: ignore[arg-type]
     return response, masked, error
 
 

@@ -12,7 +12,7 @@ from runner.engine.outcomes import run_capture, run_check
 from runner.engine.render import render_request, render_what_can, templated_fields
 from runner.engine.scopes import request_stack
 from runner.errors import TemplateError
-from runner.events import InternalError, RequestFinished
+from runner.events import InternalError, MaskedOnce, RequestFinished
 from runner.model import CollectionSpec, ExampleSpec, RequestSpec
 from runner.results import RequestResult, ResponseData, SentRequest, StreamData
 from runner.templating import Renderer, SystemDynamic
@@ -197,9 +197,9 @@ class RequestRunner:
         index: int,
         result: RequestResult,
         sent: SentRequest | None = None,
-        response: ResponseData | None = None,
+        response: MaskedOnce | None = None,
     ) -> RequestResult:
-        self.context.emit(RequestFinished(result, sent, response, index))
+        self.context.emit(RequestFinished(result, sent, None, index, masked=response))
         return result
 
     def _without_example(self, request: RequestSpec) -> str | None:
