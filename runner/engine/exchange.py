@@ -24,7 +24,7 @@ from runner.events import (
     ResponseReceived,
     StreamEventReceived,
 )
-from runner.model import ExampleSpec, RequestSpec
+from runner.model import CheckSpec, ExampleSpec, RequestSpec
 from runner.results import ResponseData, SentRequest, SseEvent
 from runner.templating import Renderer
 
@@ -66,8 +66,7 @@ def send_with_retries(
         return Exchange(error="no example to answer from under --mock (add `examples:`)")
     retries: Mapping[str, Any] = request.options.get("retries") or {}
     count = int(retries.get("count", 0))
-    retry_on = set(retries.get("on", DEFAULT_RETRY_ON))
-    unless = tuple(render_check(check, renderer) for check in retries.get("unless", ()))
+    retry_on, unless = _retry_rules(retries, renderer) if count else (set(), ())
     send_options = _send_options(context, outgoing)
     stream: _StreamEvents | None = send_options["on_event"]
     attempt = 0
@@ -108,6 +107,14 @@ def send_with_retries(
             spent_ms = (context.clock() - started) * 1000  # how long a failed attempt took
             return Exchange(masked, response, masked_reply, error, attempt, spent_ms)
         context.sleep(wait)
+
+
+def _retry_rules(
+    retries: Mapping[str, Any], renderer: Renderer
+) -> tuple[set[int], tuple[CheckSpec, ...]]:
+    """The statuses retried, and the checks that stop a retry: for a request that may retry."""
+    retry_on = set(retries.get("on", DEFAULT_RETRY_ON))
+    return retry_on, tuple(render_check(check, renderer) for check in retries.get("unless", ()))
 
 
 def _send_options(context: EngineContext, outgoing: OutgoingRequest) -> dict[str, Any]:
@@ -158,6 +165,8 @@ def _emit_sent(
 
 def _learn_credentials(context: EngineContext, outgoing: OutgoingRequest) -> None:
     """What postrun sends from ``auth`` is masked from the first event on, like a secret."""
+    if outgoing.auth is None:
+        return  # none: spared the import's fromlist handling, a request
     from runner.transport.credentials import auth_credentials
 
     for credential in auth_credentials(outgoing.auth, outgoing.headers, outgoing.params):
