@@ -6,7 +6,6 @@ injected provider, so it does no I/O and keeps no state between calls.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import random
@@ -314,7 +313,9 @@ class Renderer:
             return self._dynamic(name)
         except KeyError:
             pass
-        close = difflib.get_close_matches(name, sorted(DYNAMIC_NAMES), n=1)
+        from difflib import get_close_matches  # for a message only: not imported by every run
+
+        close = get_close_matches(name, sorted(DYNAMIC_NAMES), n=1)
         hint = (
             f"did you mean '<<{close[0]}>>'?"
             if close
