@@ -339,10 +339,11 @@ class RunTally:
 
     def add(self, result: RequestResult) -> RunTally:
         """The tally with one more finished request."""
-        failed_checks = len(result.failed_checks)
+        passed = result.passed  # a walk over the checks: once (a passed request failed none)
+        failed_checks = 0 if passed else len(result.failed_checks)
         return RunTally(
             self.requests + 1,
-            self.failed + (not result.passed),
+            self.failed + (not passed),
             self.skipped + (result.skipped is not None),
             self.checks + len(result.checks),
             self.failed_checks + failed_checks,

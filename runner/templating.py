@@ -243,7 +243,8 @@ class Renderer:
         self, value: Any, chain: tuple[str, ...], budget: _Budget, *, typed: bool
     ) -> Any:
         if isinstance(value, str):
-            if typed:
+            # Only a text that starts with ``<<`` can be one placeholder: most are spared the regex.
+            if typed and value.startswith("<<"):
                 name = single_placeholder(value)
                 if name is not None:
                     return self._resolve(name, chain, budget)
