@@ -168,11 +168,13 @@ class _Commands(click.Group):
         return sorted({*self.commands, *COMMAND_MODULES})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = COMMAND_MODULES.get(cmd_name)
-        if cmd_name not in self.commands and module is not None:
+        if cmd_name not in self.commands:
             import importlib
 
-            importlib.import_module(module)  # its decorators add it to self.commands
+            known = COMMAND_MODULES.get(cmd_name)
+            # An unknown name imports them all: click's "Did you mean" offers self.commands.
+            for module in [known] if known else sorted(set(COMMAND_MODULES.values())):
+                importlib.import_module(module)  # its decorators add it to self.commands
         return super().get_command(ctx, cmd_name)
 
 
