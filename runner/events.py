@@ -113,7 +113,7 @@ class ResponseReceived:
     """
 
     response: ResponseData = _ResponseField(optional=False)  # type: ignore[assignment]
-    attempt: int
+    attempt: int  # type: ignore[misc]  # (mypy takes the descriptor for a default: it is none)
     will_retry: bool = False
     wait_seconds: float = 0.0
     masked: MaskedOnce | None = field(default=None, repr=False, kw_only=True)

@@ -173,6 +173,7 @@ class DeferredCheck(CheckResult):
     """
 
     __slots__ = ("_parts",)
+    _parts: Callable[[], CheckParts] | None
 
     description = _deferred("description")
     expected = _deferred("expected")
