@@ -15,7 +15,7 @@ from typing import Any
 from runner.jsonquery import JsonPathError, query
 from runner.matchers import describe_matcher, failure
 from runner.model import MISSING, CheckSpec, Matcher
-from runner.results import CheckResult, ResponseData, StreamData
+from runner.results import CheckResult, DeferredCheck, ResponseData, StreamData
 from runner.streamed import events_value, joined_text, not_a_stream
 
 __all__ = [
@@ -88,6 +88,8 @@ def _matched(
         and len(actual) > BODY_ACTUAL_LIMIT
     ):
         shown = f"{actual[:BODY_ACTUAL_LIMIT]}... ({len(actual) - BODY_ACTUAL_LIMIT} more chars)"
+    if message is None:
+        return _passed(check, description, matcher, shown, missing=actual is MISSING)
     return _result(
         check,
         description,
@@ -108,8 +110,9 @@ def _time(check: CheckSpec, elapsed_ms: float, name: str = "time_ms") -> CheckRe
     matcher = check.matcher or _PRESENT
     message = failure(matcher, elapsed_ms, subject=name)
     shown = round(elapsed_ms, 1)
-    if message is not None:
-        message = failure(matcher, shown, subject=name) or message
+    if message is None:
+        return _passed(check, name, matcher, shown)
+    message = failure(matcher, shown, subject=name) or message
     return _result(check, name, describe_matcher(matcher), shown, message)
 
 
@@ -269,6 +272,19 @@ def _result(
         actual=None if missing else _jsonable(actual),
         location=check.location,
         message=message,
+        actual_missing=missing,
+    )
+
+
+def _passed(
+    check: CheckSpec, description: str, matcher: Matcher, actual: Any, *, missing: bool = False
+) -> CheckResult:
+    """A passing check: what it expected and found are spelled only when a report reads them."""
+    return DeferredCheck.later(
+        check.kind,
+        check.target,
+        check.location,
+        lambda: (description, describe_matcher(matcher), None if missing else _jsonable(actual)),
         actual_missing=missing,
     )
 

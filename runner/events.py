@@ -6,7 +6,8 @@ Every event carries data already masked (runner.masking), so no listener can lea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from runner.results import (
     CheckResult,
@@ -58,14 +59,64 @@ class RequestSent:
     attempt: int
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class ResponseReceived:
-    """One attempt got a response (masked); ``will_retry`` says whether another follows."""
+class MaskedOnce:
+    """A response masked when an event's ``response`` is first read, then kept: the events of
+    one attempt share it, and a response that no listener reads is never masked."""
 
-    response: ResponseData
-    attempt: int
+    __slots__ = ("_mask", "_masked", "_raw")
+
+    def __init__(self, raw: ResponseData, mask: Callable[[ResponseData], ResponseData]) -> None:
+        self._raw, self._mask = raw, mask
+        self._masked: ResponseData | None = None
+
+    def __call__(self) -> ResponseData:
+        masked = self._masked
+        if masked is None:  # two threads may both mask: the same copy, either kept
+            masked = self._masked = self._mask(self._raw)
+        return masked
+
+    @property
+    def reason(self) -> str:
+        """The reason phrase, which masking leaves as it is."""
+        return self._raw.reason
+
+
+class _ResponseField:
+    """An event's ``response`` field: as given, or masked from its ``masked`` on first read.
+
+    A dataclass field whose default is a descriptor (the event keeps a ``__dict__`` for it):
+    the event stays one class, with its signature, and compares and prints as before.
+    """
+
+    def __init__(self, *, optional: bool) -> None:
+        self.optional = optional
+
+    def __get__(self, event: Any, owner: type | None = None) -> ResponseData | None:
+        if event is None:
+            if self.optional:
+                return None  # the field's default
+            raise AttributeError("response")  # no default: the field is required
+        given: ResponseData | None = event.__dict__["_response"]
+        masked: MaskedOnce | None = event.masked
+        return masked() if given is None and masked is not None else given
+
+    def __set__(self, event: Any, value: ResponseData | None) -> None:
+        event.__dict__["_response"] = value
+
+
+# Not slotted: the response field keeps its value in the instance's __dict__.
+@dataclass(frozen=True, eq=False)
+class ResponseReceived:
+    """One attempt got a response (masked); ``will_retry`` says whether another follows.
+
+    The engine gives ``masked`` instead of ``response``: the response is masked on first read.
+    """
+
+    response: ResponseData = _ResponseField(optional=False)  # type: ignore[assignment]
+    attempt: int  # type: ignore[misc]  # (mypy takes the descriptor for a default: it is none)
     will_retry: bool = False
     wait_seconds: float = 0.0
+    masked: MaskedOnce | None = field(default=None, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -95,14 +146,27 @@ class CheckFinished:
     result: CheckResult
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+# Not slotted: the response field keeps its value in the instance's __dict__.
+@dataclass(frozen=True, eq=False)
 class RequestFinished:
-    """A request is done; ``response`` is only here, so results do not keep bodies."""
+    """A request is done; ``response`` is only here, so results do not keep bodies.
+
+    The engine gives ``masked`` instead of ``response``: the response is masked on first read.
+    """
 
     result: RequestResult
     request: SentRequest | None = None
-    response: ResponseData | None = None
+    response: ResponseData | None = _ResponseField(optional=True)  # type: ignore[assignment]
     index: int = 0  # 1-based plan position; reports sort by it (--jobs ends out of order)
+    masked: MaskedOnce | None = field(default=None, repr=False, kw_only=True)
+
+    @property
+    def reason(self) -> str:
+        """The response's reason phrase, ``""`` without one: masking leaves it as it is, so
+        it is read without masking the response."""
+        if self.masked is not None:
+            return self.masked.reason
+        return self.response.reason if self.response is not None else ""
 
 
 @dataclass(frozen=True, slots=True, eq=False)

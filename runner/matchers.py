@@ -28,7 +28,9 @@ _SHOW_LIMIT = 120
 _SYMBOLS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made per check, and a frozen __init__ sets each field through
+# object.__setattr__ (three calls a check); nothing changes one after it is made.
+@dataclass(slots=True, eq=False)
 class _Context:
     """What an operator needs besides its operands."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -147,6 +147,138 @@ class CheckResult:
     actual_missing: bool = False
 
 
+# What a passing check's readable parts are worked out from, on first read: its description,
+# what it expected and the value it found.
+CheckParts = tuple[str, str, Any]
+_DEFERRED_PARTS = ("description", "expected", "actual")
+_SLOTS = {name: CheckResult.__dict__[name] for name in _DEFERRED_PARTS}
+
+
+def _deferred(name: str) -> property:
+    slot = _SLOTS[name]
+
+    def read(self: DeferredCheck) -> Any:
+        if self._parts is not None:
+            self._settle()
+        return slot.__get__(self, DeferredCheck)
+
+    return property(read, doc=f"The check's {name}, worked out on first read.")
+
+
+class DeferredCheck(CheckResult):
+    """A check that passed, whose description, expected and actual (masked) are worked out
+    on first read: most passing checks are never shown, so they cost their comparison only.
+
+    It compares, hashes and pickles as the CheckResult it stands for (a copy pickles as one).
+    """
+
+    __slots__ = ("_parts",)
+    _parts: Callable[[], CheckParts] | None
+
+    description = _deferred("description")
+    expected = _deferred("expected")
+    actual = _deferred("actual")
+
+    def __init__(
+        self,
+        kind: str,
+        target: str | None,
+        description: str,
+        passed: bool,
+        expected: str,
+        actual: Any,
+        location: SourceLocation | None,
+        message: str | None = None,
+        actual_missing: bool = False,
+    ) -> None:
+        """A check with every part given (``dataclasses.replace`` builds its copies so)."""
+        parts = (description, expected, actual)
+        _settled(self, kind, target, location, actual_missing, passed, message, lambda: parts)
+        self._settle()
+
+    @classmethod
+    def later(
+        cls,
+        kind: str,
+        target: str | None,
+        location: SourceLocation | None,
+        parts: Callable[[], CheckParts],
+        *,
+        actual_missing: bool = False,
+    ) -> DeferredCheck:
+        """A passed check whose parts ``parts()`` gives when one is first read."""
+        self = cls.__new__(cls)
+        _settled(self, kind, target, location, actual_missing, True, None, parts)
+        return self
+
+    def then(self, step: Callable[[CheckParts], CheckParts]) -> DeferredCheck:
+        """This check with ``step`` applied to its parts as they are worked out (masking)."""
+        parts = self._parts
+        if parts is None:  # already read: applied now
+            settled = (self.description, self.expected, self.actual)
+            return DeferredCheck.later(
+                self.kind,
+                self.target,
+                self.location,
+                lambda: step(settled),
+                actual_missing=self.actual_missing,
+            )
+        return DeferredCheck.later(
+            self.kind,
+            self.target,
+            self.location,
+            lambda: step(parts()),
+            actual_missing=self.actual_missing,
+        )
+
+    def _settle(self) -> None:
+        parts = self._parts
+        if parts is None:
+            return
+        for name, value in zip(_DEFERRED_PARTS, parts(), strict=True):
+            _SLOTS[name].__set__(self, value)
+        # Cleared last: a thread reading meanwhile works the parts out again, never misses one.
+        object.__setattr__(self, "_parts", None)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in CheckResult.__match_args__)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CheckResult):
+            return NotImplemented
+        return self._fields() == tuple(getattr(other, name) for name in CheckResult.__match_args__)
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return repr(CheckResult(*self._fields()))
+
+    def __reduce__(self) -> tuple[type[CheckResult], tuple[Any, ...]]:
+        return CheckResult, self._fields()
+
+
+def _settled(
+    check: DeferredCheck,
+    kind: str,
+    target: str | None,
+    location: SourceLocation | None,
+    actual_missing: bool,
+    passed: bool,
+    message: str | None,
+    parts: Callable[[], CheckParts],
+) -> None:
+    """Set what a DeferredCheck knows at once (its class is frozen: object.__setattr__)."""
+    store = object.__setattr__
+    store(check, "kind", kind)
+    store(check, "target", target)
+    store(check, "passed", passed)
+    store(check, "location", location)
+    store(check, "message", message)
+    store(check, "actual_missing", actual_missing)
+    store(check, "_parts", parts)
+
+
 @dataclass(frozen=True, slots=True)
 class CaptureResult:
     """A capture: ``found`` False with ``message`` when its source matched nothing."""
@@ -208,10 +340,11 @@ class RunTally:
 
     def add(self, result: RequestResult) -> RunTally:
         """The tally with one more finished request."""
-        failed_checks = len(result.failed_checks)
+        passed = result.passed  # a walk over the checks: once (a passed request failed none)
+        failed_checks = 0 if passed else len(result.failed_checks)
         return RunTally(
             self.requests + 1,
-            self.failed + (not result.passed),
+            self.failed + (not passed),
             self.skipped + (result.skipped is not None),
             self.checks + len(result.checks),
             self.failed_checks + failed_checks,

@@ -6,7 +6,6 @@ injected provider, so it does no I/O and keeps no state between calls.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import random
@@ -198,10 +197,12 @@ class _Budget:
     substitutions: int = 0
     chars: int = 0
 
-    def spend(self, substitutions: int, chars: int, chain: tuple[str, ...]) -> None:
+    def spend(self, substitutions: int, chars: int, chain: tuple[str, ...], name: str) -> None:
+        """Count a substitution of ``name`` (reached through ``chain``) or its characters."""
         self.substitutions += substitutions
         self.chars += chars
         if self.substitutions > MAX_SUBSTITUTIONS or self.chars > MAX_RENDERED_CHARS:
+            chain = (*chain, name)  # built for the message only, not on every substitution
             through = f" (through {' -> '.join(chain)})" if chain else ""
             raise TemplateError(
                 f"placeholders expand too much: more than {MAX_SUBSTITUTIONS} substitutions "
@@ -244,7 +245,10 @@ class Renderer:
         self, value: Any, chain: tuple[str, ...], budget: _Budget, *, typed: bool
     ) -> Any:
         if isinstance(value, str):
-            if typed:
+            if "<<" not in value:
+                return value  # most texts of a body: spared a call and the regex
+            # Only a text that starts with ``<<`` can be one placeholder.
+            if typed and value.startswith("<<"):
                 name = single_placeholder(value)
                 if name is not None:
                     return self._resolve(name, chain, budget)
@@ -256,16 +260,20 @@ class Renderer:
             return value
         if isinstance(value, (dict, Mapping)):
             rendered: dict[Any, Any] = {}
-            sources: dict[Any, Any] = {}
+            sources: dict[Any, Any] = {}  # a rendered key -> the key written, when they differ
             for key, item in value.items():
-                new_key = self._render_str(key, chain, budget) if isinstance(key, str) else key
-                if new_key in sources:
+                new_key = key
+                if isinstance(key, str) and "<<" in key:
+                    new_key = self._render_str(key, chain, budget)
+                if new_key in rendered:
                     # Two keys rendering alike would silently drop one of the values.
+                    first = sources.get(new_key, new_key)  # a key not in sources was unchanged
                     raise TemplateError(
-                        f"keys {sources[new_key]!r} and {key!r} both render to {new_key!r}",
-                        names=referenced_names((sources[new_key], key)),
+                        f"keys {first!r} and {key!r} both render to {new_key!r}",
+                        names=referenced_names((first, key)),
                     )
-                sources[new_key] = key
+                if new_key is not key:
+                    sources[new_key] = key
                 rendered[new_key] = self._render_any(item, chain, budget, typed=typed)
             return rendered
         if isinstance(value, tuple):
@@ -280,12 +288,12 @@ class Renderer:
             parts.append(static)
             if name is not None:
                 value = to_text(self._resolve(name, chain, budget))
-                budget.spend(0, len(value), (*chain, name))
+                budget.spend(0, len(value), chain, name)
                 parts.append(value)
         return "".join(parts)
 
     def _resolve(self, name: str, chain: tuple[str, ...], budget: _Budget) -> Any:
-        budget.spend(1, 0, (*chain, name))
+        budget.spend(1, 0, chain, name)
         if name.startswith("$"):
             return self._dynamic_value(name)
         if name in chain:
@@ -306,6 +314,8 @@ class Renderer:
         except KeyError:
             hint = f"used in the value of {' -> '.join(chain)}" if chain else None
             raise TemplateError(f"undefined variable '{name}'", names=(name,), hint=hint) from None
+        if isinstance(raw, str) and "<<" not in raw:
+            return raw  # the usual value: nothing in it to render
         # Values of variables are data: a nested single placeholder keeps its type too.
         return self._render_any(raw, (*chain, name), budget, typed=True)
 
@@ -314,7 +324,9 @@ class Renderer:
             return self._dynamic(name)
         except KeyError:
             pass
-        close = difflib.get_close_matches(name, sorted(DYNAMIC_NAMES), n=1)
+        from difflib import get_close_matches  # for a message only: not imported by every run
+
+        close = get_close_matches(name, sorted(DYNAMIC_NAMES), n=1)
         hint = (
             f"did you mean '<<{close[0]}>>'?"
             if close

@@ -6,7 +6,6 @@ declared secrets can ever come from it.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -372,12 +371,14 @@ def format_undefined(
 
 
 def _undefined_hint(name: str, known: Sequence[str]) -> str:
+    from difflib import get_close_matches  # for a message only: not imported by every run
+
     if name.startswith("$"):
-        close = difflib.get_close_matches(name, sorted(DYNAMIC_NAMES), n=1)
+        close = get_close_matches(name, sorted(DYNAMIC_NAMES), n=1)
         if close:
             return f"did you mean '<<{close[0]}>>'?"
         return "dynamic values are " + ", ".join(sorted(DYNAMIC_NAMES))
-    close = difflib.get_close_matches(name, known, n=1)
+    close = get_close_matches(name, known, n=1)
     fix = f"define it in variables or pass --var {name}=..."
     return f"did you mean '{close[0]}'? Otherwise {fix}" if close else fix
 

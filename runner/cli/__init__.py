@@ -23,23 +23,16 @@ mock.py       the ``mock`` command's options and help
 mocking.py    ``mock``: load, print the routes, serve until Ctrl-C (imported when it runs)
 ============  ==================================================================================
 
-Importing the command modules here registers their commands on ``cli``; ``postrun --help``
-lists them in alphabetical order, whatever the order of registration. Start-up is a feature
-(``postrun --version`` in about 0.05 s): at the top, these modules import only click,
-runner.errors and runner.source; everything else is imported in the function that needs it,
-running.py (with output.py and reports.py) when ``run`` runs.
+A command module registers its commands on ``cli`` when it is imported, and ``cli`` imports it
+when the command is looked up (``app.COMMAND_MODULES``): ``postrun run`` imports run.py and not
+the others; ``postrun --help`` imports them all and lists the commands in alphabetical order.
+Start-up is a feature (``postrun --version`` in about 0.05 s): at the top, these modules import
+only click, runner.errors and runner.source; everything else is imported in the function that
+needs it, running.py (with output.py and reports.py) when ``run`` runs.
 """
 
 from __future__ import annotations
 
-from runner.cli import (  # noqa: F401  (they register their commands)
-    interop,
-    load,
-    mock,
-    run,
-    starter,
-    static,
-)
 from runner.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -7,6 +7,7 @@ front-end's such as Locust's ``HttpSession``). Each attempt is emitted masked, o
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,8 +17,14 @@ from runner.engine.context import EngineContext
 from runner.engine.masked import masked_event, masked_response, masked_sent
 from runner.engine.render import render_check
 from runner.errors import TransportError
-from runner.events import AttemptFailed, RequestSent, ResponseReceived, StreamEventReceived
-from runner.model import ExampleSpec, RequestSpec
+from runner.events import (
+    AttemptFailed,
+    MaskedOnce,
+    RequestSent,
+    ResponseReceived,
+    StreamEventReceived,
+)
+from runner.model import CheckSpec, ExampleSpec, RequestSpec
 from runner.results import ResponseData, SentRequest, SseEvent
 from runner.templating import Renderer
 
@@ -35,7 +42,7 @@ class Exchange:
 
     sent: SentRequest | None = None
     response: ResponseData | None = None
-    masked_response: ResponseData | None = None
+    masked_response: MaskedOnce | None = None
     error: str | None = None
     attempts: int = 0
     elapsed_ms: float = 0.0
@@ -59,8 +66,7 @@ def send_with_retries(
         return Exchange(error="no example to answer from under --mock (add `examples:`)")
     retries: Mapping[str, Any] = request.options.get("retries") or {}
     count = int(retries.get("count", 0))
-    retry_on = set(retries.get("on", DEFAULT_RETRY_ON))
-    unless = tuple(render_check(check, renderer) for check in retries.get("unless", ()))
+    retry_on, unless = _retry_rules(retries, renderer) if count else (set(), ())
     send_options = _send_options(context, outgoing)
     stream: _StreamEvents | None = send_options["on_event"]
     attempt = 0
@@ -101,6 +107,14 @@ def send_with_retries(
             spent_ms = (context.clock() - started) * 1000  # how long a failed attempt took
             return Exchange(masked, response, masked_reply, error, attempt, spent_ms)
         context.sleep(wait)
+
+
+def _retry_rules(
+    retries: Mapping[str, Any], renderer: Renderer
+) -> tuple[set[int], tuple[CheckSpec, ...]]:
+    """The statuses retried, and the checks that stop a retry: for a request that may retry."""
+    retry_on = set(retries.get("on", DEFAULT_RETRY_ON))
+    return retry_on, tuple(render_check(check, renderer) for check in retries.get("unless", ()))
 
 
 def _send_options(context: EngineContext, outgoing: OutgoingRequest) -> dict[str, Any]:
@@ -151,6 +165,8 @@ def _emit_sent(
 
 def _learn_credentials(context: EngineContext, outgoing: OutgoingRequest) -> None:
     """What postrun sends from ``auth`` is masked from the first event on, like a secret."""
+    if outgoing.auth is None:
+        return  # none: spared the import's fromlist handling, a request
     from runner.transport.credentials import auth_credentials
 
     for credential in auth_credentials(outgoing.auth, outgoing.headers, outgoing.params):
@@ -164,7 +180,7 @@ def _emit_outcome(
     attempt: int,
     retry: bool,
     wait: float,
-) -> tuple[ResponseData | None, ResponseData | None, str | None]:
+) -> tuple[ResponseData | None, MaskedOnce | None, str | None]:
     """Emit an attempt's response or failure, masked; the response, its masked copy, the error."""
     if response is None:
         error = context.masker.text(error or "")
@@ -173,9 +189,10 @@ def _emit_outcome(
         return None, None, error
     if response.attempts != attempt:
         response = dataclasses.replace(response, attempts=attempt)
-    masked = masked_response(response, context.masker)  # RequestFinished carries it too
+    # Masked when a listener reads it (RequestFinished carries it too): often none does.
+    masked = MaskedOnce(response, functools.partial(masked_response, masker=context.masker))
     if ResponseReceived in context.takes:
-        context.emit(ResponseReceived(masked, attempt, retry, wait))
+        context.emit(ResponseReceived(None, attempt, retry, wait, masked=masked))  # type: ignore[arg-type]
     return response, masked, error
 
 

@@ -7,10 +7,19 @@ listener (console, reports, a front-end's own) sees secrets as ``****`` (runner.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from runner.masking import MASK, Masker
 from runner.model import CaptureSpec
-from runner.results import CheckResult, ResponseData, SentRequest, SseEvent, StreamData
+from runner.results import (
+    CheckParts,
+    CheckResult,
+    DeferredCheck,
+    ResponseData,
+    SentRequest,
+    SseEvent,
+    StreamData,
+)
 
 
 def sensitive_capture(spec: CaptureSpec, masker: Masker) -> bool:
@@ -21,7 +30,12 @@ def sensitive_capture(spec: CaptureSpec, masker: Masker) -> bool:
 
 
 def masked_check(result: CheckResult, masker: Masker) -> CheckResult:
-    """``result`` with secrets hidden; the same object when it holds none (the usual case)."""
+    """``result`` with secrets hidden; the same object when it holds none (the usual case).
+
+    A passing check's parts are masked as they are worked out, when something reads them.
+    """
+    if isinstance(result, DeferredCheck):
+        return result.then(functools.partial(_masked_parts, masker))
     description = masker.text(result.description)
     expected = masker.text(result.expected)
     actual = masker.value(result.actual)
@@ -36,6 +50,11 @@ def masked_check(result: CheckResult, masker: Masker) -> CheckResult:
     return dataclasses.replace(
         result, description=description, expected=expected, actual=actual, message=message
     )
+
+
+def _masked_parts(masker: Masker, parts: CheckParts) -> CheckParts:
+    description, expected, actual = parts
+    return masker.text(description), masker.text(expected), masker.value(actual)
 
 
 def masked_sent(sent: SentRequest, masker: Masker) -> SentRequest:

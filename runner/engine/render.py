@@ -18,24 +18,38 @@ DEFAULT_TIMEOUT = 60.0
 def templated_fields(request: RequestSpec) -> frozenset[str]:
     """The parts of a request that rendering can change: placeholders, and ``\\<<`` escapes."""
     fields = {use.field for use in request.placeholders}
-    parts: dict[str, Any] = {
-        "url": request.url,
-        "params": request.params,
-        "headers": request.headers,
-        "body": request.body.value if request.body else None,
-        "auth": request.auth.params if request.auth else None,
-        # A matcher's operators, not the matcher: a dataclass repr costs more than a tuple's.
-        "assert": [
-            (check.target, check.matcher.operators if check.matcher else None)
-            for check in request.checks
-        ],
-        "capture": [spec.source for spec in request.captures],
-    }
     # A text holding ``<<`` keeps it in its repr (``<`` is never escaped, and the quotes around
     # each text keep two texts from forming one), so one repr in C replaces a walk of the tree.
-    # A false positive only renders a part that did not need it.
-    fields.update(name for name, value in parts.items() if "<<" in repr(value))
+    # A false positive only renders a part that did not need it. A part with a placeholder is
+    # rendered anyway: it is not looked at.
+    fields.update(
+        name for name in _PARTS if name not in fields and "<<" in repr(_part(request, name))
+    )
     return frozenset(fields)
+
+
+_PARTS = ("url", "params", "headers", "body", "auth", "assert", "capture")
+
+
+def _part(request: RequestSpec, name: str) -> Any:
+    """What ``name`` of ``_PARTS`` holds in ``request``, for templated_fields."""
+    if name == "url":
+        return request.url
+    if name == "params":
+        return request.params
+    if name == "headers":
+        return request.headers
+    if name == "body":
+        return request.body.value if request.body else None
+    if name == "auth":
+        return request.auth.params if request.auth else None
+    if name == "assert":
+        # A matcher's operators, not the matcher: a dataclass repr costs more than a tuple's.
+        return [
+            (check.target, check.matcher.operators if check.matcher else None)
+            for check in request.checks
+        ]
+    return [spec.source for spec in request.captures]
 
 
 def render_request(

@@ -12,7 +12,7 @@ from runner.engine.outcomes import run_capture, run_check
 from runner.engine.render import render_request, render_what_can, templated_fields
 from runner.engine.scopes import request_stack
 from runner.errors import TemplateError
-from runner.events import InternalError, RequestFinished
+from runner.events import InternalError, MaskedOnce, RequestFinished
 from runner.model import CollectionSpec, ExampleSpec, RequestSpec
 from runner.results import RequestResult, ResponseData, SentRequest, StreamData
 from runner.templating import Renderer, SystemDynamic
@@ -147,7 +147,7 @@ class RequestRunner:
         cached = self._stacks.get(key)
         # The entry keeps what its key names alive, so no id in it is reused by another object.
         owners = (collection, folders, captured)
-        if cached is None or any(a is not b for a, b in zip(cached[0], owners, strict=True)):
+        if cached is None or not _same(cached[0], owners):
             plan = self.context.plan
             stack = request_stack(
                 request, collection, plan.options, plan.secrets.values, captured, data_row
@@ -197,9 +197,9 @@ class RequestRunner:
         index: int,
         result: RequestResult,
         sent: SentRequest | None = None,
-        response: ResponseData | None = None,
+        response: MaskedOnce | None = None,
     ) -> RequestResult:
-        self.context.emit(RequestFinished(result, sent, response, index))
+        self.context.emit(RequestFinished(result, sent, None, index, masked=response))
         return result
 
     def _without_example(self, request: RequestSpec) -> str | None:
@@ -236,6 +236,11 @@ class RequestRunner:
             body=renderer.render_value(example.body, typed=isinstance(example.body, (dict, list))),
             events=events,
         )
+
+
+def _same(kept: tuple[object, ...], owners: tuple[object, ...]) -> bool:
+    """The very objects, one by one (no generator set up per request)."""
+    return kept[0] is owners[0] and kept[1] is owners[1] and kept[2] is owners[2]
 
 
 def _explain(exc: TemplateError, state: RunState, collection: CollectionSpec) -> str:

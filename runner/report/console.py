@@ -119,7 +119,8 @@ class ConsoleReporter:
         elif isinstance(event, ResponseReceived):
             if self.verbose:
                 self._response_dump(event.response)
-            self._retrying(event, f"got {event.response.status}")
+            # The response only tells a retry here: a run that passes never reads (masks) it.
+            self._retrying(event, f"got {event.response.status}" if event.will_retry else "")
         elif isinstance(event, StreamEventReceived) and self.verbose:
             self._dump_line(_event_line(event, self._style, self.body_limit, self.ellipsis))
         elif isinstance(event, AttemptFailed):
@@ -230,7 +231,7 @@ class ConsoleReporter:
         self._line(self._style(collection, bold=True, underline=True))
 
     def _request_finished(self, event: RequestFinished, passed: bool) -> None:
-        result, response = event.result, event.response
+        result = event.result
         if result.skipped is not None:
             if not self.quiet:
                 reason = "" if result.skipped == "skipped" else f": {result.skipped}"
@@ -247,6 +248,7 @@ class ConsoleReporter:
             return
         if result.error is not None:
             self._detail(self._style(_printable(result.error), fg="red"))
+        response = event.response  # read (masked) for a failed request only
         api_error = api_error_message(response) if response is not None else None
         cascade = _cascade(result.failed_checks, response) if api_error is not None else []
         lines: list[str] = []
@@ -463,10 +465,10 @@ def body_lines(
 
 def _result_line(console: ConsoleReporter, event: RequestFinished, passed: bool) -> str:
     """A finished request's line: mark, name, method and URL sent, status, time, attempts."""
-    style, result, response, sent = console._style, event.result, event.response, event.request
+    style, result, sent = console._style, event.result, event.request
     status = ""
     if result.status is not None:
-        reason = f" {response.reason}" if response is not None and response.reason else ""
+        reason = f" {event.reason}" if event.reason else ""
         colour = "green" if result.status < 400 else "red"
         status = "  " + style(f"{result.status}{reason}", fg=colour)
     timing = style(f"  {result.elapsed_ms:.0f} ms", dim=True) if result.status else ""

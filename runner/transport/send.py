@@ -4,8 +4,8 @@ and its size limit (``options.max_body``)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from runner import __version__
@@ -91,14 +91,15 @@ def send(
         reader = _body_reader(request, prepared, deadline)
         try:
             response = _exchange(session, prepared, request)
-            with _closing(response):
+            try:  # closed as it is read, not by a context manager: one less a request
                 if request.stream is None:
                     body, streamed = reader.read(response), None
                 else:
-                    body, streamed = _read_stream(
-                        reader, request, response, sent, (started, deadline, clock, on_event)
-                    )
+                    timing = (started, deadline, clock, on_event)
+                    body, streamed = _read_stream(reader, request, response, sent, timing)
                 elapsed_ms = (clock() - started) * 1000
+            finally:
+                response.close()
         except BodyTooLarge as exc:
             # Final, like curl's --max-filesize: the same answer would pass the limit again.
             raise TransportError(f"{exc} {_RAISE_IT}", sent=sent, retryable=False) from exc
@@ -131,16 +132,24 @@ def _exchange(
     session: requests.Session, prepared: requests.PreparedRequest, request: OutgoingRequest
 ) -> requests.Response:
     """The response, its body not yet read (the bodies of redirects read by the hooks)."""
-    with tls_warnings(request.verify):
-        return session.send(
-            prepared,
-            stream=True,
-            timeout=None if request.timeout is None else (request.timeout, request.timeout),
-            allow_redirects=request.follow_redirects,
-            verify=request.verify,
-            cert=cert_option(request.cert),
-            proxies=proxies_option(request.proxy),
-        )
+    if request.verify is False:  # the warnings filter only then: a context manager a request
+        with tls_warnings(request.verify):
+            return _sent(session, prepared, request)
+    return _sent(session, prepared, request)
+
+
+def _sent(
+    session: requests.Session, prepared: requests.PreparedRequest, request: OutgoingRequest
+) -> requests.Response:
+    return session.send(
+        prepared,
+        stream=True,
+        timeout=None if request.timeout is None else (request.timeout, request.timeout),
+        allow_redirects=request.follow_redirects,
+        verify=request.verify,
+        cert=cert_option(request.cert),
+        proxies=proxies_option(request.proxy),
+    )
 
 
 def _prepare(
@@ -166,14 +175,6 @@ def _prepare(
         body_bytes(prepared.body),
     )
     return prepared, sent
-
-
-@contextmanager
-def _closing(response: requests.Response) -> Iterator[requests.Response]:
-    try:
-        yield response
-    finally:
-        response.close()
 
 
 def _body_reader(
