@@ -63,10 +63,15 @@ class MaskedOnce:
     """A response masked when an event's ``response`` is first read, then kept: the events of
     one attempt share it, and a response that no listener reads is never masked."""
 
-    __slots__ = ("_mask", "_masked", "_raw")
+    __slots__ = ("_mask", "_mask_text", "_masked", "_raw")
 
-    def __init__(self, raw: ResponseData, mask: Callable[[ResponseData], ResponseData]) -> None:
-        self._raw, self._mask = raw, mask
+    def __init__(
+        self,
+        raw: ResponseData,
+        mask: Callable[[ResponseData], ResponseData],
+        mask_text: Callable[[str], str] = str,
+    ) -> None:
+        self._raw, self._mask, self._mask_text = raw, mask, mask_text
         self._masked: ResponseData | None = None
 
     def __call__(self) -> ResponseData:
@@ -77,8 +82,11 @@ class MaskedOnce:
 
     @property
     def reason(self) -> str:
-        """The reason phrase, which masking leaves as it is."""
-        return self._raw.reason
+        """The reason phrase, masked on its own (the console reads no more of a passing
+        response): a server may echo a secret there as anywhere else."""
+        if self._masked is not None:
+            return self._masked.reason
+        return self._mask_text(self._raw.reason)
 
 
 class _ResponseField:
@@ -162,8 +170,8 @@ class RequestFinished:
 
     @property
     def reason(self) -> str:
-        """The response's reason phrase, ``""`` without one: masking leaves it as it is, so
-        it is read without masking the response."""
+        """The response's reason phrase, ``""`` without one, masked without masking the rest
+        of the response."""
         if self.masked is not None:
             return self.masked.reason
         return self.response.reason if self.response is not None else ""

@@ -190,7 +190,8 @@ def _emit_outcome(
     if response.attempts != attempt:
         response = dataclasses.replace(response, attempts=attempt)
     # Masked when a listener reads it (RequestFinished carries it too): often none does.
-    masked = MaskedOnce(response, functools.partial(masked_response, masker=context.masker))
+    masker = context.masker
+    masked = MaskedOnce(response, functools.partial(masked_response, masker=masker), masker.text)
     if ResponseReceived in context.takes:
         context.emit(ResponseReceived(None, attempt, retry, wait, masked=masked))  # type: ignore[arg-type]
     return response, masked, error

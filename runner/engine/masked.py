@@ -76,9 +76,11 @@ def masked_response(response: ResponseData, masker: Masker) -> ResponseData:
     headers = masker.headers(response.headers)
     body = masker.body(response.body)
     url = masker.text(response.url)
+    reason = masker.text(response.reason)  # a server may echo what it was sent there too
     if (
         body is response.body
         and url is response.url
+        and reason is response.reason
         and not response.cookies
         and headers == response.headers
     ):
@@ -88,6 +90,7 @@ def masked_response(response: ResponseData, masker: Masker) -> ResponseData:
         headers=headers,
         body=body,
         url=url,
+        reason=reason,
         cookies=dict.fromkeys(response.cookies, MASK),  # Set-Cookie values, masked whole
     )
 
