@@ -323,7 +323,11 @@ class CompactRequests(Sequence[RequestSpec]):
 
     def __getitem__(self, index: int | slice) -> RequestSpec | tuple[RequestSpec, ...]:
         if isinstance(index, slice):
-            return tuple(self._decode(packed) for packed in self._packed[index])
+            return tuple(self._at(at) for at in range(*index.indices(len(self))))
+        return self._at(index)
+
+    def _at(self, index: int) -> RequestSpec:
+        """Request ``index`` (negative from the end), decoded."""
         return self._decode(self._packed[index])
 
     def __iter__(self) -> Iterator[RequestSpec]:

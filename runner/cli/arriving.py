@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -159,15 +159,7 @@ class ArrivingRequests(CompactRequests):
     def __len__(self) -> int:
         return self._arrival.prechecked.count
 
-    @overload
-    def __getitem__(self, index: int) -> RequestSpec: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[RequestSpec, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> RequestSpec | tuple[RequestSpec, ...]:
-        if isinstance(index, slice):
-            return tuple(self[at] for at in range(*index.indices(len(self))))
+    def _at(self, index: int) -> RequestSpec:
         count = len(self)
         if index < 0:
             index += count

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -15,9 +16,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from runner.cli.arriving import PrecheckBroken, _Arrival
+from runner.cli.arriving import ArrivingRequests, PrecheckBroken, _Arrival
 from runner.compact import Prechecked
 from runner.errors import LoadError
+from runner.loader import load_collection
 from runner.loader.precheck import EARLY_CHARS
 from runner.model import CollectionSpec, VariableScope
 
@@ -238,3 +240,30 @@ def test_the_last_request_waits_until_the_file_as_built_is_checked() -> None:
     with pytest.raises(PrecheckBroken) as caught:
         arrival.part(1)
     assert caught.value.hint is not None and "let 1 request(s)" in caught.value.hint
+
+
+def test_arriving_requests_read_like_the_sequence_they_stand_for(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "requests:\n"
+        + "".join(f"  - name: {name}\n    url: http://h/{name}\n" for name in ("a", "b", "c"))
+    )
+    collection = load_collection(path, base_dir=tmp_path)
+    built = tuple(collection.requests)
+    header = dataclasses.replace(collection, requests=())
+    prechecked = Prechecked(header, 3, ((-1, (), ()),) * 3, frozenset(), frozenset())
+    loaded = type("Loaded", (), {"collections": (collection,)})()
+    rest = _Answered((loaded, ""), list(built))
+    requests = ArrivingRequests(_Arrival(rest, header, prechecked, "", False))  # type: ignore[arg-type]
+    assert len(requests) == 3
+    assert requests[-1] == built[-1] and requests[0:2] == built[:2]
+    assert tuple(requests) == built and requests == built
+    with pytest.raises(IndexError):
+        requests[3]
+    assert [request.options["timeout"] for request in requests.with_options({"timeout": 3})] == [
+        3
+    ] * 3
+    assert [request.name for request in requests.keep(lambda request: request.name != "b")] == [
+        "a",
+        "c",
+    ]
