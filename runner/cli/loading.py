@@ -222,11 +222,11 @@ def _prechecked(file: Path, allow_outside: bool) -> Prechecked | None:
     from runner.loader.pyyaml import read_text
 
     try:
+        if file.stat().st_size < EARLY_CHARS:  # bytes, at least as many as characters
+            return None
         text = read_text(file)
-    except PostrunError:
+    except (OSError, PostrunError):
         return None  # the load that follows says what is wrong
-    if len(text) < EARLY_CHARS:
-        return None
     return precheck(file, text, base_dir=None, allow_outside=allow_outside)
 
 
