@@ -214,20 +214,15 @@ class DeferredCheck(CheckResult):
     def then(self, step: Callable[[CheckParts], CheckParts]) -> DeferredCheck:
         """This check with ``step`` applied to its parts as they are worked out (masking)."""
         parts = self._parts
-        if parts is None:  # already read: applied now
+        if parts is None:  # already read: the parts as they are
             settled = (self.description, self.expected, self.actual)
-            return DeferredCheck.later(
-                self.kind,
-                self.target,
-                self.location,
-                lambda: step(settled),
-                actual_missing=self.actual_missing,
-            )
+            parts = lambda: settled  # noqa: E731
+        source = parts
         return DeferredCheck.later(
             self.kind,
             self.target,
             self.location,
-            lambda: step(parts()),
+            lambda: step(source()),
             actual_missing=self.actual_missing,
         )
 

@@ -74,6 +74,14 @@ class _Arrival:
         assert self.whole is not None
         return self.whole[index]
 
+    def dictionary(self) -> bytes:
+        """The preset dictionary of the packed requests, read once from the first."""
+        if not self.zdict:
+            first = self.part(0)
+            assert isinstance(first, bytes)
+            self.zdict = dictionary_of(first)
+        return self.zdict
+
     def complete(self) -> Sequence[RequestSpec]:
         """Every request, as built (waiting for the child's answer)."""
         while self.whole is None:
@@ -194,9 +202,7 @@ class ArrivingRequests(CompactRequests):
                 return part
             return dataclasses.replace(part, options={**part.options, **self._options})
         if not self._zdict:
-            first = self._arrival.part(0)
-            assert isinstance(first, bytes)
-            self._zdict = self._arrival.zdict = self._arrival.zdict or dictionary_of(first)
+            self._zdict = self._arrival.dictionary()
         return self._decode(part)
 
 

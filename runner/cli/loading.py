@@ -197,23 +197,24 @@ def _load_all(
     on_request = channel.ahead if channel is not None else None
     cli_vars = dict(parse_cli_var(text) for text in variables)
     files = _discover(paths)
-    if channel is not None and channel.early is not None and len(files) == 1:
-        prechecked = _prechecked(files[0], allow_outside)
-        if prechecked is not None:
-            environment, environment_file = _environment(env_name, files)
-            dotenv, dotenv_name = _dotenv(environment_file, env_file)
-            header = Loaded((prechecked.header,), environment, cli_vars, dotenv, dotenv_name)
-            channel.early((header, prechecked))
-            collection = load_collection(
-                files[0], allow_outside=allow_outside, on_request=on_request
-            )
-            return Loaded((collection,), environment, cli_vars, dotenv, dotenv_name)
-    collections = tuple(
-        load_collection(file, allow_outside=allow_outside, on_request=on_request) for file in files
-    )
+    early = channel.early if channel is not None and len(files) == 1 else None
+    prechecked = _prechecked(files[0], allow_outside) if early is not None else None
+
+    def collections() -> tuple[Any, ...]:
+        return tuple(
+            load_collection(file, allow_outside=allow_outside, on_request=on_request)
+            for file in files
+        )
+
+    built = collections() if prechecked is None else ()  # a file that does not load says so first
     environment, environment_file = _environment(env_name, files)
     dotenv, dotenv_name = _dotenv(environment_file, env_file)
-    return Loaded(collections, environment, cli_vars, dotenv, dotenv_name)
+    if prechecked is not None and early is not None:
+        early(
+            (Loaded((prechecked.header,), environment, cli_vars, dotenv, dotenv_name), prechecked)
+        )
+        built = collections()
+    return Loaded(built, environment, cli_vars, dotenv, dotenv_name)
 
 
 def _prechecked(file: Path, allow_outside: bool) -> Prechecked | None:

@@ -125,13 +125,9 @@ def _may_run_while_loading(flags: RunFlags) -> bool:
 
 def _stop_loading(loaded: Loaded) -> None:
     """End a loading child whose requests the run did not read to the end (--bail)."""
-    if any(
-        type(collection.requests).__name__ == "ArrivingRequests"
-        for collection in loaded.collections
-    ):
-        from runner.cli.arriving import stop_arrivals
+    from runner.cli.arriving import stop_arrivals
 
-        stop_arrivals(loaded.collections)
+    stop_arrivals(loaded.collections)
 
 
 def _check_flags(flags: RunFlags) -> None:
