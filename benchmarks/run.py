@@ -207,7 +207,36 @@ def bench_throughput(ctx: Context) -> Iterator[Row]:
             }
             measured[count] = result = medians(commands, ctx, ctx.runs)
             yield from _throughput_rows(count, result)
+            if count >= 1000:
+                yield from _first_request_rows(count, commands, ctx, server.url)
     yield from _marginal_rows(measured)
+
+
+def _first_request_rows(
+    count: int, commands: dict[str, Sequence[str]], ctx: Context, server_url: str
+) -> Iterator[Row]:
+    """How long after it started each run sent its first request (issue 21: running while
+    loading), postrun against the loop, whose first request follows ``import requests``."""
+    for name, label in (("postrun", "postrun"), ("loop", "requests loop")):
+        delays = []
+        for _ in range(1 if ctx.quick else min(ctx.runs, 3)):
+            _first_seen(server_url)  # forget what came before
+            started = time.monotonic()
+            measure(commands[name], ctx)
+            seen = _first_seen(server_url)
+            if seen is not None:
+                delays.append((seen - started) * 1000)
+        value = f"{statistics.median(delays):.0f} ms" if delays else "n/a"
+        yield Row("throughput", f"{label}: first request after, {count:,} POSTs", value)
+
+
+def _first_seen(server_url: str) -> float | None:
+    """When the benchmark server saw its first request since it was last asked (monotonic)."""
+    import urllib.request
+
+    with urllib.request.urlopen(server_url + "/first", timeout=10) as answer:
+        text = answer.read().decode("ascii")
+    return None if text == "none" else float(text)
 
 
 def _throughput_rows(count: int, result: dict[str, Timing]) -> Iterator[Row]:

@@ -4,6 +4,8 @@ The server is raw asyncio (no http.server): it answers every request with a cann
 chat completion, so that on one connection it is never the bottleneck for a Python client.
 ``/big`` answers a large JSON document (built once, at start-up) for the memory benchmark.
 ``--delay-ms`` holds each answer back, to measure overlap of concurrent connections.
+``/first`` answers when (``time.monotonic()``, shared by the processes of one machine) the first
+other request came since the last ``/first``, or ``none``: when a run sent its first request.
 
 Started by ``start_server`` as a subprocess (``python -m benchmarks.servers``), so it does not
 share the client's GIL; it prints its port on the first line of stdout.
@@ -16,6 +18,7 @@ import asyncio
 import contextlib
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,10 +52,11 @@ def big_json(megabytes: int) -> bytes:
 class _Protocol(asyncio.Protocol):
     """Parses pipelined-or-not HTTP/1.1 requests with Content-Length bodies; answers each."""
 
-    def __init__(self, small: bytes, big: bytes, delay: float) -> None:
+    def __init__(self, small: bytes, big: bytes, delay: float, first: list[float]) -> None:
         self.small = small
         self.big = big
         self.delay = delay
+        self.first = first  # shared by every connection: [] or [when the first request came]
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
 
@@ -76,6 +80,13 @@ class _Protocol(asyncio.Protocol):
                 return
             del self.buffer[:total]
             path = head.split(b" ", 2)[1] if b" " in head else b"/"
+            if path == b"/first":
+                seen = f"{self.first[0]!r}" if self.first else "none"
+                self.first.clear()
+                self._write(_response(seen.encode("ascii")))
+                continue
+            if not self.first:
+                self.first.append(time.monotonic())
             payload = self.big if path.startswith(b"/big") else self.small
             if self.delay:
                 asyncio.get_running_loop().call_later(self.delay, self._write, payload)
@@ -91,8 +102,9 @@ async def _serve(port: int, delay: float, big_mb: int) -> None:
     small = _response(CHAT_BODY)
     big = _response(big_json(big_mb)) if big_mb else small
     loop = asyncio.get_running_loop()
+    first: list[float] = []
     server = await loop.create_server(
-        lambda: _Protocol(small, big, delay), "127.0.0.1", port, backlog=256
+        lambda: _Protocol(small, big, delay, first), "127.0.0.1", port, backlog=256
     )
     bound = server.sockets[0].getsockname()[1]
     sys.stdout.write(f"{bound}\n")
